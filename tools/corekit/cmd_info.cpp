@@ -1,0 +1,145 @@
+// corekit info CORE: what this core is, in one screen.
+#include <fmt/format.h>
+
+#include "corekit/elf/constants.h"
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+struct Summary {
+  std::size_t load_segments = 0;
+  std::size_t note_segments = 0;
+  std::uint64_t bytes_in_core = 0;
+  std::uint64_t bytes_mapped = 0;
+  std::size_t file_backed = 0;
+};
+
+Summary Summarize(const core::CoreFile& core) {
+  Summary s;
+  for (const elf::ProgramHeader& ph : core.elf().program_headers()) {
+    if (ph.p_type == elf::PT_LOAD) ++s.load_segments;
+    if (ph.p_type == elf::PT_NOTE) ++s.note_segments;
+  }
+  for (const core::Segment& seg : core.segments()) {
+    s.bytes_in_core += seg.available;
+    s.bytes_mapped += seg.memsz;
+  }
+  s.file_backed = core.file_mappings().size();
+  return s;
+}
+
+// The producer's own note, if corekit wrote this core: its text is key=value lines.
+std::optional<std::string> CorekitNote(const core::CoreFile& core) {
+  for (const elf::Note& note : core.notes()) {
+    if (note.owner == "COREKIT" && note.type == elf::NT_COREKIT_INFO) {
+      return std::string(note.desc.AsString());
+    }
+  }
+  return std::nullopt;
+}
+
+int Run(const CommonOptions& options) {
+  auto opened = OpenTarget(options);
+  if (!opened) return Fail(opened.error());
+  const core::CoreFile& core = **opened;
+  const target::Process& p = core.process();
+  const elf::Abi& abi = core.abi();
+  const Summary s = Summarize(core);
+  const std::string arch(elf::ArchName(abi.arch));
+  const std::string os(elf::OsName(abi.os));
+  const std::size_t segment_count = core.elf().program_headers().size();
+
+  if (options.json) {
+    nlohmann::json j;
+    j["path"] = core.path();
+    j["producer"] = std::string(target::ProducerName(core.producer()));
+    j["arch"] = arch;
+    j["os"] = os;
+    j["class"] = abi.is64 ? "ELF64" : "ELF32";
+    j["endian"] = abi.endian == elf::Endian::kLittle ? "little" : "big";
+    j["e_machine"] = core.elf().machine();
+    j["pid"] = p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr);
+    j["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
+    j["executable"] = p.executable;
+    j["command_line"] = p.command_line;
+    j["uid"] = p.uid ? nlohmann::json(*p.uid) : nlohmann::json(nullptr);
+    j["gid"] = p.gid ? nlohmann::json(*p.gid) : nlohmann::json(nullptr);
+    j["signal"] = SignalJson(p.signal);
+    j["signalled_thread"] = p.signalled_thread ? nlohmann::json(*p.signalled_thread) : nlohmann::json(nullptr);
+    j["thread_count"] = core.threads().size();
+    j["segment_count"] = segment_count;
+    j["pn_xnum"] = core.elf().uses_pn_xnum();
+    j["load_segment_count"] = s.load_segments;
+    j["note_count"] = core.notes().size();
+    j["mapping_count"] = core.mappings().size();
+    j["file_mapping_count"] = s.file_backed;
+    j["bytes_in_core"] = s.bytes_in_core;
+    j["bytes_mapped"] = s.bytes_mapped;
+    j["file_size"] = core.file().bytes().size();
+    j["compression"] = std::string(core::CompressionName(core.file().compression()));
+    j["truncated_segments"] = core.truncated_segment_count();
+    auto note = CorekitNote(core);
+    j["corekit_note"] = note ? nlohmann::json(*note) : nlohmann::json(nullptr);
+    j["diagnostics"] = DiagnosticsJson(core.diagnostics());
+    PrintJson(j);
+    return 0;
+  }
+
+  // One-line summary first, then the facts aligned.
+  std::string headline = fmt::format("{}: {} {} core", core.path(), os, arch);
+  if (p.pid) headline += fmt::format(" of pid {}", *p.pid);
+  if (!p.executable.empty()) headline += fmt::format(" ({})", p.executable);
+  if (p.signal && p.signal->number != 0) headline += ", " + SignalText(*p.signal);
+  headline += fmt::format(", {} thread{}", core.threads().size(), core.threads().size() == 1 ? "" : "s");
+  fmt::print("{}\n\n", headline);
+  auto row = [](std::string_view key, const std::string& value) {
+    fmt::print("  {:<12} {}\n", key, value);
+  };
+  std::string file = fmt::format("{} ({})", core.path(), HumanSize(core.file().bytes().size()));
+  if (core.file().compression() != core::Compression::kNone) {
+    file += fmt::format(", {}-compressed {}", core::CompressionName(core.file().compression()),
+                        HumanSize(core.file().stored_size()));
+  }
+  row("file", file);
+  row("producer", std::string(target::ProducerName(core.producer())));
+  row("arch", fmt::format("{} ({}, {}-endian, e_machine {})", arch, abi.is64 ? "ELF64" : "ELF32",
+                          abi.endian == elf::Endian::kLittle ? "little" : "big",
+                          core.elf().machine()));
+  row("os", os);
+  if (p.pid) row("pid", p.ppid ? fmt::format("{} (parent {})", *p.pid, *p.ppid) : fmt::format("{}", *p.pid));
+  if (!p.command_line.empty()) row("command", p.command_line);
+  if (!p.executable.empty()) row("executable", p.executable);
+  if (p.uid) row("uid/gid", fmt::format("{}/{}", *p.uid, p.gid.value_or(0)));
+  if (p.signal && p.signal->number != 0) {
+    std::string text = SignalText(*p.signal);
+    if (p.signalled_thread) text += fmt::format(", thread {}", *p.signalled_thread);
+    row("signal", text);
+  } else {
+    row("signal", "none (the process was not killed by a signal)");
+  }
+  row("threads", fmt::format("{}", core.threads().size()));
+  row("segments", fmt::format("{} program headers ({} PT_LOAD, {} PT_NOTE){}", segment_count,
+                              s.load_segments, s.note_segments,
+                              core.elf().uses_pn_xnum() ? ", PN_XNUM" : ""));
+  row("notes", fmt::format("{}", core.notes().size()));
+  row("mappings", fmt::format("{} ({} file-backed)", core.mappings().size(), s.file_backed));
+  row("memory", fmt::format("{} in core of {} mapped", HumanSize(s.bytes_in_core), HumanSize(s.bytes_mapped)));
+  if (core.truncated_segment_count() > 0) {
+    row("truncated", fmt::format("{} segments end past the end of the file", core.truncated_segment_count()));
+  }
+  if (auto note = CorekitNote(core)) row("corekit", *note);
+  PrintWarnings(core.diagnostics());
+  return 0;
+}
+
+}  // namespace
+
+void AddInfoCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<CommonOptions>();
+  CLI::App* command = app.add_subcommand("info", "summary: producer, arch, OS, pid, command, signal, threads, segments");
+  AddCommonOptions(*command, *options);
+  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+}
+
+}  // namespace corekit::tools

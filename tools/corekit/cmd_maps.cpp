@@ -1,0 +1,59 @@
+// corekit maps CORE: the process's mappings, and where each one's bytes can be read from.
+#include <fmt/format.h>
+
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+int Run(const CommonOptions& options) {
+  auto opened = OpenTarget(options);
+  if (!opened) return Fail(opened.error());
+  const core::CoreFile& core = **opened;
+  const auto& mappings = core.mappings();
+  const bool is64 = core.abi().is64;
+  if (options.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const target::Mapping& m : mappings) {
+      list.push_back({{"start", HexAddress(m.start)}, {"end", HexAddress(m.end)}, {"perms", m.perms},
+                      {"offset", HexAddress(m.offset)}, {"path", m.path},
+                      {"kind", std::string(target::MappingKind(m.path))},
+                      {"in_core", m.backing == target::Backing::kCore},
+                      {"bytes", std::string(target::BackingName(m.backing))},
+                      {"bytes_in_core", m.bytes_in_core}});
+    }
+    PrintJson({{"mappings", list}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
+    return 0;
+  }
+  std::uint64_t in_core = 0, total = 0;
+  for (const target::Mapping& m : mappings) {
+    in_core += m.bytes_in_core;
+    total += m.end - m.start;
+  }
+  fmt::print("{} mappings, {} mapped, {} of it in the core\n\n", mappings.size(), HumanSize(total),
+             HumanSize(in_core));
+  const int w = is64 ? 18 : 10;
+  fmt::print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", "start", w, "end", w, "perm", "offset",
+             "size", "bytes", "path");
+  for (const target::Mapping& m : mappings) {
+    std::string path = m.path;
+    const std::string_view kind = target::MappingKind(m.path);
+    if (kind != "file" && kind != "anonymous" && kind != "special") path += fmt::format("  [{}]", kind);
+    fmt::print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", HexAddress(m.start, is64), w,
+               HexAddress(m.end, is64), w, m.perms, HexAddress(m.offset), HumanSize(m.end - m.start),
+               target::BackingName(m.backing), path);
+  }
+  PrintWarnings(core.diagnostics());
+  return 0;
+}
+
+}  // namespace
+
+void AddMapsCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<CommonOptions>();
+  CLI::App* command = app.add_subcommand("maps", "mappings: range, perms, file offset, path, where the bytes are");
+  AddCommonOptions(*command, *options);
+  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+}
+
+}  // namespace corekit::tools

@@ -1,0 +1,86 @@
+// corekit regs CORE [-t TID] [--all]: a thread's registers (the signalled thread by default).
+#include <fmt/format.h>
+
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+struct RegsOptions {
+  CommonOptions common;
+  std::optional<std::int64_t> tid;
+  bool all = false;
+};
+
+std::string BytesHex(const std::vector<std::uint8_t>& bytes) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < bytes.size(); ++i) out += fmt::format("{}{:#04x}", i ? "," : "", bytes[i]);
+  return out + "}";
+}
+
+std::string ValueText(const elf::Register& r) {
+  if (r.width <= 8) return fmt::format("{:#0{}x}", r.value, 2 + 2 * r.width);
+  return BytesHex(r.bytes);
+}
+
+int Run(const RegsOptions& options) {
+  auto opened = OpenTarget(options.common);
+  if (!opened) return Fail(opened.error());
+  const core::CoreFile& core = **opened;
+  const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
+  if (!thread) {
+    return Fail(options.tid ? fmt::format("no thread {} in the core", *options.tid)
+                            : std::string("the core has no threads"));
+  }
+  std::vector<const std::vector<elf::Register>*> sets = {&thread->registers};
+  if (options.all) {
+    sets.push_back(&thread->fp_registers);
+    sets.push_back(&thread->vector_registers);
+  }
+  if (options.common.json) {
+    nlohmann::json regs = nlohmann::json::array();
+    for (const auto* set : sets) {
+      for (const elf::Register& r : *set) {
+        regs.push_back({{"name", r.name}, {"width", r.width}, {"value", ValueText(r)}});
+      }
+    }
+    nlohmann::json missing = nlohmann::json::array();
+    for (unsigned f : thread->xsave_missing) missing.push_back(std::string(elf::XsaveFeatureName(f)));
+    PrintJson({{"tid", thread->tid}, {"pc", HexJson(thread->pc)}, {"sp", HexJson(thread->sp)},
+               {"xcr0", HexJson(thread->xcr0)}, {"xsave_missing", missing}, {"registers", regs}});
+    return 0;
+  }
+  fmt::print("thread {}{}\n", thread->tid,
+             thread->signal && thread->signal->number ? ", " + SignalText(*thread->signal) : "");
+  for (const auto* set : sets) {
+    for (const elf::Register& r : *set) {
+      if (r.width <= 8) {
+        fmt::print("  {:<10} {:<20} {}\n", r.name, ValueText(r),
+                   static_cast<std::int64_t>(r.value));
+      } else {
+        fmt::print("  {:<10} {}\n", r.name, ValueText(r));
+      }
+    }
+  }
+  if (options.all && thread->xcr0) {
+    fmt::print("  xcr0       {:#x}\n", *thread->xcr0);
+    for (unsigned f : thread->xsave_missing) {
+      fmt::print("  ({} state is enabled in XCR0 but not in the note)\n", elf::XsaveFeatureName(f));
+    }
+  }
+  PrintWarnings(core.diagnostics());
+  return 0;
+}
+
+}  // namespace
+
+void AddRegsCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<RegsOptions>();
+  CLI::App* command = app.add_subcommand("regs", "a thread's registers");
+  AddCommonOptions(*command, options->common);
+  command->add_option("-t,--tid", options->tid, "thread id (default: the one that took the signal)");
+  command->add_flag("--all", options->all, "also floating-point and vector registers");
+  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+}
+
+}  // namespace corekit::tools

@@ -1,0 +1,52 @@
+// corekit threads CORE: one line per thread: tid, name, pc, sp, signal.
+#include <fmt/format.h>
+
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+int Run(const CommonOptions& options) {
+  auto opened = OpenTarget(options);
+  if (!opened) return Fail(opened.error());
+  const core::CoreFile& core = **opened;
+  const auto& threads = core.threads();
+  const std::optional<std::int64_t> crashed = core.process().signalled_thread;
+  const bool is64 = core.abi().is64 || core.abi().reg_width == 8;
+  if (options.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const target::Thread& t : threads) {
+      list.push_back({{"tid", t.tid},
+                      {"name", t.name ? nlohmann::json(*t.name) : nlohmann::json(nullptr)},
+                      {"pc", HexJson(t.pc)}, {"sp", HexJson(t.sp)},
+                      {"signal", SignalJson(t.signal)},
+                      {"crashed", crashed && *crashed == t.tid}});
+    }
+    PrintJson({{"threads", list}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
+    return 0;
+  }
+  fmt::print("{} thread{}", threads.size(), threads.size() == 1 ? "" : "s");
+  if (crashed) fmt::print(", * took the signal");
+  fmt::print("\n\n");
+  const int w = is64 ? 18 : 10;
+  fmt::print("  {:<10} {:<16} {:<{}} {:<{}} {}\n", "tid", "name", "pc", w, "sp", w, "signal");
+  for (const target::Thread& t : threads) {
+    const bool mark = crashed && *crashed == t.tid;
+    fmt::print("{} {:<10} {:<16} {:<{}} {:<{}} {}\n", mark ? '*' : ' ', t.tid, t.name.value_or("-"),
+               t.pc ? HexAddress(*t.pc, is64) : "?", w, t.sp ? HexAddress(*t.sp, is64) : "?", w,
+               t.signal && t.signal->number ? SignalText(*t.signal) : "-");
+  }
+  PrintWarnings(core.diagnostics());
+  return 0;
+}
+
+}  // namespace
+
+void AddThreadsCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<CommonOptions>();
+  CLI::App* command = app.add_subcommand("threads", "tid, name, state, pc, sp, signal");
+  AddCommonOptions(*command, *options);
+  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+}
+
+}  // namespace corekit::tools

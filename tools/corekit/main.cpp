@@ -1,0 +1,34 @@
+// corekit: read, explain, write and debug ELF core dumps.
+//
+// Exit codes (the design's contract): 0 success; 1 the input is bad or the operation failed,
+// with one `error:` line on stderr; 2 a usage error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <new>
+
+#include "render.h"
+
+int main(int argc, char** argv) {
+  using namespace corekit::tools;
+  CLI::App app{"corekit: read, explain and write ELF core dumps"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "corekit 0.1.0");
+  Runner run;
+  AddInfoCommand(app, run);
+  AddNotesCommand(app, run);
+  AddMapsCommand(app, run);
+  AddThreadsCommand(app, run);
+  AddRegsCommand(app, run);
+  AddReadCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const std::bad_alloc&) {
+    return Fail("out of memory");
+  }
+}

@@ -1,0 +1,160 @@
+#include "render.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+#include "corekit/elf/core_notes.h"
+
+namespace corekit::tools {
+
+void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_target) {
+  if (with_target) {
+    command.add_option("target", options.target, "core file (or PID of a live process)")
+        ->required();
+  }
+  command.add_flag("--json", options.json, "print one JSON document on stdout");
+  command.add_option("--exe", options.exe, "the executable the core belongs to");
+  command.add_option("--sysroot", options.sysroot,
+                     "look up the files the core names under this directory");
+  command.add_option("--debug-dir", options.debug_dir, "where separate debug files live");
+}
+
+Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options) {
+  const std::string& t = options.target;
+  struct stat st {};
+  const bool all_digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+  if (all_digits && ::stat(t.c_str(), &st) != 0) {
+    return Unexpected(Errc::kUnsupported,
+                      "reading live process " + t +
+                          " directly is not available yet; write its core with gcore and read "
+                          "that");
+  }
+  core::Options core_options;
+  core_options.sysroot = options.sysroot;
+  return core::CoreFile::Open(t, core_options);
+}
+
+int Fail(const Error& error) { return Fail(error.message); }
+
+int Fail(const std::string& message) {
+  std::string line = message;
+  for (char& c : line) {
+    if (c == '\n') c = ' ';
+  }
+  std::fflush(stdout);
+  fmt::print(stderr, "error: {}\n", line);
+  return 1;
+}
+
+void PrintWarnings(const Diagnostics& diagnostics) {
+  for (const Diagnostic& d : diagnostics.kept()) fmt::print(stderr, "warning: {}\n", d.message);
+  if (diagnostics.total() > diagnostics.kept().size()) {
+    fmt::print(stderr, "warning: ... and {} more\n", diagnostics.total() - diagnostics.kept().size());
+  }
+}
+
+std::string HexAddress(std::uint64_t value) { return fmt::format("{:#x}", value); }
+
+std::string HexAddress(std::uint64_t value, bool is64) {
+  return is64 ? fmt::format("{:#018x}", value) : fmt::format("{:#010x}", value);
+}
+
+std::string HumanSize(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes);
+  unsigned unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  if (unit == 0) return fmt::format("{} B", bytes);
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string SignalText(const target::Signal& signal) {
+  std::string name(elf::SignalName(signal.number));
+  std::string text = name.empty() ? fmt::format("signal {}", signal.number) : name;
+  if (signal.code) {
+    std::string_view code = elf::SiCodeName(signal.number, *signal.code);
+    text += code.empty() ? fmt::format(" (code {})", *signal.code) : fmt::format(" ({})", code);
+  }
+  if (signal.fault_address) text += fmt::format(" at {:#x}", *signal.fault_address);
+  if (signal.sender_pid && signal.code && *signal.code <= 0) {
+    text += fmt::format(" from pid {}", *signal.sender_pid);
+  }
+  return text;
+}
+
+nlohmann::json HexJson(std::optional<std::uint64_t> value) {
+  if (!value) return nullptr;
+  return HexAddress(*value);
+}
+
+nlohmann::json SignalJson(const std::optional<target::Signal>& signal) {
+  if (!signal) return nullptr;
+  nlohmann::json j;
+  j["number"] = signal->number;
+  std::string_view name = elf::SignalName(signal->number);
+  j["name"] = name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);
+  j["code"] = signal->code ? nlohmann::json(*signal->code) : nlohmann::json(nullptr);
+  std::string_view code_name = signal->code ? elf::SiCodeName(signal->number, *signal->code) : "";
+  j["code_name"] = code_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(code_name);
+  j["fault_address"] = HexJson(signal->fault_address);
+  j["sender_pid"] = signal->sender_pid ? nlohmann::json(*signal->sender_pid) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Diagnostic& d : diagnostics.kept()) list.push_back(d.message);
+  return list;
+}
+
+void PrintJson(const nlohmann::json& document) {
+  // Replace invalid UTF-8 from the file rather than throw: strings in cores are bytes.
+  std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread* thread,
+                                   const elf::Abi& abi) {
+  std::string_view s = text;
+  if (s.empty()) return Unexpected(Errc::kInvalidArgument, "empty address");
+  std::uint64_t value = 0;
+  const char* begin = s.data();
+  const char* end = s.data() + s.size();
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    begin += 2;
+    base = 16;
+  }
+  auto [ptr, ec] = std::from_chars(begin, end, value, base);
+  if (ec == std::errc() && ptr == end) return value;
+  // A register name, with or without gdb's '$'.
+  std::string name(s.front() == '$' ? s.substr(1) : s);
+  if (thread) {
+    const elf::RegisterLayout& layout = elf::GeneralRegisterLayout(abi, 0);
+    for (const auto& [alias, real] : layout.aliases) {
+      if (alias == name) name = real;
+    }
+    if (name == "pc" && thread->pc) return *thread->pc;
+    if (name == "sp" && thread->sp) return *thread->sp;
+    if (const elf::Register* r = thread->FindRegister(name); r && r->width <= 8) return r->value;
+  }
+  return Unexpected(Errc::kInvalidArgument,
+                    "'" + text + "' is neither an address (0x..., decimal) nor a register");
+}
+
+const target::Thread* DefaultThread(const target::Target& target) {
+  const auto& threads = target.threads();
+  if (threads.empty()) return nullptr;
+  if (auto tid = target.process().signalled_thread) {
+    if (const target::Thread* t = target.FindThread(*tid)) return t;
+  }
+  return &threads.front();
+}
+
+}  // namespace corekit::tools

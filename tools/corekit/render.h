@@ -1,0 +1,68 @@
+// Shared pieces of the corekit commands: the common options, opening a target, and the small
+// formatting rules every command follows (hex addresses, human sizes, one `error:` line).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "corekit/core/core_file.h"
+
+namespace corekit::tools {
+
+// Options every reading command accepts.
+struct CommonOptions {
+  std::string target;  // CORE path or PID
+  bool json = false;
+  std::string exe;
+  std::string sysroot;
+  std::string debug_dir;
+};
+
+// Adds the target argument and the common options to a subcommand.
+void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_target = true);
+
+// Opens the target named on the command line. A PID names a live process, which the live target
+// will serve; until then it is reported as unsupported.
+Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options);
+
+// Prints "error: <message>" on stderr and returns exit code 1.
+int Fail(const Error& error);
+int Fail(const std::string& message);
+
+// Prints each diagnostic as "warning: ..." on stderr (text mode only).
+void PrintWarnings(const Diagnostics& diagnostics);
+
+std::string HexAddress(std::uint64_t value);        // 0x00007ffc12345678 style for the width
+std::string HexAddress(std::uint64_t value, bool is64);
+std::string HumanSize(std::uint64_t bytes);          // "1.5 MiB"
+std::string SignalText(const target::Signal& signal);  // "SIGSEGV (SEGV_MAPERR) at 0x0"
+
+nlohmann::json SignalJson(const std::optional<target::Signal>& signal);
+nlohmann::json HexJson(std::optional<std::uint64_t> value);  // hex string or null
+nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics);
+
+// Prints one JSON document on stdout.
+void PrintJson(const nlohmann::json& document);
+
+// Parses an address: hex (0x...), decimal, or a register name of `thread` ($pc, sp, rip...).
+Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread* thread,
+                                   const elf::Abi& abi);
+
+// The thread a command should show by default: the one that took the signal, else the first.
+const target::Thread* DefaultThread(const target::Target& target);
+
+// Registers a subcommand whose work runs after parsing: `run` returns the exit code.
+using Runner = std::function<int()>;
+void AddInfoCommand(CLI::App& app, Runner& run);
+void AddNotesCommand(CLI::App& app, Runner& run);
+void AddMapsCommand(CLI::App& app, Runner& run);
+void AddThreadsCommand(CLI::App& app, Runner& run);
+void AddRegsCommand(CLI::App& app, Runner& run);
+void AddReadCommand(CLI::App& app, Runner& run);
+
+}  // namespace corekit::tools
