@@ -79,6 +79,8 @@ Result<Prstatus> DecodeLinuxPrstatus(Bytes desc, const Abi& abi) {
   const unsigned w = abi.reg_width ? abi.reg_width : 4;
   std::uint64_t reg_size = tail >= 4 ? (tail - 4) / w * w : 0;
   if (m68k) reg_size = tail >= 4 ? tail - 4 : 0;  // its gregset mixes 2- and 4-byte fields
+  // s390 31-bit: s390_compat_regs is 140 bytes padded to 144, and the note to 224.
+  if (abi.arch == Arch::kS390 && tail >= 148) reg_size = 144;
   p.gregs = *desc.Sub(reg_at, reg_size);
   if (tail >= reg_size + 4) p.fpvalid = I32(desc, reg_at + reg_size);
   return p;
@@ -115,7 +117,9 @@ Result<Prpsinfo> DecodeLinuxPrpsinfo(Bytes desc, const Abi& abi) {
   }
   const unsigned uid_width = (desc.size() - uid_at - kFixedTail) / 2 == 2 ? 2 : 4;
   Prpsinfo p;
+  p.state_number = static_cast<std::int8_t>(*desc.U8(0));
   p.state = static_cast<char>(*desc.U8(1));
+  p.zombie = static_cast<std::int8_t>(*desc.U8(2));
   p.nice = static_cast<std::int8_t>(*desc.U8(3));
   p.flag = desc.Uint(l, l).value_or(0);
   p.uid = static_cast<std::uint32_t>(desc.Uint(uid_at, uid_width).value_or(0));
@@ -126,8 +130,8 @@ Result<Prpsinfo> DecodeLinuxPrpsinfo(Bytes desc, const Abi& abi) {
   p.pgrp = I32(desc, pid_at + 8);
   p.sid = I32(desc, pid_at + 12);
   p.fname = std::string(desc.CString(pid_at + 16, 16));
+  // Kept as the kernel wrote it: the arguments joined by spaces, often with a trailing one.
   p.psargs = std::string(desc.CString(pid_at + 32, 80));
-  while (!p.psargs.empty() && p.psargs.back() == ' ') p.psargs.pop_back();
   return p;
 }
 

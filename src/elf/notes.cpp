@@ -72,6 +72,12 @@ std::vector<Note> ParseNotes(Bytes segment, std::uint64_t segment_offset, unsign
       }
       break;
     }
+    // A zero header is padding (seen after a writer shrank a note in place), not a note.
+    if (segment.U32(at) == 0u && segment.U32(at + 4) == 0u && segment.U32(at + 8) == 0u) {
+      diagnostics.Warn("empty note header at offset " + Hex(segment_offset + at) + " skipped");
+      at += kNoteHeaderSize;
+      continue;
+    }
     auto parsed = ParseOne(segment, at, alignment);
     if (parsed) {
       parsed->note.offset = segment_offset + at;

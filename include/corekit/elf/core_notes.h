@@ -52,6 +52,8 @@ Result<Prstatus> DecodeFreeBsdPrstatus(Bytes desc, const Abi& abi);
 // NT_PRPSINFO (struct elf_prpsinfo) and the BSD procinfo notes, reduced to common fields.
 struct Prpsinfo {
   std::optional<char> state;  // pr_sname: R, S, D, T, Z...
+  std::optional<std::int32_t> state_number;  // pr_state
+  std::optional<std::int32_t> zombie;        // pr_zomb
   std::optional<std::int32_t> nice;
   std::uint64_t flag = 0;
   std::optional<std::uint32_t> uid, gid;
