@@ -1,0 +1,256 @@
+// Integration-test plumbing: temporary directories, running commands, letting a test program
+// crash under the kernel's core dumper, and asking gdb about a core.
+//
+// Kernel cores go to `core` in the working directory here (core_pattern "core"); when the
+// pattern is a pipe (systemd-coredump, apport) kernel-core tests skip with that reason.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace corekit::itest {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "corekit-itest-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+struct CommandResult {
+  int status = -1;  // exit code, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+inline std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a shell command, capturing stdout and stderr separately.
+inline CommandResult Run(const std::string& command) {
+  TempDir scratch;
+  const fs::path err = scratch / "stderr";
+  CommandResult r;
+  FILE* pipe = ::popen((command + " 2>" + Quote(err.string())).c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 65536> buffer;
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.err = ReadAll(err);
+  return r;
+}
+
+inline bool HaveTool(const std::string& tool) {
+  return Run("command -v " + Quote(tool)).status == 0;
+}
+
+// Why kernel cores cannot be collected here, or nullopt when they can.
+inline std::optional<std::string> KernelCoresUnavailable() {
+  std::string pattern = ReadAll("/proc/sys/kernel/core_pattern");
+  while (!pattern.empty() && (pattern.back() == '\n' || pattern.back() == ' ')) pattern.pop_back();
+  if (!pattern.empty() && pattern[0] == '|') return "core_pattern is a pipe (" + pattern + ")";
+  if (pattern.find('/') != std::string::npos) return "core_pattern writes elsewhere (" + pattern + ")";
+  return std::nullopt;
+}
+
+// The facts a test program prints before it acts: "ready pid=P heap=0x.. stack=0x.. tids=a,b".
+struct Ready {
+  long pid = 0;
+  std::map<std::string, std::string> values;
+  std::vector<long> tids;
+};
+
+inline Ready ParseReady(const std::string& text) {
+  Ready r;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("ready ", 0) != 0) continue;
+    std::istringstream words(line.substr(6));
+    std::string word;
+    while (words >> word) {
+      auto eq = word.find('=');
+      if (eq == std::string::npos) continue;
+      r.values[word.substr(0, eq)] = word.substr(eq + 1);
+    }
+  }
+  if (r.values.count("pid")) r.pid = std::stol(r.values["pid"]);
+  if (r.values.count("tids")) {
+    std::istringstream tids(r.values["tids"]);
+    std::string t;
+    while (std::getline(tids, t, ',')) r.tids.push_back(std::stol(t));
+  }
+  return r;
+}
+
+struct CrashResult {
+  int signal = 0;
+  bool dumped = false;
+  fs::path core;
+  std::string out;
+};
+
+// Runs argv in `dir` with an unlimited core size and waits for it to die; the kernel's core is
+// whatever new file named core* appears there (core, core.PID or qemu's qemu_*.core).
+inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::path& dir) {
+  CrashResult result;
+  int out_pipe[2];
+  if (::pipe(out_pipe) != 0) return result;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+    ::setrlimit(RLIMIT_CORE, &unlimited);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<std::size_t>(n));
+  ::close(out_pipe[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    result.dumped = WCOREDUMP(status);
+  }
+  // qemu-user writes the guest's core (qemu_*.core) and then dies of the signal itself, so the
+  // host kernel may add qemu's own `core`: the guest's wins.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const bool guest = name.rfind("qemu_", 0) == 0 && name.size() > 5 && name.ends_with(".core");
+    if (guest) {
+      result.core = entry.path();
+      break;
+    }
+    if (name.rfind("core", 0) == 0) result.core = entry.path();
+  }
+  return result;
+}
+
+// A test program started in the background, stopped by the destructor (SIGKILL + wait).
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& argv) {
+    int out_pipe[2];
+    if (::pipe(out_pipe) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out_pipe[1], 1);
+      ::close(out_pipe[0]);
+      ::close(out_pipe[1]);
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    out_ = ::fdopen(out_pipe[0], "r");
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_) ::fclose(out_);
+  }
+  // Reads stdout lines until the "ready" line.
+  Ready WaitReady() {
+    std::string text;
+    char line[4096];
+    while (out_ && std::fgets(line, sizeof line, out_)) {
+      text += line;
+      if (std::string(line).rfind("ready ", 0) == 0) break;
+    }
+    return ParseReady(text);
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+};
+
+// gdb's answers on a core, in batch mode.
+inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs::path& core,
+                       const std::vector<std::string>& commands) {
+  std::string command = gdb + " -batch -nx -q";
+  for (const std::string& c : commands) command += " -ex " + Quote(c);
+  command += " " + Quote(exe) + " " + Quote(core.string());
+  return Run(command + " 2>&1").out;
+}
+
+// Parses `thread apply all p/x $REG` into {tid: value}.
+inline std::map<long, std::uint64_t> GdbPerThread(const std::string& text) {
+  std::map<long, std::uint64_t> out;
+  // gdb may print warnings (".reg-xstate too small") between a thread's header and its value.
+  static const std::regex re(R"(LWP (\d+)\)+:?\s*\n(?:[^$\n][^\n]*\n)*?\$\d+ = (0x[0-9a-f]+))");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+    out[std::stol((*it)[1])] = std::stoull((*it)[2], nullptr, 16);
+  }
+  return out;
+}
+
+// Parses `x/Nxb ADDR` output into bytes.
+inline std::vector<std::uint8_t> GdbBytes(const std::string& text) {
+  std::vector<std::uint8_t> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(":\t");
+    if (colon == std::string::npos || line.rfind("0x", 0) != 0) continue;
+    std::istringstream bytes(line.substr(colon + 2));
+    std::string b;
+    while (bytes >> b) out.push_back(static_cast<std::uint8_t>(std::stoul(b, nullptr, 16)));
+  }
+  return out;
+}
+
+}  // namespace corekit::itest

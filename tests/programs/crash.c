@@ -1,0 +1,70 @@
+/* A program that crashes on purpose, in a known state, for core-dump tests.
+ *
+ *   crash [--threads=N] [--mode=segv|abort|fpe|wait] [--heap-marker=TEXT]
+ *
+ * It starts N worker threads (default 3), each parked in a known call chain, writes a marker
+ * string into the heap and one into main's stack, and prints one line of facts to stdout before
+ * acting, so a test can compare a core with what the process itself reported:
+ *   ready pid=P heap=0xADDR stack=0xADDR tids=T1,T2,...
+ * Modes: segv — the last worker dereferences NULL three calls deep; abort — main calls abort();
+ * fpe — integer division by zero in main; wait — everyone sleeps until killed (for gcore and
+ * `corekit dump`). */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+static pthread_barrier_t ready_barrier;
+static pid_t worker_tids[MAX_THREADS];
+static int thread_count = 3;
+static const char* mode = "segv";
+static volatile int divisor = 0, numerator = 100; /* both volatile: gcc computes 1/x without idiv */
+
+__attribute__((noinline)) static int crash_here(int* p) { return *p + 1; }
+__attribute__((noinline)) static int middle(int* p) { return crash_here(p) * 2; }
+__attribute__((noinline)) static int outer(int* p) { return middle(p) + 3; }
+
+__attribute__((noinline)) static void park(void) {
+  for (;;) pause();
+}
+
+static void* worker(void* arg) {
+  long index = (long)arg;
+  worker_tids[index] = gettid();
+  pthread_barrier_wait(&ready_barrier);
+  if (strcmp(mode, "segv") == 0 && index == thread_count - 1) {
+    usleep(100 * 1000); /* let main print the facts first */
+    int* volatile null_pointer = NULL;
+    printf("%d\n", outer(null_pointer));
+  }
+  park();
+  return NULL;
+}
+
+int main(int argc, char** argv) {
+  const char* heap_text = "COREKIT-HEAP-MARKER";
+  for (int i = 1; i < argc; ++i) {
+    if (strncmp(argv[i], "--threads=", 10) == 0) thread_count = atoi(argv[i] + 10);
+    else if (strncmp(argv[i], "--mode=", 7) == 0) mode = argv[i] + 7;
+    else if (strncmp(argv[i], "--heap-marker=", 14) == 0) heap_text = argv[i] + 14;
+  }
+  if (thread_count < 1 || thread_count > MAX_THREADS) thread_count = 3;
+  char stack_marker[32] = "COREKIT-STACK-MARKER";
+  char* heap_marker = strdup(heap_text);
+  pthread_barrier_init(&ready_barrier, NULL, (unsigned)thread_count + 1);
+  pthread_t threads[MAX_THREADS];
+  for (long i = 0; i < thread_count; ++i) pthread_create(&threads[i], NULL, worker, (void*)i);
+  pthread_barrier_wait(&ready_barrier);
+  printf("ready pid=%d heap=%p stack=%p tids=", getpid(), (void*)heap_marker, (void*)stack_marker);
+  for (int i = 0; i < thread_count; ++i) printf("%s%d", i ? "," : "", worker_tids[i]);
+  printf("\n");
+  fflush(stdout);
+  if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "fpe") == 0) printf("%d\n", numerator / divisor);
+  park();
+  return 0;
+}
