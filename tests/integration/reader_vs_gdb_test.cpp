@@ -11,13 +11,13 @@ namespace {
 using nlohmann::json;
 
 json Corekit(const std::string& args) {
-  auto r = Run(std::string(COREKIT_BIN) + " " + args);
+  auto r = RunCommand(std::string(COREKIT_BIN) + " " + args);
   EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
   return r.status == 0 ? json::parse(r.out) : json();
 }
 
 std::string RawRead(const fs::path& core, const std::string& address, std::size_t length) {
-  auto r = Run(std::string(COREKIT_BIN) + " read " + Quote(core.string()) + " " + Quote(address) + " " +
+  auto r = RunCommand(std::string(COREKIT_BIN) + " read " + Quote(core.string()) + " " + Quote(address) + " " +
                std::to_string(length) + " --raw");
   EXPECT_EQ(r.status, 0) << r.err;
   return r.out;
@@ -116,7 +116,7 @@ TEST(GcoreCore, LiveProcessMatchesGdb) {
   const Ready ready = child.WaitReady();
   ASSERT_GT(ready.pid, 0);
   const fs::path core = dir / "gcore";
-  auto g = itest::Run("gcore -o " + Quote(core.string()) + " " + std::to_string(ready.pid));
+  auto g = RunCommand("gcore -o " + Quote(core.string()) + " " + std::to_string(ready.pid));
   const fs::path written = core.string() + "." + std::to_string(ready.pid);
   ASSERT_TRUE(fs::exists(written)) << g.out << g.err;
   const json info = Corekit("info --json " + Quote(written.string()));

@@ -64,7 +64,7 @@ inline std::string ReadAll(const fs::path& path) {
 }
 
 // Runs a shell command, capturing stdout and stderr separately.
-inline CommandResult Run(const std::string& command) {
+inline CommandResult RunCommand(const std::string& command) {
   TempDir scratch;
   const fs::path err = scratch / "stderr";
   CommandResult r;
@@ -80,7 +80,7 @@ inline CommandResult Run(const std::string& command) {
 }
 
 inline bool HaveTool(const std::string& tool) {
-  return Run("command -v " + Quote(tool)).status == 0;
+  return RunCommand("command -v " + Quote(tool)).status == 0;
 }
 
 // Why kernel cores cannot be collected here, or nullopt when they can.
@@ -224,7 +224,7 @@ inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs:
   std::string command = gdb + " -batch -nx -q";
   for (const std::string& c : commands) command += " -ex " + Quote(c);
   command += " " + Quote(exe) + " " + Quote(core.string());
-  return Run(command + " 2>&1").out;
+  return RunCommand(command + " 2>&1").out;
 }
 
 // Parses `thread apply all p/x $REG` into {tid: value}.
