@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages corekit's build, tests and benchmarks need. Idempotent and quiet:
+# when everything is present it prints nothing and touches nothing.
+set -euo pipefail
+packages=(
+  # build
+  cmake ninja-build g++ clang pkg-config
+  libfmt-dev libcli11-dev nlohmann-json3-dev libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
+  # tests: frameworks, oracles, other architectures, fuzzing
+  libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
+  gdb gdb-multiarch elfutils binutils
+  libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  zstd xz-utils lz4 gzip
+  # benchmarks
+  time
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# gcc-multilib conflicts with the AArch64 cross compiler in Debian 12, so i386 builds use
+# libc6-dev-i386 + lib32gcc-12-dev directly.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
