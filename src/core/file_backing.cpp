@@ -1,0 +1,141 @@
+#include "file_backing.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "corekit/elf/constants.h"
+#include "corekit/elf/elf_file.h"
+#include "corekit/elf/notes.h"
+#include "corekit/target/model.h"
+
+namespace corekit::core {
+namespace {
+
+constexpr std::size_t kHeaderWindow = 4096;
+constexpr std::uint64_t kMaxNoteSegment = 64 * 1024;
+
+std::optional<std::string> BuildIdOfFile(const MappedFile& file) {
+  Diagnostics ignored;
+  auto elf = elf::ElfFile::Parse(file.bytes(), ignored);
+  if (!elf) return std::nullopt;
+  for (const elf::ProgramHeader& ph : elf->program_headers()) {
+    if (ph.p_type != elf::PT_NOTE) continue;
+    auto notes = elf::ParseNotes(elf->SegmentBytes(ph), ph.p_offset,
+                                 static_cast<unsigned>(ph.p_align), ignored);
+    if (auto id = elf::GnuBuildId(notes)) return elf::HexBytes(*id);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+FileBacking::FileBacking(const std::vector<elf::FileMapping>& mappings, std::string sysroot,
+                         CoreReader core_reader)
+    : mappings_(mappings), sysroot_(std::move(sysroot)), core_reader_(std::move(core_reader)) {
+  by_start_.resize(mappings_.size());
+  for (std::size_t i = 0; i < by_start_.size(); ++i) by_start_[i] = i;
+  std::sort(by_start_.begin(), by_start_.end(),
+            [&](std::size_t a, std::size_t b) { return mappings_[a].start < mappings_[b].start; });
+}
+
+const elf::FileMapping* FileBacking::Find(std::uint64_t address) const {
+  auto it = std::upper_bound(by_start_.begin(), by_start_.end(), address,
+                             [&](std::uint64_t a, std::size_t i) { return a < mappings_[i].start; });
+  if (it == by_start_.begin()) return nullptr;
+  const elf::FileMapping& m = mappings_[*(it - 1)];
+  return address < m.end ? &m : nullptr;
+}
+
+// The build-id note as the process had it in memory: the ELF header and program headers at
+// the start of the file's offset-0 mapping, the note at load bias + p_vaddr.
+std::optional<std::string> FileBacking::BuildIdInCore(const std::string& path) {
+  const elf::FileMapping* first = nullptr;
+  for (const elf::FileMapping& m : mappings_) {
+    if (m.path == path && m.offset == 0 && (!first || m.start < first->start)) first = &m;
+  }
+  if (!first) return std::nullopt;
+  std::vector<std::uint8_t> header(kHeaderWindow);
+  auto got = core_reader_(first->start, header);
+  if (!got) return std::nullopt;
+  header.resize(*got);
+  Diagnostics ignored;
+  auto elf = elf::ElfFile::Parse(elf::Bytes(header.data(), header.size()), ignored);
+  if (!elf) return std::nullopt;
+  std::uint64_t first_load = UINT64_MAX;
+  for (const elf::ProgramHeader& ph : elf->program_headers()) {
+    if (ph.p_type == elf::PT_LOAD) first_load = std::min(first_load, ph.p_vaddr & ~std::uint64_t{0xfff});
+  }
+  if (first_load == UINT64_MAX) return std::nullopt;
+  const std::uint64_t bias = first->start - first_load;
+  for (const elf::ProgramHeader& ph : elf->program_headers()) {
+    if (ph.p_type != elf::PT_NOTE || ph.p_filesz == 0 || ph.p_filesz > kMaxNoteSegment) continue;
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(ph.p_filesz));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      auto n = core_reader_(bias + ph.p_vaddr + done,
+                            std::span<std::uint8_t>(bytes.data() + done, bytes.size() - done));
+      if (!n) break;
+      done += *n;
+    }
+    if (done < bytes.size()) continue;
+    auto notes = elf::ParseNotes(elf::Bytes(bytes.data(), bytes.size(), elf->endian()), 0,
+                                 static_cast<unsigned>(ph.p_align), ignored);
+    if (auto id = elf::GnuBuildId(notes)) return elf::HexBytes(*id);
+  }
+  return std::nullopt;
+}
+
+FileBacking::Checked& FileBacking::Check(const std::string& path) {
+  auto [it, inserted] = checked_.emplace(path, nullptr);
+  if (!inserted) return *it->second;
+  it->second = std::make_unique<Checked>();
+  Checked& c = *it->second;
+  const std::string_view kind = target::MappingKind(path);
+  if (kind != "file") {
+    c.reason = "it maps a " + std::string(kind) + " object, which is not on disk";
+    return c;
+  }
+  auto core_id = BuildIdInCore(path);
+  if (!core_id) {
+    c.reason = "the core holds no build-id for " + path + " to check the file against";
+    return c;
+  }
+  auto file = MappedFile::Open(sysroot_ + path);
+  if (!file) {
+    c.reason = file.error().message;
+    return c;
+  }
+  auto disk_id = BuildIdOfFile(*file);
+  if (disk_id != core_id) {
+    c.reason = sysroot_ + path + " has build-id " + disk_id.value_or("(none)") +
+               " but the core's is " + *core_id;
+    return c;
+  }
+  c.verified = true;
+  c.file = std::move(*file);
+  return c;
+}
+
+bool FileBacking::Verified(const elf::FileMapping& mapping) { return Check(mapping.path).verified; }
+
+Result<std::size_t> FileBacking::Read(std::uint64_t address, std::span<std::uint8_t> out) {
+  const elf::FileMapping* m = Find(address);
+  if (!m) return Unexpected(Errc::kUnmapped, elf::Hex(address) + " is not in a file mapping");
+  Checked& c = Check(m->path);
+  if (!c.verified) {
+    return Unexpected(Errc::kNotInCore, elf::Hex(address) + " is in " + m->path +
+                                            " but its bytes are not in the core and " + c.reason);
+  }
+  const std::uint64_t file_offset = m->offset + (address - m->start);
+  const elf::Bytes bytes = c.file.bytes();
+  if (file_offset >= bytes.size()) {
+    return Unexpected(Errc::kNotInCore, elf::Hex(address) + " maps offset " + elf::Hex(file_offset) +
+                                            " of " + m->path + ", past the file's end");
+  }
+  std::uint64_t n = std::min<std::uint64_t>(out.size(), bytes.size() - file_offset);
+  n = std::min<std::uint64_t>(n, m->end - address);
+  std::memcpy(out.data(), bytes.data() + file_offset, static_cast<std::size_t>(n));
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace corekit::core

@@ -1,0 +1,391 @@
+// CoreFile::DecodeNotes: from the list of notes to the process and thread model, per OS.
+//
+// Linux (and gcore): a thread begins at each NT_PRSTATUS; the notes after it, up to the next
+// one, belong to it (NT_FPREGSET, NT_PRXFPREG, NT_X86_XSTATE, NT_SIGINFO in gcore cores, the
+// ARM and s390 register notes). Process notes (NT_PRPSINFO, NT_AUXV, NT_FILE, the kernel's
+// NT_SIGINFO) may sit between them. The kernel writes the thread that took the signal first.
+// FreeBSD: the same, with NT_THRMISC naming the thread and NT_PROCSTAT_* for the process.
+// NetBSD: "NetBSD-CORE" holds procinfo and auxv; "NetBSD-CORE@<lwp>" holds each LWP's
+// registers. OpenBSD: "OpenBSD" and "OpenBSD@<tid>" likewise.
+#include <charconv>
+#include <unordered_map>
+
+#include "corekit/core/core_file.h"
+#include "corekit/elf/constants.h"
+
+namespace corekit::core {
+namespace {
+
+using elf::Abi;
+using elf::Note;
+using target::Signal;
+using target::Thread;
+
+std::string NoteLabel(const Note& note) {
+  std::string_view name = elf::NoteTypeName(note.owner, note.type);
+  return name.empty() ? std::string(note.owner) + " " + elf::Hex(note.type) : std::string(name);
+}
+
+void SetGeneralRegisters(Thread& thread, elf::Bytes gregs, const Abi& abi) {
+  const elf::RegisterLayout& layout = elf::GeneralRegisterLayout(abi, gregs.size());
+  thread.registers = elf::DecodeRegisters(gregs, layout);
+  auto value_of = [&](int index) -> std::optional<std::uint64_t> {
+    if (index < 0) return std::nullopt;
+    const std::string& name = layout.registers[static_cast<std::size_t>(index)].name;
+    for (const elf::Register& r : thread.registers) {
+      if (r.name == name) return r.value;
+    }
+    return std::nullopt;
+  };
+  thread.pc = value_of(layout.pc);
+  thread.sp = value_of(layout.sp);
+}
+
+Signal FromSiginfo(const elf::Siginfo& si) {
+  Signal s;
+  s.number = si.signo;
+  s.code = si.code;
+  s.errno_value = si.errno_value;
+  s.fault_address = si.addr;
+  s.sender_pid = si.sender_pid;
+  s.sender_uid = si.sender_uid;
+  return s;
+}
+
+std::optional<std::int64_t> ParseLwp(std::string_view owner, std::string_view prefix) {
+  if (owner.substr(0, prefix.size()) != prefix) return std::nullopt;
+  std::string_view digits = owner.substr(prefix.size());
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// Decodes x86 FP notes into the thread's registers; other FP notes are only listed.
+void DecodeFpNotes(Thread& thread, const Note& note, const Abi& abi, elf::Bytes xsave_layout,
+                   Diagnostics& diagnostics) {
+  const bool x86 = abi.arch == elf::Arch::kX86_64 || abi.arch == elf::Arch::kX32 ||
+                   abi.arch == elf::Arch::kI386;
+  if (!x86) return;
+  // On x86-64 NT_FPREGSET is the FXSAVE image; on i386 it is the old FSAVE layout and the FXSAVE
+  // image comes in NT_PRXFPREG.
+  const bool fxsave = (note.type == elf::NT_FPREGSET && abi.reg_width == 8 && abi.is64) ||
+                      (note.type == elf::NT_FPREGSET && abi.arch == elf::Arch::kX32) ||
+                      note.type == elf::NT_PRXFPREG;
+  if (fxsave && thread.fp_registers.empty()) {
+    thread.fp_registers = elf::DecodeFxsave(note.desc, abi.arch != elf::Arch::kI386 || abi.is64);
+  }
+  if (note.type == elf::NT_X86_XSTATE) {
+    auto xsave = elf::DecodeXsave(note.desc, xsave_layout, abi.arch != elf::Arch::kI386);
+    if (!xsave) {
+      diagnostics.Warn("thread " + std::to_string(thread.tid) + ": " + xsave.error().message);
+      return;
+    }
+    thread.xcr0 = xsave->xcr0;
+    thread.xsave_missing = xsave->missing;
+    thread.vector_registers = std::move(xsave->registers);
+    if (thread.fp_registers.empty()) {
+      thread.fp_registers = elf::DecodeFxsave(note.desc, abi.arch != elf::Arch::kI386);
+    }
+  }
+}
+
+}  // namespace
+
+void CoreFile::DecodeNotes() {
+  const Abi& abi = abi_;
+  // The XSAVE layout note (Linux 6.12+) describes every thread's NT_X86_XSTATE.
+  elf::Bytes xsave_layout;
+  for (const Note& note : notes_) {
+    if ((note.owner == "LINUX" || note.owner == "CORE") && note.type == elf::NT_X86_XSAVE_LAYOUT) {
+      xsave_layout = note.desc;
+    }
+  }
+  auto warn = [&](const Note& note, const Error& error) {
+    diagnostics_.Warn(NoteLabel(note) + " at offset " + elf::Hex(note.offset) + ": " +
+                      error.message);
+  };
+  // The thread the latest thread-starting note began, by index: threads_ grows as we go.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t current = kNone;
+  // BSD cores name the thread in each register note's owner; a map keeps this linear.
+  std::unordered_map<std::int64_t, std::size_t> lwp_index;
+  auto thread_for_lwp = [&](std::int64_t lwp) -> Thread& {
+    auto [it, inserted] = lwp_index.emplace(lwp, threads_.size());
+    if (inserted) {
+      threads_.push_back(Thread{});
+      threads_.back().tid = lwp;
+    }
+    return threads_[it->second];
+  };
+
+  std::optional<elf::BsdProcinfo> bsd_procinfo;
+  for (const Note& note : notes_) {
+    const std::string_view owner = note.owner;
+    if (owner == "COREKIT") producer_ = target::Producer::kCorekit;
+    if (owner == "GDB") producer_ = target::Producer::kGcore;
+    if (abi.os == elf::Os::kLinux && (owner == "CORE" || owner == "LINUX")) {
+      switch (note.type) {
+        case elf::NT_PRSTATUS: {
+          auto p = elf::DecodeLinuxPrstatus(note.desc, abi);
+          if (!p) {
+            warn(note, p.error());
+            current = kNone;
+            break;
+          }
+          threads_.push_back(Thread{});
+          current = threads_.size() - 1;
+          threads_[current].tid = p->pid;
+          if (p->cursig != 0) {
+            Signal s;
+            s.number = p->cursig;
+            threads_[current].signal = s;
+          }
+          SetGeneralRegisters(threads_[current], p->gregs, abi);
+          threads_[current].prstatus = *p;
+          continue;
+        }
+        case elf::NT_PRPSINFO: {
+          auto p = elf::DecodeLinuxPrpsinfo(note.desc, abi);
+          if (!p) {
+            warn(note, p.error());
+            break;
+          }
+          process_.state = p->state;
+          process_.uid = p->uid;
+          process_.gid = p->gid;
+          process_.pid = p->pid;
+          process_.ppid = p->ppid;
+          process_.pgrp = p->pgrp;
+          process_.sid = p->sid;
+          process_.executable = p->fname;
+          process_.command_line = p->psargs;
+          while (!process_.command_line.empty() && process_.command_line.back() == ' ') {
+            process_.command_line.pop_back();
+          }
+          continue;
+        }
+        case elf::NT_SIGINFO: {
+          auto s = elf::DecodeSiginfo(note.desc, abi);
+          if (!s) {
+            warn(note, s.error());
+            break;
+          }
+          // gcore writes one per thread, after its NT_PRSTATUS; the kernel writes one for the
+          // process. The first one describes the process's signal either way.
+          if (!process_.signal) {
+            process_.signal = FromSiginfo(*s);
+            if (current != kNone) process_.signalled_thread = threads_[current].tid;
+          }
+          // A siginfo adds detail to the thread's pr_cursig, or is its only signal (gcore
+          // leaves pr_cursig 0); when the two disagree the thread keeps its own pr_cursig.
+          if (current != kNone) {
+            if (!threads_[current].signal) {
+              if (s->signo != 0) threads_[current].signal = FromSiginfo(*s);
+            } else if (threads_[current].signal->number == s->signo) {
+              threads_[current].signal = FromSiginfo(*s);
+            }
+          }
+          if (current != kNone) threads_[current].note_types.push_back("NT_SIGINFO");
+          continue;
+        }
+        case elf::NT_AUXV:
+          process_.auxv = elf::DecodeAuxv(note.desc, abi.long_size);
+          continue;
+        case elf::NT_FILE: {
+          auto f = elf::DecodeNtFile(note.desc, abi);
+          if (!f) {
+            warn(note, f.error());
+            break;
+          }
+          file_mappings_ = std::move(f->mappings);
+          continue;
+        }
+        default:
+          break;
+      }
+      if (current != kNone) {
+        DecodeFpNotes(threads_[current], note, abi, xsave_layout, diagnostics_);
+        threads_[current].note_types.push_back(NoteLabel(note));
+      }
+      continue;
+    }
+    if (abi.os == elf::Os::kFreeBSD && owner == "FreeBSD") {
+      switch (note.type) {
+        case elf::NT_PRSTATUS: {
+          auto p = elf::DecodeFreeBsdPrstatus(note.desc, abi);
+          if (!p) {
+            warn(note, p.error());
+            current = kNone;
+            break;
+          }
+          threads_.push_back(Thread{});
+          current = threads_.size() - 1;
+          threads_[current].tid = p->pid;
+          if (p->cursig != 0) threads_[current].signal = Signal{p->cursig, {}, {}, {}, {}, {}};
+          SetGeneralRegisters(threads_[current], p->gregs, abi);
+          threads_[current].prstatus = *p;
+          if (!process_.signal && p->cursig != 0) {
+            process_.signal = threads_[current].signal;
+            process_.signalled_thread = threads_[current].tid;
+          }
+          continue;
+        }
+        case elf::NT_PRPSINFO: {
+          auto p = elf::DecodeFreeBsdPrpsinfo(note.desc, abi);
+          if (!p) {
+            warn(note, p.error());
+            break;
+          }
+          process_.executable = p->fname;
+          process_.command_line = p->psargs;
+          if (p->pid) process_.pid = p->pid;
+          continue;
+        }
+        case elf::NT_FREEBSD_THRMISC:
+          if (current != kNone) threads_[current].name = elf::DecodeFreeBsdThrmisc(note.desc);
+          continue;
+        case elf::NT_FREEBSD_PROCSTAT_AUXV:
+          // A 4-byte sizeof(Elf_Auxinfo) prefix, then the vector.
+          process_.auxv = elf::DecodeAuxv(note.desc.From(4), abi.long_size);
+          continue;
+        case elf::NT_FREEBSD_PROCSTAT_VMMAP: {
+          auto v = elf::DecodeFreeBsdVmmap(note.desc);
+          if (!v) {
+            warn(note, v.error());
+            break;
+          }
+          vm_entries_ = std::move(*v);
+          continue;
+        }
+        default:
+          break;
+      }
+      if (current != kNone) {
+        DecodeFpNotes(threads_[current], note, abi, {}, diagnostics_);
+        threads_[current].note_types.push_back(NoteLabel(note));
+      }
+      continue;
+    }
+    if (abi.os == elf::Os::kNetBSD) {
+      if (owner == "NetBSD-CORE" && note.type == elf::NT_NETBSDCORE_PROCINFO) {
+        auto p = elf::DecodeNetBsdProcinfo(note.desc);
+        if (!p) {
+          warn(note, p.error());
+          continue;
+        }
+        bsd_procinfo = *p;
+        continue;
+      }
+      if (owner == "NetBSD-CORE" && note.type == elf::NT_NETBSDCORE_AUXV) {
+        process_.auxv = elf::DecodeAuxv(note.desc, abi.long_size);
+        continue;
+      }
+      if (auto lwp = ParseLwp(owner, "NetBSD-CORE@")) {
+        Thread& t = thread_for_lwp(*lwp);
+        // PT_GETREGS is PT_FIRSTMACH + 1 on amd64 (0x21) and PT_FIRSTMACH on aarch64 (0x20);
+        // the FP registers follow two types later.
+        const std::uint32_t regs_type = abi.arch == elf::Arch::kAarch64 ? 0x20 : 0x21;
+        if (note.type == regs_type) SetGeneralRegisters(t, note.desc, abi);
+        t.note_types.push_back(note.type == regs_type ? "PT_GETREGS" :
+                               note.type == regs_type + 2 ? "PT_GETFPREGS" : elf::Hex(note.type));
+        continue;
+      }
+    }
+    if (abi.os == elf::Os::kOpenBSD) {
+      if (owner == "OpenBSD" && note.type == elf::NT_OPENBSD_PROCINFO) {
+        auto p = elf::DecodeOpenBsdProcinfo(note.desc);
+        if (!p) {
+          warn(note, p.error());
+          continue;
+        }
+        bsd_procinfo = *p;
+        continue;
+      }
+      if (owner == "OpenBSD" && note.type == elf::NT_OPENBSD_AUXV) {
+        process_.auxv = elf::DecodeAuxv(note.desc, abi.long_size);
+        continue;
+      }
+      if (auto tid = ParseLwp(owner, "OpenBSD@")) {
+        Thread& t = thread_for_lwp(*tid);
+        if (note.type == elf::NT_OPENBSD_REGS) SetGeneralRegisters(t, note.desc, abi);
+        t.note_types.push_back(NoteLabel(note));
+        continue;
+      }
+    }
+  }
+
+  if (bsd_procinfo) {
+    const elf::BsdProcinfo& p = *bsd_procinfo;
+    process_.pid = p.pid;
+    process_.ppid = p.ppid;
+    process_.pgrp = p.pgrp;
+    process_.sid = p.sid;
+    process_.uid = p.ruid;
+    process_.gid = p.rgid;
+    process_.executable = p.name;
+    if (p.signo != 0) {
+      Signal s;
+      s.number = p.signo;
+      s.code = p.sigcode;
+      process_.signal = s;
+      // NetBSD names the LWP that took the signal (0: sent to the process); OpenBSD does not,
+      // and its signalled thread is the first one written.
+      std::optional<std::int64_t> target_lwp;
+      if (p.siglwp) {
+        if (*p.siglwp != 0) target_lwp = *p.siglwp;
+      } else if (!threads_.empty()) {
+        target_lwp = threads_.front().tid;
+      }
+      for (Thread& t : threads_) {
+        if (!target_lwp || t.tid == *target_lwp) t.signal = s;
+      }
+      process_.signalled_thread = target_lwp;
+    }
+  }
+
+  // Linux: with no NT_SIGINFO (kernels before 3.7), the signal is the first thread's cursig.
+  if (!process_.signal && !threads_.empty() && threads_.front().signal) {
+    process_.signal = threads_.front().signal;
+    process_.signalled_thread = threads_.front().tid;
+  }
+  if (process_.signal && !process_.signalled_thread && !threads_.empty()) {
+    for (const Thread& t : threads_) {
+      if (t.signal && t.signal->number == process_.signal->number) {
+        process_.signalled_thread = t.tid;
+        break;
+      }
+    }
+  }
+  // The kernel's NT_SIGINFO describes the thread that took the signal: give it the detail.
+  if (process_.signal && process_.signalled_thread) {
+    for (Thread& t : threads_) {
+      if (t.tid == *process_.signalled_thread && t.signal &&
+          t.signal->number == process_.signal->number && !t.signal->code) {
+        t.signal = process_.signal;
+      }
+    }
+  }
+  // Linux copies the fatal signal into every thread's pr_cursig, but only the signalled thread
+  // took it (lldb asserts as much): the others' copies are not their own signals. A signal a
+  // thread has its own siginfo for (gcore's SIGSTOP) stays.
+  if (abi.os == elf::Os::kLinux && process_.signal && process_.signalled_thread) {
+    for (Thread& t : threads_) {
+      if (t.tid != *process_.signalled_thread && t.signal && !t.signal->code &&
+          t.signal->number == process_.signal->number) {
+        t.signal.reset();
+      }
+    }
+  }
+  if (!process_.pid && !threads_.empty() && abi.os == elf::Os::kLinux) {
+    // Kernels record the process id as the first thread's pr_pid only through prpsinfo; when
+    // that note is absent the thread group leader is the thread whose tid is the smallest.
+    process_.pid = threads_.front().prstatus ? std::optional<std::int64_t>(threads_.front().prstatus->pid)
+                                             : std::nullopt;
+    for (const Thread& t : threads_) {
+      if (t.prstatus && t.prstatus->pid < *process_.pid) process_.pid = t.prstatus->pid;
+    }
+  }
+}
+
+}  // namespace corekit::core
