@@ -267,48 +267,31 @@ void CoreFile::DecodeNotes() {
       }
       continue;
     }
-    if (abi.os == elf::Os::kNetBSD) {
-      if (owner == "NetBSD-CORE" && note.type == elf::NT_NETBSDCORE_PROCINFO) {
-        auto p = elf::DecodeNetBsdProcinfo(note.desc);
-        if (!p) {
+    if (abi.os == elf::Os::kNetBSD || abi.os == elf::Os::kOpenBSD) {
+      // Both put process notes under one owner and each thread's under "<owner>@<lwp>".
+      const bool netbsd = abi.os == elf::Os::kNetBSD;
+      const std::string_view process_owner = netbsd ? "NetBSD-CORE" : "OpenBSD";
+      const std::uint32_t procinfo_type = netbsd ? elf::NT_NETBSDCORE_PROCINFO : elf::NT_OPENBSD_PROCINFO;
+      const std::uint32_t auxv_type = netbsd ? elf::NT_NETBSDCORE_AUXV : elf::NT_OPENBSD_AUXV;
+      // NetBSD's PT_GETREGS is PT_FIRSTMACH + 1 on amd64 (0x21) and PT_FIRSTMACH on aarch64.
+      const std::uint32_t regs_type = !netbsd ? elf::NT_OPENBSD_REGS
+                                      : abi.arch == elf::Arch::kAarch64 ? 0x20u : 0x21u;
+      if (owner == process_owner && note.type == procinfo_type) {
+        auto p = netbsd ? elf::DecodeNetBsdProcinfo(note.desc) : elf::DecodeOpenBsdProcinfo(note.desc);
+        if (p) {
+          bsd_procinfo = *p;
+        } else {
           warn(note, p.error());
-          continue;
         }
-        bsd_procinfo = *p;
         continue;
       }
-      if (owner == "NetBSD-CORE" && note.type == elf::NT_NETBSDCORE_AUXV) {
+      if (owner == process_owner && note.type == auxv_type) {
         process_.auxv = elf::DecodeAuxv(note.desc, abi.long_size);
         continue;
       }
-      if (auto lwp = ParseLwp(owner, "NetBSD-CORE@")) {
+      if (auto lwp = ParseLwp(owner, std::string(process_owner) + "@")) {
         Thread& t = thread_for_lwp(*lwp);
-        // PT_GETREGS is PT_FIRSTMACH + 1 on amd64 (0x21) and PT_FIRSTMACH on aarch64 (0x20);
-        // the FP registers follow two types later.
-        const std::uint32_t regs_type = abi.arch == elf::Arch::kAarch64 ? 0x20 : 0x21;
         if (note.type == regs_type) SetGeneralRegisters(t, note.desc, abi);
-        t.note_types.push_back(note.type == regs_type ? "PT_GETREGS" :
-                               note.type == regs_type + 2 ? "PT_GETFPREGS" : elf::Hex(note.type));
-        continue;
-      }
-    }
-    if (abi.os == elf::Os::kOpenBSD) {
-      if (owner == "OpenBSD" && note.type == elf::NT_OPENBSD_PROCINFO) {
-        auto p = elf::DecodeOpenBsdProcinfo(note.desc);
-        if (!p) {
-          warn(note, p.error());
-          continue;
-        }
-        bsd_procinfo = *p;
-        continue;
-      }
-      if (owner == "OpenBSD" && note.type == elf::NT_OPENBSD_AUXV) {
-        process_.auxv = elf::DecodeAuxv(note.desc, abi.long_size);
-        continue;
-      }
-      if (auto tid = ParseLwp(owner, "OpenBSD@")) {
-        Thread& t = thread_for_lwp(*tid);
-        if (note.type == elf::NT_OPENBSD_REGS) SetGeneralRegisters(t, note.desc, abi);
         t.note_types.push_back(NoteLabel(note));
         continue;
       }

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
@@ -122,6 +123,29 @@ inline Ready ParseReady(const std::string& text) {
   return r;
 }
 
+// Starts argv with stdout on a pipe whose read end is returned in *out_fd; `prepare` runs in the
+// child before exec (chdir, rlimits).
+inline pid_t Spawn(const std::vector<std::string>& argv, int* out_fd,
+                   const std::function<void()>& prepare = [] {}) {
+  int out_pipe[2];
+  if (::pipe(out_pipe) != 0) return -1;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    prepare();
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  *out_fd = out_pipe[0];
+  return child;
+}
+
 struct CrashResult {
   int signal = 0;
   bool dumped = false;
@@ -133,27 +157,17 @@ struct CrashResult {
 // whatever new file named core* appears there (core, core.PID or qemu's qemu_*.core).
 inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::path& dir) {
   CrashResult result;
-  int out_pipe[2];
-  if (::pipe(out_pipe) != 0) return result;
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::dup2(out_pipe[1], 1);
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
+  int out_fd = -1;
+  const pid_t child = Spawn(argv, &out_fd, [&] {
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
     struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
     ::setrlimit(RLIMIT_CORE, &unlimited);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
+  });
+  if (child < 0) return result;
   char buffer[4096];
   ssize_t n;
-  while ((n = ::read(out_pipe[0], buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<std::size_t>(n));
-  ::close(out_pipe[0]);
+  while ((n = ::read(out_fd, buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<std::size_t>(n));
+  ::close(out_fd);
   int status = 0;
   ::waitpid(child, &status, 0);
   if (WIFSIGNALED(status)) {
@@ -178,21 +192,9 @@ inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::pa
 class Child {
  public:
   explicit Child(const std::vector<std::string>& argv) {
-    int out_pipe[2];
-    if (::pipe(out_pipe) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out_pipe[1], 1);
-      ::close(out_pipe[0]);
-      ::close(out_pipe[1]);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out_pipe[1]);
-    out_ = ::fdopen(out_pipe[0], "r");
+    int out_fd = -1;
+    pid_ = Spawn(argv, &out_fd);
+    if (pid_ > 0) out_ = ::fdopen(out_fd, "r");
   }
   ~Child() {
     if (pid_ > 0) {

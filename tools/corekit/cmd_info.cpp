@@ -39,10 +39,7 @@ std::optional<std::string> CorekitNote(const core::CoreFile& core) {
   return std::nullopt;
 }
 
-int Run(const CommonOptions& options) {
-  auto opened = OpenTarget(options);
-  if (!opened) return Fail(opened.error());
-  const core::CoreFile& core = **opened;
+int Run(core::CoreFile& core, const CommonOptions& options) {
   const target::Process& p = core.process();
   const elf::Abi& abi = core.abi();
   const Summary s = Summarize(core);
@@ -129,17 +126,13 @@ int Run(const CommonOptions& options) {
     row("truncated", fmt::format("{} segments end past the end of the file", core.truncated_segment_count()));
   }
   if (auto note = CorekitNote(core)) row("corekit", *note);
-  PrintWarnings(core.diagnostics());
   return 0;
 }
 
 }  // namespace
 
 void AddInfoCommand(CLI::App& app, Runner& run) {
-  auto options = std::make_shared<CommonOptions>();
-  CLI::App* command = app.add_subcommand("info", "summary: producer, arch, OS, pid, command, signal, threads, segments");
-  AddCommonOptions(*command, *options);
-  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+  AddCommand(app, run, "info", "summary: producer, arch, OS, pid, command, signal, threads, segments", Run);
 }
 
 }  // namespace corekit::tools

@@ -6,10 +6,7 @@
 namespace corekit::tools {
 namespace {
 
-int Run(const CommonOptions& options) {
-  auto opened = OpenTarget(options);
-  if (!opened) return Fail(opened.error());
-  const core::CoreFile& core = **opened;
+int Run(core::CoreFile& core, const CommonOptions& options) {
   const auto& mappings = core.mappings();
   const bool is64 = core.abi().is64;
   if (options.json) {
@@ -43,17 +40,13 @@ int Run(const CommonOptions& options) {
                HexAddress(m.end, is64), w, m.perms, HexAddress(m.offset), HumanSize(m.end - m.start),
                target::BackingName(m.backing), path);
   }
-  PrintWarnings(core.diagnostics());
   return 0;
 }
 
 }  // namespace
 
 void AddMapsCommand(CLI::App& app, Runner& run) {
-  auto options = std::make_shared<CommonOptions>();
-  CLI::App* command = app.add_subcommand("maps", "mappings: range, perms, file offset, path, where the bytes are");
-  AddCommonOptions(*command, *options);
-  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+  AddCommand(app, run, "maps", "mappings: range, perms, file offset, path, where the bytes are", Run);
 }
 
 }  // namespace corekit::tools

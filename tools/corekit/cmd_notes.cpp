@@ -141,10 +141,7 @@ std::string Brief(const json& d) {
   return out;
 }
 
-int Run(const CommonOptions& options) {
-  auto opened = OpenTarget(options);
-  if (!opened) return Fail(opened.error());
-  const core::CoreFile& core = **opened;
+int Run(core::CoreFile& core, const CommonOptions& options) {
   const auto& notes = core.notes();
   if (options.json) {
     json list = json::array();
@@ -167,17 +164,13 @@ int Run(const CommonOptions& options) {
                name.empty() ? HexAddress(n.type) : std::string(name), n.desc.size(),
                Brief(Decode(n, core.abi())));
   }
-  PrintWarnings(core.diagnostics());
   return 0;
 }
 
 }  // namespace
 
 void AddNotesCommand(CLI::App& app, Runner& run) {
-  auto options = std::make_shared<CommonOptions>();
-  CLI::App* command = app.add_subcommand("notes", "every note: owner, type name, size, decoded fields");
-  AddCommonOptions(*command, *options);
-  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+  AddCommand(app, run, "notes", "every note: owner, type name, size, decoded fields", Run);
 }
 
 }  // namespace corekit::tools

@@ -72,10 +72,7 @@ bool WriteAll(const std::uint8_t* data, std::size_t size) {
   return true;
 }
 
-int RunRead(const ReadOptions& options) {
-  auto opened = OpenTarget(options.common);
-  if (!opened) return Fail(opened.error());
-  core::CoreFile& core = **opened;
+int RunRead(core::CoreFile& core, const ReadOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (options.tid && !thread) return Fail(fmt::format("no thread {} in the core", *options.tid));
   auto address = ParseAddress(options.address, thread, core.abi());
@@ -187,7 +184,11 @@ void AddReadCommand(CLI::App& app, Runner& run) {
   command->add_option("length", options->length, "number of bytes")->required();
   command->add_flag("--raw", options->raw, "write exactly the bytes to stdout");
   command->add_option("-t,--tid", options->tid, "thread whose registers name addresses");
-  command->callback([options, &run] { run = [options] { return RunRead(*options); }; });
+  command->callback([options, &run] {
+    run = [options] {
+      return RunOnTarget(options->common, [&](core::CoreFile& core) { return RunRead(core, *options); });
+    };
+  });
 }
 
 }  // namespace corekit::tools

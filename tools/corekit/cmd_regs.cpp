@@ -23,10 +23,7 @@ std::string ValueText(const elf::Register& r) {
   return BytesHex(r.bytes);
 }
 
-int Run(const RegsOptions& options) {
-  auto opened = OpenTarget(options.common);
-  if (!opened) return Fail(opened.error());
-  const core::CoreFile& core = **opened;
+int Run(const core::CoreFile& core, const RegsOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (!thread) {
     return Fail(options.tid ? fmt::format("no thread {} in the core", *options.tid)
@@ -68,7 +65,6 @@ int Run(const RegsOptions& options) {
       fmt::print("  ({} state is enabled in XCR0 but not in the note)\n", elf::XsaveFeatureName(f));
     }
   }
-  PrintWarnings(core.diagnostics());
   return 0;
 }
 
@@ -80,7 +76,11 @@ void AddRegsCommand(CLI::App& app, Runner& run) {
   AddCommonOptions(*command, options->common);
   command->add_option("-t,--tid", options->tid, "thread id (default: the one that took the signal)");
   command->add_flag("--all", options->all, "also floating-point and vector registers");
-  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+  command->callback([options, &run] {
+    run = [options] {
+      return RunOnTarget(options->common, [&](core::CoreFile& core) { return Run(core, *options); });
+    };
+  });
 }
 
 }  // namespace corekit::tools

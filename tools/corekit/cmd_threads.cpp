@@ -6,10 +6,7 @@
 namespace corekit::tools {
 namespace {
 
-int Run(const CommonOptions& options) {
-  auto opened = OpenTarget(options);
-  if (!opened) return Fail(opened.error());
-  const core::CoreFile& core = **opened;
+int Run(core::CoreFile& core, const CommonOptions& options) {
   const auto& threads = core.threads();
   const std::optional<std::int64_t> crashed = core.process().signalled_thread;
   const bool is64 = core.abi().is64 || core.abi().reg_width == 8;
@@ -36,17 +33,13 @@ int Run(const CommonOptions& options) {
                t.pc ? HexAddress(*t.pc, is64) : "?", w, t.sp ? HexAddress(*t.sp, is64) : "?", w,
                t.signal && t.signal->number ? SignalText(*t.signal) : "-");
   }
-  PrintWarnings(core.diagnostics());
   return 0;
 }
 
 }  // namespace
 
 void AddThreadsCommand(CLI::App& app, Runner& run) {
-  auto options = std::make_shared<CommonOptions>();
-  CLI::App* command = app.add_subcommand("threads", "tid, name, state, pc, sp, signal");
-  AddCommonOptions(*command, *options);
-  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+  AddCommand(app, run, "threads", "tid, name, pc, sp, signal", Run);
 }
 
 }  // namespace corekit::tools

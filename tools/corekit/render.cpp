@@ -38,6 +38,25 @@ Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options)
   return core::CoreFile::Open(t, core_options);
 }
 
+int RunOnTarget(const CommonOptions& options, const std::function<int(core::CoreFile&)>& body) {
+  auto opened = OpenTarget(options);
+  if (!opened) return Fail(opened.error());
+  const int status = body(**opened);
+  if (status == 0 && !options.json) PrintWarnings((*opened)->diagnostics());
+  return status;
+}
+
+void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body) {
+  auto options = std::make_shared<CommonOptions>();
+  CLI::App* command = app.add_subcommand(name, description);
+  AddCommonOptions(*command, *options);
+  command->callback([options, body, &run] {
+    run = [options, body] {
+      return RunOnTarget(*options, [&](core::CoreFile& core) { return body(core, *options); });
+    };
+  });
+}
+
 int Fail(const Error& error) { return Fail(error.message); }
 
 int Fail(const std::string& message) {

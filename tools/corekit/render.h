@@ -56,8 +56,15 @@ Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread
 // The thread a command should show by default: the one that took the signal, else the first.
 const target::Thread* DefaultThread(const target::Target& target);
 
+// Opens the target, runs `body` on it, and in text mode prints the target's diagnostics as
+// warnings after the output. Returns body's exit code, or 1 when the target cannot be opened.
+int RunOnTarget(const CommonOptions& options, const std::function<int(core::CoreFile&)>& body);
+
 // Registers a subcommand whose work runs after parsing: `run` returns the exit code.
 using Runner = std::function<int()>;
+// A subcommand with only the common options, whose body runs on the opened target.
+using Body = int (*)(core::CoreFile& core, const CommonOptions& options);
+void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body);
 void AddInfoCommand(CLI::App& app, Runner& run);
 void AddNotesCommand(CLI::App& app, Runner& run);
 void AddMapsCommand(CLI::App& app, Runner& run);
