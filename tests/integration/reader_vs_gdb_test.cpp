@@ -54,11 +54,15 @@ void CompareWithGdb(const std::string& gdb, const std::string& exe, const fs::pa
     EXPECT_EQ(std::stol(m[1]), crashed);
   }
 
-  const std::string stack = RawRead(core, "$sp", 64);
-  const std::string x = Gdb(gdb, exe, core, {"x/64xb $sp"});
-  const auto gdb_bytes = GdbBytes(x);
-  ASSERT_EQ(gdb_bytes.size(), 64u) << x;
-  EXPECT_EQ(std::vector<std::uint8_t>(stack.begin(), stack.end()), gdb_bytes);
+  // The stack is in the core; the code at pc is not (file-backed text), so corekit reads it
+  // from the executable after checking its build-id against the one in the core.
+  for (const char* where : {"$sp", "$pc"}) {
+    const std::string ours = RawRead(core, where, 64);
+    const std::string x = Gdb(gdb, exe, core, {std::string("x/64xb ") + where});
+    const auto gdb_bytes = GdbBytes(x);
+    ASSERT_EQ(gdb_bytes.size(), 64u) << where << "\n" << x;
+    EXPECT_EQ(std::vector<std::uint8_t>(ours.begin(), ours.end()), gdb_bytes) << where;
+  }
 }
 
 void ExpectMarkers(const fs::path& core, const Ready& ready, const std::string& heap_marker) {
