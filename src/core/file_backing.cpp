@@ -6,13 +6,11 @@
 #include "corekit/elf/constants.h"
 #include "corekit/elf/elf_file.h"
 #include "corekit/elf/notes.h"
+#include "corekit/target/elf_image.h"
 #include "corekit/target/model.h"
 
 namespace corekit::core {
 namespace {
-
-constexpr std::size_t kHeaderWindow = 4096;
-constexpr std::uint64_t kMaxNoteSegment = 64 * 1024;
 
 std::optional<std::string> BuildIdOfFile(const MappedFile& file) {
   Diagnostics ignored;
@@ -46,43 +44,15 @@ const elf::FileMapping* FileBacking::Find(std::uint64_t address) const {
   return address < m.end ? &m : nullptr;
 }
 
-// The build-id note as the process had it in memory: the ELF header and program headers at
-// the start of the file's offset-0 mapping, the note at load bias + p_vaddr.
+// The build-id note as the process had it in memory, read only from the core's own bytes.
 std::optional<std::string> FileBacking::BuildIdInCore(const std::string& path) {
   const elf::FileMapping* first = nullptr;
   for (const elf::FileMapping& m : mappings_) {
     if (m.path == path && m.offset == 0 && (!first || m.start < first->start)) first = &m;
   }
   if (!first) return std::nullopt;
-  std::vector<std::uint8_t> header(kHeaderWindow);
-  auto got = core_reader_(first->start, header);
-  if (!got) return std::nullopt;
-  header.resize(*got);
-  Diagnostics ignored;
-  auto elf = elf::ElfFile::Parse(elf::Bytes(header.data(), header.size()), ignored);
-  if (!elf) return std::nullopt;
-  std::uint64_t first_load = UINT64_MAX;
-  for (const elf::ProgramHeader& ph : elf->program_headers()) {
-    if (ph.p_type == elf::PT_LOAD) first_load = std::min(first_load, ph.p_vaddr & ~std::uint64_t{0xfff});
-  }
-  if (first_load == UINT64_MAX) return std::nullopt;
-  const std::uint64_t bias = first->start - first_load;
-  for (const elf::ProgramHeader& ph : elf->program_headers()) {
-    if (ph.p_type != elf::PT_NOTE || ph.p_filesz == 0 || ph.p_filesz > kMaxNoteSegment) continue;
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(ph.p_filesz));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      auto n = core_reader_(bias + ph.p_vaddr + done,
-                            std::span<std::uint8_t>(bytes.data() + done, bytes.size() - done));
-      if (!n) break;
-      done += *n;
-    }
-    if (done < bytes.size()) continue;
-    auto notes = elf::ParseNotes(elf::Bytes(bytes.data(), bytes.size(), elf->endian()), 0,
-                                 static_cast<unsigned>(ph.p_align), ignored);
-    if (auto id = elf::GnuBuildId(notes)) return elf::HexBytes(*id);
-  }
-  return std::nullopt;
+  auto image = target::ReadElfImage(core_reader_, first->start);
+  return image ? image->build_id : std::nullopt;
 }
 
 FileBacking::Checked& FileBacking::Check(const std::string& path) {

@@ -21,13 +21,14 @@
 #include "corekit/core/mapped_file.h"
 #include "corekit/elf/abi.h"
 #include "corekit/elf/core_notes.h"
+#include "corekit/target/elf_image.h"
 
 namespace corekit::core {
 
 class FileBacking {
  public:
   // Reads bytes held in the core itself (never recursing into FileBacking).
-  using CoreReader = std::function<Result<std::size_t>(std::uint64_t, std::span<std::uint8_t>)>;
+  using CoreReader = target::MemoryReader;
 
   FileBacking(const std::vector<elf::FileMapping>& mappings, std::string sysroot,
               CoreReader core_reader);

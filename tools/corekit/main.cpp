@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   AddThreadsCommand(app, run);
   AddRegsCommand(app, run);
   AddReadCommand(app, run);
+  AddBtCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -71,5 +71,6 @@ void AddMapsCommand(CLI::App& app, Runner& run);
 void AddThreadsCommand(CLI::App& app, Runner& run);
 void AddRegsCommand(CLI::App& app, Runner& run);
 void AddReadCommand(CLI::App& app, Runner& run);
+void AddBtCommand(CLI::App& app, Runner& run);
 
 }  // namespace corekit::tools

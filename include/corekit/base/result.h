@@ -57,6 +57,10 @@ class [[nodiscard]] Result {
   const T& value() const& { return std::get<0>(state_); }
   T&& value() && { return std::get<0>(std::move(state_)); }
   const Error& error() const { return std::get<1>(state_); }
+  template <typename U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? value() : static_cast<T>(std::forward<U>(fallback));
+  }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }

@@ -1,0 +1,46 @@
+// Modules: the executables and shared libraries a process had loaded, found from a Target.
+//
+// Sources, in order: NT_FILE (every ELF file mapping, its load bias from the ELF header the
+// core keeps at the start of the offset-0 mapping, else from the file on disk), the vDSO
+// (AT_SYSINFO_EHDR: its image is read from the core's memory), and — when NT_FILE is absent, as
+// in qemu-user's cores, or misses a library — the dynamic linker's r_debug/link_map chain read
+// out of memory (DT_DEBUG in the executable's dynamic section, found from AT_PHDR).
+//
+// Build-ids are read from memory where the core holds the module's notes. A module's `file` is
+// the path on disk to load it from (under the sysroot, or --exe for the main executable), or
+// empty when only its memory image is known (the vDSO) or nothing matching was found.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corekit/target/target.h"
+
+namespace corekit::unwind {
+
+struct Module {
+  std::string name;      // as the process knew it (NT_FILE or link_map path, "[vdso]")
+  std::uint64_t start = 0, end = 0;  // address range the module's mappings cover
+  std::uint64_t bias = 0;            // load bias: runtime address - ELF p_vaddr
+  std::optional<std::string> build_id;  // hex, from memory
+  std::string file;                  // where to read it from, or "" (see above)
+  std::string source;                // "nt_file", "link_map", "vdso", "exe"
+  std::vector<std::uint8_t> image;   // the in-memory ELF image (vDSO only)
+  std::string note;                  // why the file is missing or was rejected, when it is
+};
+
+struct ModuleOptions {
+  std::string exe;      // the main executable, overriding what the core names
+  std::string sysroot;  // prefix for every path the core names
+};
+
+// Finds the modules of `target`. Never fails: what cannot be found is left out (or kept with
+// an empty `file` and a `note` saying why).
+std::vector<Module> FindModules(target::Target& target, const ModuleOptions& options);
+
+// The GNU build-id of an ELF file on disk.
+std::optional<std::string> BuildIdOfFile(const std::string& path);
+
+}  // namespace corekit::unwind

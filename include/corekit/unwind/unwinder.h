@@ -1,0 +1,75 @@
+// Unwinder: backtraces of a Target's threads, on elfutils libdwfl.
+//
+// The unwinder reports every module itself (modules.h) — not dwfl_core_file_report, whose cost
+// grows with the square of the segment count — and gives libdwfl its own thread callbacks:
+// initial registers from the Target's model, stack memory from Target::ReadSome. So the same
+// code serves a core file and, later, a live process. libdwfl unwinds with CFI (.eh_frame and
+// .debug_frame) and falls back to frame pointers where a module has none; each frame says which
+// (`how`). Symbols come from .symtab/.dynsym (global names preferred over weak aliases), file
+// and line from DWARF, and inlined calls are expanded into frames of their own, like
+// `eu-stack -i` and gdb. Separate debug files are found by build-id and .gnu_debuglink under
+// /usr/lib/debug and --debug-dir.
+//
+// An Unwinder borrows its Target, which must outlive it. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corekit/base/result.h"
+#include "corekit/target/target.h"
+#include "corekit/unwind/modules.h"
+
+namespace corekit::unwind {
+
+struct Frame {
+  std::size_t index = 0;
+  std::uint64_t pc = 0;
+  std::optional<std::string> function;  // demangled unless Options::demangle is false
+  std::uint64_t offset = 0;             // pc - symbol start
+  std::string module;                   // module name, or "" when pc is in none
+  std::optional<std::string> file;
+  std::optional<int> line;
+  bool inlined = false;                 // an inlined call expanded from the physical frame
+  std::string how;  // "initial", "cfi", "frame-pointer", "signal", "inline"
+};
+
+struct ThreadBacktrace {
+  std::int64_t tid = 0;
+  std::vector<Frame> frames;
+  std::size_t frame_count = 0;  // physical frames unwound
+  bool truncated = false;       // stopped by the frame limit or a loop
+  std::string stop_reason;      // why unwinding ended, when not at the outermost frame
+};
+
+struct UnwindOptions {
+  ModuleOptions modules;
+  std::string debug_dir;
+  std::size_t max_frames = 10000;
+  bool demangle = true;
+};
+
+class Unwinder {
+ public:
+  // Errors: kUnsupported for architectures without a register mapping (x86-64, i386, AArch64
+  // and ARM have one); kIo when libdwfl cannot start.
+  static Result<std::unique_ptr<Unwinder>> Create(target::Target& target, UnwindOptions options);
+  ~Unwinder();
+
+  const std::vector<Module>& modules() const { return modules_; }
+  ThreadBacktrace Backtrace(const target::Thread& thread);
+
+  struct Session;  // libdwfl state, private to unwinder.cpp
+
+ private:
+  Unwinder() = default;
+  target::Target* target_ = nullptr;
+  UnwindOptions options_;
+  std::vector<Module> modules_;
+  std::unique_ptr<Session> session_;
+};
+
+}  // namespace corekit::unwind

@@ -1,0 +1,193 @@
+#include "corekit/unwind/modules.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "corekit/elf/constants.h"
+#include "corekit/elf/notes.h"
+#include "corekit/target/elf_image.h"
+#include "elf_files.h"
+
+namespace corekit::unwind {
+namespace {
+
+constexpr std::size_t kMaxVdsoImage = 1 << 20;
+constexpr int kMaxLinkMapEntries = 4096;
+constexpr int kMaxDynamicEntries = 1024;
+constexpr std::uint64_t DT_NULL = 0, DT_DEBUG = 21;
+
+bool Exists(const std::string& path) { return !path.empty() && ::access(path.c_str(), R_OK) == 0; }
+
+// Decides the file to load a module from: --exe for the main executable, else the path under
+// the sysroot; rejected when its build-id differs from the one in memory.
+void ChooseFile(Module& m, bool is_main, const ModuleOptions& options) {
+  const std::string candidate = is_main && !options.exe.empty() ? options.exe : options.sysroot + m.name;
+  if (!Exists(candidate)) {
+    m.note = candidate + " is not readable";
+    return;
+  }
+  if (m.build_id) {
+    auto on_disk = BuildIdOfFile(candidate);
+    if (on_disk && *on_disk != *m.build_id) {
+      m.note = candidate + " has build-id " + *on_disk + ", the process had " + *m.build_id;
+      return;
+    }
+  }
+  m.file = candidate;
+}
+
+void AddFromFileMappings(target::Target& target, const ModuleOptions& options,
+                         std::vector<Module>& out) {
+  struct Span {
+    std::uint64_t start = UINT64_MAX, end = 0;
+    std::optional<std::uint64_t> header;  // start of the offset-0 mapping
+  };
+  std::map<std::string, Span> files;
+  for (const target::Mapping& m : target.mappings()) {
+    const std::string_view kind = target::MappingKind(m.path);
+    if (kind != "file" && kind != "deleted") continue;
+    Span& s = files[m.path];
+    s.start = std::min(s.start, m.start);
+    s.end = std::max(s.end, m.end);
+    if (m.offset == 0 && (!s.header || m.start < *s.header)) s.header = m.start;
+  }
+  const auto entry = target.process().Auxv(elf::AT_ENTRY);
+  const auto reader = target::ReaderOf(target);
+  for (const auto& [path, span] : files) {
+    if (!span.header) continue;
+    Module m;
+    m.name = path;
+    m.start = span.start;
+    m.end = span.end;
+    m.source = "nt_file";
+    auto image = target::ReadElfImage(reader, *span.header);
+    const bool is_main = entry && *entry >= span.start && *entry < span.end;
+    if (image) {
+      m.bias = image->bias;
+      m.build_id = image->build_id;
+    } else {
+      // No ELF header in memory: either not an ELF file (a data file) or not dumped.
+      auto first = FirstLoadOnDisk(options.sysroot + path);
+      if (!first) continue;
+      m.bias = *span.header - *first;
+    }
+    ChooseFile(m, is_main, options);
+    if (is_main) m.source = "exe";
+    out.push_back(std::move(m));
+  }
+}
+
+void AddVdso(target::Target& target, std::vector<Module>& out) {
+  const auto ehdr = target.process().Auxv(elf::AT_SYSINFO_EHDR);
+  if (!ehdr || *ehdr == 0) return;
+  auto image = target::ReadElfImage(target::ReaderOf(target), *ehdr);
+  if (!image || image->end <= *ehdr || image->end - *ehdr > kMaxVdsoImage) return;
+  Module m;
+  m.name = "[vdso]";
+  m.start = *ehdr;
+  m.end = image->end;
+  m.bias = image->bias;
+  m.build_id = image->build_id;
+  m.source = "vdso";
+  m.image.resize(static_cast<std::size_t>(image->end - *ehdr));
+  if (!target.ReadExact(*ehdr, m.image)) return;
+  out.push_back(std::move(m));
+}
+
+// The r_debug link map, from DT_DEBUG in the main executable's dynamic section.
+void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::vector<Module>& out) {
+  const target::Process& p = target.process();
+  const auto phdr = p.Auxv(elf::AT_PHDR);
+  const auto phnum = p.Auxv(elf::AT_PHNUM);
+  const auto phent = p.Auxv(elf::AT_PHENT);
+  if (!phdr || !phnum || !phent || *phnum == 0 || *phnum > 256 || (*phent != 32 && *phent != 56)) return;
+  const bool is64 = *phent == 56;
+  const unsigned w = is64 ? 8 : 4;
+  // The executable's program headers in memory: PT_PHDR gives the bias.
+  std::optional<std::uint64_t> bias, dynamic, first_load;
+  for (std::uint64_t i = 0; i < *phnum; ++i) {
+    const std::uint64_t at = *phdr + i * *phent;
+    auto type = target.ReadWord(at, 4);
+    auto vaddr = target.ReadWord(at + (is64 ? 16 : 8), w);
+    if (!type || !vaddr) return;
+    if (*type == elf::PT_PHDR) bias = *phdr - *vaddr;
+    if (*type == elf::PT_DYNAMIC) dynamic = *vaddr;
+    if (*type == elf::PT_LOAD && !first_load) first_load = *vaddr & ~std::uint64_t{0xfff};
+  }
+  if (!bias && first_load) bias = 0;  // a static or non-PIE executable without PT_PHDR
+  if (!bias) return;
+  const bool have_main = std::any_of(out.begin(), out.end(), [](const Module& m) { return m.source == "exe"; });
+  if (!have_main && first_load) {
+    Module exe;
+    auto execfn = p.Auxv(elf::AT_EXECFN);
+    exe.name = execfn ? target.ReadCString(*execfn, 4096).value_or("") : "";
+    if (exe.name.empty()) exe.name = p.executable;
+    exe.source = "exe";
+    auto image = target::ReadElfImage(target::ReaderOf(target), *bias + *first_load);
+    if (image) {
+      exe.bias = image->bias;
+      exe.start = *bias + *first_load;
+      exe.end = image->end;
+      exe.build_id = image->build_id;
+      ChooseFile(exe, true, options);
+      out.push_back(std::move(exe));
+    }
+  }
+  if (!dynamic) return;
+  std::optional<std::uint64_t> r_debug;
+  for (int i = 0; i < kMaxDynamicEntries; ++i) {
+    const std::uint64_t at = *bias + *dynamic + static_cast<std::uint64_t>(i) * 2 * w;
+    auto tag = target.ReadWord(at, w);
+    auto value = target.ReadWord(at + w, w);
+    if (!tag || !value || *tag == DT_NULL) break;
+    if (*tag == DT_DEBUG) r_debug = *value;
+  }
+  if (!r_debug || *r_debug == 0) return;
+  // struct r_debug { int r_version; struct link_map* r_map; ... }
+  std::optional<std::uint64_t> map;
+  if (auto first = target.ReadWord(*r_debug + w, w)) map = *first;
+  std::set<std::uint64_t> seen;
+  std::set<std::string> known;
+  for (const Module& m : out) known.insert(m.name);
+  for (int i = 0; map && *map != 0 && i < kMaxLinkMapEntries && seen.insert(*map).second; ++i) {
+    // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
+    auto l_addr = target.ReadWord(*map, w);
+    auto l_name = target.ReadWord(*map + w, w);
+    auto next = target.ReadWord(*map + 3 * w, w);
+    if (!l_addr || !l_name) break;
+    std::string name = *l_name ? target.ReadCString(*l_name, 4096).value_or("") : "";
+    if (!name.empty() && !known.count(name) && name.rfind("linux-vdso", 0) != 0 &&
+        name.rfind("linux-gate", 0) != 0) {
+      auto image = target::ReadElfImage(target::ReaderOf(target), *l_addr);
+      if (image) {
+        Module m;
+        m.name = name;
+        m.bias = image->bias;
+        m.start = *l_addr + image->first_load;
+        m.end = image->end;
+        m.build_id = image->build_id;
+        m.source = "link_map";
+        ChooseFile(m, false, options);
+        known.insert(name);
+        out.push_back(std::move(m));
+      }
+    }
+    map = next ? std::optional<std::uint64_t>(*next) : std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::vector<Module> FindModules(target::Target& target, const ModuleOptions& options) {
+  std::vector<Module> out;
+  AddFromFileMappings(target, options, out);
+  AddVdso(target, out);
+  AddFromLinkMap(target, options, out);
+  std::sort(out.begin(), out.end(), [](const Module& a, const Module& b) { return a.start < b.start; });
+  return out;
+}
+
+}  // namespace corekit::unwind
