@@ -70,9 +70,9 @@ void AddFromFileMappings(target::Target& target, const ModuleOptions& options,
       m.build_id = image->build_id;
     } else {
       // No ELF header in memory: either not an ELF file (a data file) or not dumped.
-      auto first = FirstLoadOnDisk(options.sysroot + path);
-      if (!first) continue;
-      m.bias = *span.header - *first;
+      auto file = ReadFileImage(is_main && !options.exe.empty() ? options.exe : options.sysroot + path);
+      if (!file) continue;
+      m.bias = *span.header - file->first_load;
     }
     ChooseFile(m, is_main, options);
     if (is_main) m.source = "exe";
@@ -97,49 +97,61 @@ void AddVdso(target::Target& target, std::vector<Module>& out) {
   out.push_back(std::move(m));
 }
 
-// The r_debug link map, from DT_DEBUG in the main executable's dynamic section.
+// A module known from the link map (or the auxiliary vector) at load bias `bias`: its range and
+// build-id from the ELF header in memory when the core has it, else from the file on disk.
+std::optional<Module> ModuleAt(target::Target& target, const std::string& name, std::uint64_t bias,
+                               bool is_main, const ModuleOptions& options) {
+  Module m;
+  m.name = name;
+  m.bias = bias;
+  std::optional<target::ElfImage> image;
+  auto file = ReadFileImage(is_main && !options.exe.empty() ? options.exe : options.sysroot + name);
+  if (file) image = target::ReadElfImage(target::ReaderOf(target), bias + file->first_load);
+  if (!image) image = target::ReadElfImage(target::ReaderOf(target), bias);
+  if (image) {
+    m.start = image->bias + image->first_load;
+    m.end = image->end;
+    m.build_id = image->build_id;
+  } else if (file) {
+    m.start = bias + file->first_load;
+    m.end = bias + file->end;
+  } else {
+    return std::nullopt;
+  }
+  ChooseFile(m, is_main, options);
+  if (!m.file.empty() && !m.build_id) m.note = "the core holds no build-id for it: not verified";
+  return m;
+}
+
+// The r_debug link map, from DT_DEBUG in the main executable's dynamic section. The
+// executable's program headers come from memory (AT_PHDR) or, when the core lacks them (qemu
+// dumps no read-only segments), from the file: its bias is then AT_ENTRY - e_entry.
 void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::vector<Module>& out) {
   const target::Process& p = target.process();
-  const auto phdr = p.Auxv(elf::AT_PHDR);
-  const auto phnum = p.Auxv(elf::AT_PHNUM);
+  const auto entry = p.Auxv(elf::AT_ENTRY);
   const auto phent = p.Auxv(elf::AT_PHENT);
-  if (!phdr || !phnum || !phent || *phnum == 0 || *phnum > 256 || (*phent != 32 && *phent != 56)) return;
-  const bool is64 = *phent == 56;
-  const unsigned w = is64 ? 8 : 4;
-  // The executable's program headers in memory: PT_PHDR gives the bias.
-  std::optional<std::uint64_t> bias, dynamic, first_load;
-  for (std::uint64_t i = 0; i < *phnum; ++i) {
-    const std::uint64_t at = *phdr + i * *phent;
-    auto type = target.ReadWord(at, 4);
-    auto vaddr = target.ReadWord(at + (is64 ? 16 : 8), w);
-    if (!type || !vaddr) return;
-    if (*type == elf::PT_PHDR) bias = *phdr - *vaddr;
-    if (*type == elf::PT_DYNAMIC) dynamic = *vaddr;
-    if (*type == elf::PT_LOAD && !first_load) first_load = *vaddr & ~std::uint64_t{0xfff};
-  }
-  if (!bias && first_load) bias = 0;  // a static or non-PIE executable without PT_PHDR
-  if (!bias) return;
-  const bool have_main = std::any_of(out.begin(), out.end(), [](const Module& m) { return m.source == "exe"; });
-  if (!have_main && first_load) {
-    Module exe;
+  if (!entry || !phent || (*phent != 32 && *phent != 56)) return;
+  const unsigned w = *phent == 56 ? 8 : 4;
+  auto main_it = std::find_if(out.begin(), out.end(), [](const Module& m) { return m.source == "exe"; });
+  if (main_it == out.end()) {
     auto execfn = p.Auxv(elf::AT_EXECFN);
-    exe.name = execfn ? target.ReadCString(*execfn, 4096).value_or("") : "";
-    if (exe.name.empty()) exe.name = p.executable;
-    exe.source = "exe";
-    auto image = target::ReadElfImage(target::ReaderOf(target), *bias + *first_load);
-    if (image) {
-      exe.bias = image->bias;
-      exe.start = *bias + *first_load;
-      exe.end = image->end;
-      exe.build_id = image->build_id;
-      ChooseFile(exe, true, options);
-      out.push_back(std::move(exe));
-    }
+    std::string name = execfn ? target.ReadCString(*execfn, 4096).value_or("") : "";
+    if (name.empty()) name = options.exe.empty() ? p.executable : options.exe;
+    auto file = ReadFileImage(options.exe.empty() ? options.sysroot + name : options.exe);
+    if (!file) return;
+    const std::uint64_t bias = file->type == elf::ET_DYN ? *entry - file->entry : 0;
+    auto exe = ModuleAt(target, name, bias, true, options);
+    if (!exe) return;
+    exe->source = "exe";
+    out.push_back(std::move(*exe));
+    main_it = out.end() - 1;
   }
-  if (!dynamic) return;
+  const Module& exe = *main_it;
+  auto file = ReadFileImage(exe.file.empty() ? options.sysroot + exe.name : exe.file);
+  if (!file || !file->dynamic) return;
   std::optional<std::uint64_t> r_debug;
   for (int i = 0; i < kMaxDynamicEntries; ++i) {
-    const std::uint64_t at = *bias + *dynamic + static_cast<std::uint64_t>(i) * 2 * w;
+    const std::uint64_t at = exe.bias + *file->dynamic + static_cast<std::uint64_t>(i) * 2 * w;
     auto tag = target.ReadWord(at, w);
     auto value = target.ReadWord(at + w, w);
     if (!tag || !value || *tag == DT_NULL) break;
@@ -161,18 +173,10 @@ void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::v
     std::string name = *l_name ? target.ReadCString(*l_name, 4096).value_or("") : "";
     if (!name.empty() && !known.count(name) && name.rfind("linux-vdso", 0) != 0 &&
         name.rfind("linux-gate", 0) != 0) {
-      auto image = target::ReadElfImage(target::ReaderOf(target), *l_addr);
-      if (image) {
-        Module m;
-        m.name = name;
-        m.bias = image->bias;
-        m.start = *l_addr + image->first_load;
-        m.end = image->end;
-        m.build_id = image->build_id;
-        m.source = "link_map";
-        ChooseFile(m, false, options);
+      if (auto m = ModuleAt(target, name, *l_addr, false, options)) {
+        m->source = "link_map";
         known.insert(name);
-        out.push_back(std::move(m));
+        out.push_back(std::move(*m));
       }
     }
     map = next ? std::optional<std::uint64_t>(*next) : std::nullopt;

@@ -24,11 +24,11 @@ static int thread_count = 3;
 static const char* mode = "segv";
 static volatile int divisor = 0, numerator = 100; /* both volatile: gcc computes 1/x without idiv */
 
-__attribute__((noinline)) static int crash_here(int* p) { return *p + 1; }
-__attribute__((noinline)) static int middle(int* p) { return crash_here(p) * 2; }
-__attribute__((noinline)) static int outer(int* p) { return middle(p) + 3; }
+__attribute__((noinline, noipa)) static int crash_here(int* p) { return *p + 1; }
+__attribute__((noinline, noipa)) static int middle(int* p) { return crash_here(p) * 2; }
+__attribute__((noinline, noipa)) static int outer(int* p) { return middle(p) + 3; }
 
-__attribute__((noinline)) static void park(void) {
+__attribute__((noinline, noipa)) static void park(void) {
   for (;;) pause();
 }
 

@@ -77,7 +77,18 @@ int Run(core::CoreFile& core, const BtOptions& options) {
     if (bt.truncated) fmt::print("  ... truncated: {}\n", bt.stop_reason);
     fmt::print("\n");
   }
-  if (options.common.json) PrintJson({{"threads", list}});
+  if (options.common.json) {
+    nlohmann::json modules = nlohmann::json::array();
+    for (const unwind::Module& m : (*unwinder)->modules()) {
+      modules.push_back({{"name", m.name}, {"start", HexAddress(m.start)}, {"end", HexAddress(m.end)},
+                         {"bias", HexAddress(m.bias)},
+                         {"build_id", m.build_id ? nlohmann::json(*m.build_id) : nlohmann::json(nullptr)},
+                         {"file", m.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.file)},
+                         {"source", m.source},
+                         {"note", m.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.note)}});
+    }
+    PrintJson({{"threads", list}, {"modules", modules}});
+  }
   return 0;
 }
 
