@@ -1,20 +1,12 @@
 // Differential tests: cores written by the kernel, gcore and qemu-user for the programs in
 // tests/programs, read by corekit and by gdb; threads, registers, signal and memory must agree,
 // and the markers the program reported before dying must be found in the core.
-#include <nlohmann/json.hpp>
-
 #include "support.h"
 
 namespace corekit::itest {
 namespace {
 
 using nlohmann::json;
-
-json Corekit(const std::string& args) {
-  auto r = RunCommand(std::string(COREKIT_BIN) + " " + args);
-  EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
-  return r.status == 0 ? json::parse(r.out) : json();
-}
 
 std::string RawRead(const fs::path& core, const std::string& address, std::size_t length) {
   auto r = RunCommand(std::string(COREKIT_BIN) + " read " + Quote(core.string()) + " " + Quote(address) + " " +

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -78,6 +79,13 @@ inline CommandResult RunCommand(const std::string& command) {
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.err = ReadAll(err);
   return r;
+}
+
+// Runs `corekit ARGS` (which must print JSON) and parses its output.
+inline nlohmann::json Corekit(const std::string& args) {
+  auto r = RunCommand(std::string(COREKIT_BIN) + " " + args);
+  EXPECT_EQ(r.status, 0) << args << "\n" << r.err;
+  return r.status == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
 }
 
 inline bool HaveTool(const std::string& tool) {
