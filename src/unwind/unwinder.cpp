@@ -7,7 +7,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <cstring>
 #include <fcntl.h>
 
@@ -27,6 +29,12 @@ struct Unwinder::Session {
   bool pc_separate = false;                  // AArch64: pc is not a DWARF register
   unsigned sp_regno = 0;
   unsigned word = 8;
+  // Per module, the address ranges of its compile units, for DWARF without .debug_aranges.
+  struct CuRange {
+    Dwarf_Addr low, high;
+    Dwarf_Off cu;
+  };
+  std::map<Dwfl_Module*, std::vector<CuRange>> cu_ranges;
 
   ~Session() {
     if (dwfl) dwfl_end(dwfl);
@@ -176,6 +184,42 @@ std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
   return std::nullopt;
 }
 
+// The compile unit holding `address` (a module-relative lookup is done by libdwfl). clang emits
+// no .debug_aranges, and libdw 0.188 finds a CU only through that table, so when it fails the
+// CUs' own DW_AT_ranges are indexed once per module and searched.
+Dwarf_Die* FindCu(Session& s, Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Die* storage, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, address, bias)) return cu;
+  Dwarf* dwarf = dwfl_module_getdwarf(mod, bias);
+  if (!dwarf) return nullptr;
+  auto [it, inserted] = s.cu_ranges.try_emplace(mod);
+  std::vector<Session::CuRange>& ranges = it->second;
+  if (inserted) {
+    Dwarf_Off offset = 0, next = 0;
+    std::size_t header_size = 0;
+    while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+      Dwarf_Die cu;
+      if (dwarf_offdie(dwarf, offset + header_size, &cu)) {
+        Dwarf_Addr base = 0, low = 0, high = 0;
+        for (ptrdiff_t at = 0; (at = dwarf_ranges(&cu, at, &base, &low, &high)) > 0;) {
+          ranges.push_back({low, high, offset + header_size});
+        }
+      }
+      offset = next;
+    }
+    std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.low < b.low; });
+  }
+  const Dwarf_Addr relative = address - *bias;
+  auto found = std::upper_bound(ranges.begin(), ranges.end(), relative,
+                                [](Dwarf_Addr a, const Session::CuRange& r) { return a < r.low; });
+  if (found == ranges.begin()) return nullptr;
+  --found;
+  if (relative >= found->high) return nullptr;
+  return dwarf_offdie(dwarf, found->cu, storage);
+}
+
+// Deeper inline nesting than this is taken as damaged DWARF.
+constexpr int kMaxInlineDepth = 64;
+
 struct RawFrame {
   Dwarf_Addr pc = 0;
   bool activation = false;
@@ -304,46 +348,69 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
         base.function = Demangle(symbol, options_.demangle);
         base.offset = offset + (raw.pc - lookup);
       }
+      Dwarf_Addr bias = 0;
+      Dwarf_Die cu_storage;
+      Dwarf_Die* cudie = FindCu(s, mod, lookup, &cu_storage, &bias);
       if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
         int lineno = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
           base.file = file;
           base.line = lineno;
         }
+      } else if (cudie) {
+        if (Dwarf_Line* line = dwarf_getsrc_die(cudie, lookup - bias)) {
+          int lineno = 0;
+          if (const char* file = dwarf_linesrc(line, nullptr, nullptr); file && dwarf_lineno(line, &lineno) == 0) {
+            base.file = file;
+            base.line = lineno;
+          }
+        }
       }
-      // Inlined calls: the scopes at pc, innermost first, up to the enclosing subprogram.
-      Dwarf_Addr bias = 0;
-      Dwarf_Die* cudie = dwfl_module_addrdie(mod, lookup, &bias);
+      // Inlined calls: from the innermost function scope at pc outwards. dwarf_getscopes follows
+      // an inlined instance to its abstract origin, so each next concrete caller is taken from
+      // the inlined DIE's own parents (dwarf_getscopes_die), as far as the subprogram.
       Dwarf_Die* scopes = nullptr;
       const int nscopes = cudie ? dwarf_getscopes(cudie, lookup - bias, &scopes) : 0;
       std::vector<Frame> expanded;
       std::optional<std::string> file = base.file;
       std::optional<int> line = base.line;
-      for (int k = 0; k < nscopes; ++k) {
-        Dwarf_Die* scope = &scopes[k];
-        const int tag = dwarf_tag(scope);
-        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+      std::optional<Dwarf_Die> current;
+      for (int k = 0; k < nscopes && !current; ++k) {
+        const int tag = dwarf_tag(&scopes[k]);
+        if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) current = scopes[k];
+      }
+      for (int depth = 0; current && depth < kMaxInlineDepth; ++depth) {
+        const int tag = dwarf_tag(&*current);
         Frame f = base;
         f.inlined = tag == DW_TAG_inlined_subroutine;
-        if (auto name = DieName(scope, options_.demangle)) f.function = name;
+        if (auto name = DieName(&*current, options_.demangle)) f.function = name;
         f.file = file;
         f.line = line;
         if (f.inlined) f.how = "inline";
         expanded.push_back(f);
-        if (tag == DW_TAG_subprogram) break;
+        if (tag != DW_TAG_inlined_subroutine) break;
         // The caller's location is where this inlined call was made.
         Dwarf_Attribute attr;
         Dwarf_Word call_file = 0, call_line = 0;
         Dwarf_Files* files = nullptr;
         std::size_t nfiles = 0;
-        if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr), &call_file) == 0 &&
+        if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_file, &attr), &call_file) == 0 &&
             dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && call_file < nfiles) {
           const char* name = dwarf_filesrc(files, call_file, nullptr, nullptr);
           file = name ? std::optional<std::string>(name) : std::nullopt;
         }
-        if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &call_line) == 0) {
+        if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_line, &attr), &call_line) == 0) {
           line = static_cast<int>(call_line);
         }
+        Dwarf_Die* parents = nullptr;
+        const int nparents = dwarf_getscopes_die(&*current, &parents);
+        std::optional<Dwarf_Die> caller;
+        for (int k = 1; k < nparents && !caller; ++k) {
+          const int ptag = dwarf_tag(&parents[k]);
+          if (ptag == DW_TAG_inlined_subroutine || ptag == DW_TAG_subprogram) caller = parents[k];
+        }
+        std::free(parents);
+        current = caller;
       }
       std::free(scopes);
       if (!expanded.empty()) {

@@ -85,6 +85,16 @@ bool SameAddressInGdb(const std::string& gdb, const std::string& exe, const fs::
   return addresses.size() == 2 && addresses[0] == addresses[1];
 }
 
+// The 1-based number of the first line of `path` that contains `needle`.
+int LineOf(const std::string& path, const std::string& needle) {
+  std::ifstream in(path);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find(needle) != std::string::npos) return n;
+  }
+  return 0;
+}
+
 void CompareBacktraces(const std::string& gdb, const std::string& exe, const fs::path& core,
                        const std::string& extra_args = "") {
   const json bt = Corekit("bt --json " + extra_args + " " + Quote(core.string()));
@@ -135,6 +145,26 @@ TEST(Backtrace, KernelCoreOfAWorkerSegfaultMatchesGdb) {
             (std::vector<std::string>{"crash_here", "middle", "outer", "worker"}));
 }
 
+TEST(Backtrace, InlinedFramesMatchGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=2", "--mode=segv-inline"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  CompareBacktraces("gdb", CRASH_BIN, crash.core);
+  const json bt = Corekit("bt --json " + Quote(crash.core.string()));
+  const json& frames = bt["threads"][0]["frames"];
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames[0]["function"], "inlined_deref");
+  EXPECT_TRUE(frames[0]["inlined"].get<bool>());
+  EXPECT_EQ(frames[1]["function"], "inlined_middle");
+  EXPECT_TRUE(frames[1]["inlined"].get<bool>());
+  EXPECT_EQ(frames[1]["line"], LineOf(CRASH_SOURCE, "int inlined_middle("));
+  EXPECT_EQ(frames[2]["function"], "inlined_outer");
+  EXPECT_FALSE(frames[2]["inlined"].get<bool>());
+  EXPECT_EQ(frames[2]["line"], LineOf(CRASH_SOURCE, "static int inlined_outer("));
+  EXPECT_EQ(frames[3]["function"], "worker");
+}
+
 TEST(Backtrace, AbortThroughLibcMatchesGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
   TempDir dir;
@@ -183,7 +213,7 @@ TEST(Backtrace, QemuAarch64CoreWithoutNtFileIsNamed) {
   ASSERT_GE(top.size(), 4u);
   EXPECT_EQ(std::vector<std::string>(top.begin(), top.begin() + 4),
             (std::vector<std::string>{"crash_here", "middle", "outer", "worker"}));
-  EXPECT_EQ(bt["threads"][0]["frames"][0]["line"], 27);
+  EXPECT_EQ(bt["threads"][0]["frames"][0]["line"], LineOf(CRASH_SOURCE, "static int crash_here("));
   bool libc_from_link_map = false;
   for (const json& m : bt["modules"]) libc_from_link_map |= m["source"] == "link_map";
   EXPECT_TRUE(libc_from_link_map);

@@ -1,14 +1,16 @@
 /* A program that crashes on purpose, in a known state, for core-dump tests.
  *
- *   crash [--threads=N] [--mode=segv|abort|fpe|wait] [--heap-marker=TEXT]
+ *   crash [--threads=N] [--mode=segv|abort|fpe|wait] [--heap-marker=TEXT] [--alloc-mib=M]
  *
  * It starts N worker threads (default 3), each parked in a known call chain, writes a marker
  * string into the heap and one into main's stack, and prints one line of facts to stdout before
  * acting, so a test can compare a core with what the process itself reported:
  *   ready pid=P heap=0xADDR stack=0xADDR tids=T1,T2,...
- * Modes: segv — the last worker dereferences NULL three calls deep; abort — main calls abort();
+ * Modes: segv — the last worker dereferences NULL three calls deep; segv-inline — the same
+ * inside two inlined functions; abort — main calls abort();
  * fpe — integer division by zero in main; wait — everyone sleeps until killed (for gcore and
- * `corekit dump`). */
+ * `corekit dump`). --alloc-mib makes the process that much bigger (touched heap) for
+ * benchmarks. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A frame of its own under -O2: GCC would otherwise propagate across even noinline functions. */
+#if defined(__clang__)
+#define KEEP_FRAME __attribute__((noinline))
+#else
+#define KEEP_FRAME __attribute__((noinline, noipa))
+#endif
+
 #define MAX_THREADS 64
 static pthread_barrier_t ready_barrier;
 static pid_t worker_tids[MAX_THREADS];
@@ -24,11 +33,16 @@ static int thread_count = 3;
 static const char* mode = "segv";
 static volatile int divisor = 0, numerator = 100; /* both volatile: gcc computes 1/x without idiv */
 
-__attribute__((noinline, noipa)) static int crash_here(int* p) { return *p + 1; }
-__attribute__((noinline, noipa)) static int middle(int* p) { return crash_here(p) * 2; }
-__attribute__((noinline, noipa)) static int outer(int* p) { return middle(p) + 3; }
+KEEP_FRAME static int crash_here(int* p) { return *p + 1; }
+KEEP_FRAME static int middle(int* p) { return crash_here(p) * 2; }
+KEEP_FRAME static int outer(int* p) { return middle(p) + 3; }
 
-__attribute__((noinline, noipa)) static void park(void) {
+/* --mode=segv-inline: the fault happens two inlined calls deep inside inlined_outer. */
+static inline __attribute__((always_inline)) int inlined_deref(int* p) { return *p * 3; }
+static inline __attribute__((always_inline)) int inlined_middle(int* p) { return inlined_deref(p) + 5; }
+KEEP_FRAME static int inlined_outer(int* p) { return inlined_middle(p) - 1; }
+
+KEEP_FRAME static void park(void) {
   for (;;) pause();
 }
 
@@ -41,6 +55,11 @@ static void* worker(void* arg) {
     int* volatile null_pointer = NULL;
     printf("%d\n", outer(null_pointer));
   }
+  if (strcmp(mode, "segv-inline") == 0 && index == thread_count - 1) {
+    usleep(100 * 1000);
+    int* volatile null_pointer = NULL;
+    printf("%d\n", inlined_outer(null_pointer));
+  }
   park();
   return NULL;
 }
@@ -51,6 +70,11 @@ int main(int argc, char** argv) {
     if (strncmp(argv[i], "--threads=", 10) == 0) thread_count = atoi(argv[i] + 10);
     else if (strncmp(argv[i], "--mode=", 7) == 0) mode = argv[i] + 7;
     else if (strncmp(argv[i], "--heap-marker=", 14) == 0) heap_text = argv[i] + 14;
+    else if (strncmp(argv[i], "--alloc-mib=", 12) == 0) {
+      const size_t bytes = (size_t)atol(argv[i] + 12) << 20;
+      char* block = malloc(bytes);
+      if (block) memset(block, 0x5a, bytes);
+    }
   }
   if (thread_count < 1 || thread_count > MAX_THREADS) thread_count = 3;
   char stack_marker[32] = "COREKIT-STACK-MARKER";

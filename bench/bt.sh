@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Backtraces of every thread, with file:line: corekit bt against eu-stack -s and gdb's
+# `thread apply all bt` on the same cores in the same run — a 17-thread 2 GiB process, and the
+# 20 000- and 80 000-segment cores. Prints a Markdown table for bench/RESULTS.md.
+# Needs root (vm.max_map_count) and kernel cores in the working directory.
+# Usage: bench/bt.sh [BUILD_DIR]   (EU_STACK_TIMEOUT=seconds, default 120)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+cmake --build "$build" --target corekit crash many_maps >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ "$(cat /proc/sys/vm/max_map_count)" -ge 200000 ] || echo 200000 > /proc/sys/vm/max_map_count
+if grep -q '^|' /proc/sys/kernel/core_pattern; then echo "core_pattern is a pipe" >&2; exit 1; fi
+limit=${EU_STACK_TIMEOUT:-120}
+
+crash_in() {  # crash_in DIR PROGRAM ARGS...: leaves DIR/core
+  local dir=$1; shift
+  mkdir -p "$dir"
+  { ( cd "$dir"; ulimit -c unlimited; exec "$@" >/dev/null ) 2>/dev/null; } 2>/dev/null || true
+  [ -f "$dir/core" ] || { echo "no core in $dir" >&2; exit 1; }
+}
+# Mean wall time of 3 runs after a warm-up; "> LIMIT" when a run exceeds the limit.
+mean() {
+  local i start end
+  timeout "$limit" "$@" >/dev/null 2>&1 || { [ $? -eq 124 ] && { echo "> $limit"; return; }; }
+  start=$(date +%s%N)
+  for i in 1 2 3; do timeout "$limit" "$@" >/dev/null 2>&1 || true; done
+  end=$(date +%s%N)
+  awk "BEGIN{printf \"%.3f\", ($end - $start) / 3e9}"
+}
+ratio() { [[ $1 == ">"* ]] && echo "> $(awk "BEGIN{printf \"%.0f\", ${1#> } / $2}")x" || awk "BEGIN{printf \"%.1fx\", $1 / $2}"; }
+
+exe17=$PWD/$build/tests/crash
+crash_in "$work/t17" "$exe17" --threads=16 --alloc-mib=2048 --mode=segv
+crash_in "$work/m20k" "$PWD/$build/tests/many_maps" --count=20000
+crash_in "$work/m80k" "$PWD/$build/tests/many_maps" --count=80000
+
+echo "| core | corekit bt (s) | eu-stack -s (s) | gdb thread apply all bt (s) | eu-stack / corekit | gdb / corekit |"
+echo "|---|---|---|---|---|---|"
+row() {  # row LABEL EXE CORE
+  local ck eu gdb
+  ck=$(mean "$build/corekit" bt "$3")
+  eu=$(mean eu-stack -s -e "$2" --core="$3")
+  gdb=$(mean gdb -batch -nx -ex "thread apply all bt" "$2" "$3")
+  echo "| $1 | $ck | $eu | $gdb | $(ratio "$eu" "$ck") | $(ratio "$gdb" "$ck") |"
+}
+row "17 threads, 2 GiB ($(du -h --apparent-size "$work/t17/core" | cut -f1))" "$exe17" "$work/t17/core"
+row "20 000 segments" "$PWD/$build/tests/many_maps" "$work/m20k/core"
+row "80 000 segments" "$PWD/$build/tests/many_maps" "$work/m80k/core"
+echo
+echo "$(date -u +%F), $(nproc) cores; means of 3 runs after a warm-up; runs stopped at ${limit} s."
