@@ -119,6 +119,26 @@ void CoreFile::DecodeNotes() {
     return threads_[it->second];
   };
 
+  // A thread begins at each prstatus note (Linux's and FreeBSD's decode to the same struct).
+  auto begin_thread = [&](const Note& note, Result<elf::Prstatus> p) {
+    if (!p) {
+      warn(note, p.error());
+      current = kNone;
+      return;
+    }
+    threads_.push_back(Thread{});
+    current = threads_.size() - 1;
+    Thread& t = threads_[current];
+    t.tid = p->pid;
+    if (p->cursig != 0) {
+      Signal s;
+      s.number = p->cursig;
+      t.signal = s;
+    }
+    SetGeneralRegisters(t, p->gregs, abi);
+    t.prstatus = *p;
+  };
+
   std::optional<elf::BsdProcinfo> bsd_procinfo;
   for (const Note& note : notes_) {
     const std::string_view owner = note.owner;
@@ -126,25 +146,9 @@ void CoreFile::DecodeNotes() {
     if (owner == "GDB") producer_ = target::Producer::kGcore;
     if (abi.os == elf::Os::kLinux && (owner == "CORE" || owner == "LINUX")) {
       switch (note.type) {
-        case elf::NT_PRSTATUS: {
-          auto p = elf::DecodeLinuxPrstatus(note.desc, abi);
-          if (!p) {
-            warn(note, p.error());
-            current = kNone;
-            break;
-          }
-          threads_.push_back(Thread{});
-          current = threads_.size() - 1;
-          threads_[current].tid = p->pid;
-          if (p->cursig != 0) {
-            Signal s;
-            s.number = p->cursig;
-            threads_[current].signal = s;
-          }
-          SetGeneralRegisters(threads_[current], p->gregs, abi);
-          threads_[current].prstatus = *p;
+        case elf::NT_PRSTATUS:
+          begin_thread(note, elf::DecodeLinuxPrstatus(note.desc, abi));
           continue;
-        }
         case elf::NT_PRPSINFO: {
           auto p = elf::DecodeLinuxPrpsinfo(note.desc, abi);
           if (!p) {
@@ -212,25 +216,14 @@ void CoreFile::DecodeNotes() {
     }
     if (abi.os == elf::Os::kFreeBSD && owner == "FreeBSD") {
       switch (note.type) {
-        case elf::NT_PRSTATUS: {
-          auto p = elf::DecodeFreeBsdPrstatus(note.desc, abi);
-          if (!p) {
-            warn(note, p.error());
-            current = kNone;
-            break;
-          }
-          threads_.push_back(Thread{});
-          current = threads_.size() - 1;
-          threads_[current].tid = p->pid;
-          if (p->cursig != 0) threads_[current].signal = Signal{p->cursig, {}, {}, {}, {}, {}};
-          SetGeneralRegisters(threads_[current], p->gregs, abi);
-          threads_[current].prstatus = *p;
-          if (!process_.signal && p->cursig != 0) {
+        case elf::NT_PRSTATUS:
+          // FreeBSD has no siginfo: the first thread with a signal took it.
+          begin_thread(note, elf::DecodeFreeBsdPrstatus(note.desc, abi));
+          if (current != kNone && threads_[current].signal && !process_.signal) {
             process_.signal = threads_[current].signal;
             process_.signalled_thread = threads_[current].tid;
           }
           continue;
-        }
         case elf::NT_PRPSINFO: {
           auto p = elf::DecodeFreeBsdPrpsinfo(note.desc, abi);
           if (!p) {

@@ -289,3 +289,61 @@ TEST(CoreFileTest, ManySegmentsUsePnXnumAndStayOrdered) {
 
 }  // namespace
 }  // namespace corekit::core
+
+namespace corekit::core {
+namespace {
+
+// A FreeBSD amd64 core: thread names from NT_THRMISC, the signal from pr_cursig, mappings from
+// NT_PROCSTAT_VMMAP, auxv from NT_PROCSTAT_AUXV (after its 4-byte structsize).
+TEST(CoreFileTest, FreeBsdCoreThroughTheModel) {
+  auto prstatus = [](int lwp, int cursig, std::uint64_t rip) {
+    ByteWriter w;
+    w.U32(1).Zeros(4).U64(224).U64(176).U64(512).U32(1300000).U32(cursig).U32(lwp).Zeros(4);
+    for (int i = 0; i < 22; ++i) w.U64(i == 17 ? rip : 0);
+    return w.bytes();
+  };
+  ByteWriter psinfo;
+  psinfo.U32(1).Zeros(4).U64(120).Str("vim", 17).Str("vim notes.txt", 81).Zeros(2).U32(4242);
+  ByteWriter thrmisc_main, thrmisc_worker;
+  thrmisc_main.Str("vim", 20).U32(0);
+  thrmisc_worker.Str("timer", 20).U32(0);
+  ByteWriter vmmap;
+  vmmap.U32(1160);
+  vmmap.U32(144).U32(2).U64(0x400000).U64(0x401000).U64(0).Zeros(16).U32(0).U32(0).U32(5).Zeros(76);
+  vmmap.Str("/usr/local/bin/vim", 8);  // cut to fit the 144-byte record, as the kernel packs it
+  ByteWriter auxv;
+  auxv.U32(16).U64(elf::AT_PAGESZ).U64(4096).U64(elf::AT_NULL).U64(0);
+  auto bytes = ElfBuilder()
+                   .Note("FreeBSD", elf::NT_PRPSINFO, psinfo.bytes())
+                   .Note("FreeBSD", elf::NT_PRSTATUS, prstatus(100001, 11, 0x401234))
+                   .Note("FreeBSD", elf::NT_FREEBSD_THRMISC, thrmisc_main.bytes())
+                   .Note("FreeBSD", elf::NT_PRSTATUS, prstatus(100002, 11, 0x405678))
+                   .Note("FreeBSD", elf::NT_FREEBSD_THRMISC, thrmisc_worker.bytes())
+                   .Note("FreeBSD", elf::NT_FREEBSD_PROCSTAT_VMMAP, vmmap.bytes())
+                   .Note("FreeBSD", elf::NT_FREEBSD_PROCSTAT_AUXV, auxv.bytes())
+                   .Load(0x400000, std::vector<std::uint8_t>(0x1000, 0xcc), 0x1000, elf::PF_R | elf::PF_X)
+                   .Build();
+  TempDir dir;
+  WriteFile(dir / "vim.core", bytes);
+  auto core = CoreFile::Open((dir / "vim.core").string());
+  ASSERT_TRUE(core.has_value()) << core.error().message;
+  const CoreFile& c = **core;
+  EXPECT_EQ(c.abi().os, elf::Os::kFreeBSD);
+  ASSERT_EQ(c.threads().size(), 2u);
+  EXPECT_EQ(c.threads()[0].name, "vim");
+  EXPECT_EQ(c.threads()[1].name, "timer");
+  EXPECT_EQ(*c.threads()[1].pc, 0x405678u);
+  EXPECT_EQ(c.process().executable, "vim");
+  EXPECT_EQ(c.process().command_line, "vim notes.txt");
+  EXPECT_EQ(c.process().pid, 4242);
+  EXPECT_EQ(c.process().signal->number, 11);
+  EXPECT_EQ(c.process().signalled_thread, 100001);
+  EXPECT_EQ(c.process().Auxv(elf::AT_PAGESZ), 4096u);
+  ASSERT_EQ(c.mappings().size(), 1u);
+  EXPECT_EQ(c.mappings()[0].perms, "r-xp");
+  EXPECT_EQ(c.mappings()[0].path, "/usr/loc");
+  EXPECT_EQ(c.mappings()[0].backing, target::Backing::kCore);
+}
+
+}  // namespace
+}  // namespace corekit::core
