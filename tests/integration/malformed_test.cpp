@@ -71,7 +71,8 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   auto core = BaseCore(&why_not);
   if (!core) GTEST_SKIP() << why_not;
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
-                                             "threads --json", "regs --all", "read", "read --json"};
+                                             "threads --json", "regs --all", "read", "read --json",
+                                             "bt", "bt --json"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {
