@@ -305,6 +305,29 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
   return u;
 }
 
+std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
+  struct Search {
+    const std::string* name;
+    std::optional<std::uint64_t> found;
+  } search{&name, std::nullopt};
+  auto visit = [](Dwfl_Module* mod, void**, const char*, Dwarf_Addr, void* arg) -> int {
+    auto* s = static_cast<Search*>(arg);
+    const int count = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < count; ++i) {
+      GElf_Sym sym;
+      GElf_Addr address = 0;
+      const char* symbol = dwfl_module_getsym_info(mod, i, &sym, &address, nullptr, nullptr, nullptr);
+      if (symbol && *s->name == symbol && sym.st_shndx != SHN_UNDEF) {
+        s->found = address;
+        return DWARF_CB_ABORT;
+      }
+    }
+    return DWARF_CB_OK;
+  };
+  dwfl_getmodules(session_->dwfl, visit, &search, 0);
+  return search.found;
+}
+
 ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
   Session& s = *session_;
   ThreadBacktrace bt;

@@ -72,7 +72,7 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   if (!core) GTEST_SKIP() << why_not;
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
                                              "threads --json", "regs --all", "read", "read --json",
-                                             "bt", "bt --json"};
+                                             "bt", "bt --json", "report", "report --json"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {

@@ -7,11 +7,13 @@
  * acting, so a test can compare a core with what the process itself reported:
  *   ready pid=P heap=0xADDR stack=0xADDR tids=T1,T2,...
  * Modes: segv — the last worker dereferences NULL three calls deep; segv-inline — the same
- * inside two inlined functions; abort — main calls abort();
+ * inside two inlined functions; overflow — the last worker recurses until its stack overflows;
+ * assert — main fails an assert(); abort — main calls abort();
  * fpe — integer division by zero in main; wait — everyone sleeps until killed (for gcore and
  * `corekit dump`). --alloc-mib makes the process that much bigger (touched heap) for
  * benchmarks. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +44,14 @@ static inline __attribute__((always_inline)) int inlined_deref(int* p) { return 
 static inline __attribute__((always_inline)) int inlined_middle(int* p) { return inlined_deref(p) + 5; }
 KEEP_FRAME static int inlined_outer(int* p) { return inlined_middle(p) - 1; }
 
+/* --mode=overflow: unbounded recursion in the last worker until its stack's guard page. */
+KEEP_FRAME static int recurse(int depth) {
+  volatile char pad[256];
+  pad[0] = (char)depth;
+  if (depth < 0) return 0; /* never: keeps the compiler from calling the recursion infinite */
+  return recurse(depth + 1) + pad[0];
+}
+
 KEEP_FRAME static void park(void) {
   for (;;) pause();
 }
@@ -54,6 +64,10 @@ static void* worker(void* arg) {
     usleep(100 * 1000); /* let main print the facts first */
     int* volatile null_pointer = NULL;
     printf("%d\n", outer(null_pointer));
+  }
+  if (strcmp(mode, "overflow") == 0 && index == thread_count - 1) {
+    usleep(100 * 1000);
+    printf("%d\n", recurse(0));
   }
   if (strcmp(mode, "segv-inline") == 0 && index == thread_count - 1) {
     usleep(100 * 1000);
@@ -88,6 +102,7 @@ int main(int argc, char** argv) {
   printf("\n");
   fflush(stdout);
   if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "assert") == 0) assert(thread_count == 12345 && "the ledger must balance");
   if (strcmp(mode, "fpe") == 0) printf("%d\n", numerator / divisor);
   park();
   return 0;

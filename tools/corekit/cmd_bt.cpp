@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "corekit/unwind/unwinder.h"
+#include "backtrace_render.h"
 #include "render.h"
 
 namespace corekit::tools {
@@ -15,36 +16,8 @@ struct BtOptions {
   bool no_demangle = false;
 };
 
-std::string Basename(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-nlohmann::json FrameJson(const unwind::Frame& f) {
-  using nlohmann::json;
-  return {{"index", f.index}, {"pc", HexAddress(f.pc)},
-          {"function", f.function ? json(*f.function) : json(nullptr)}, {"offset", f.offset},
-          {"module", f.module.empty() ? json(nullptr) : json(f.module)},
-          {"file", f.file ? json(*f.file) : json(nullptr)},
-          {"line", f.line ? json(*f.line) : json(nullptr)}, {"inlined", f.inlined}, {"how", f.how}};
-}
-
-std::string FrameText(const unwind::Frame& f, bool is64) {
-  std::string text = fmt::format("#{:<3} {} ", f.index, f.inlined ? std::string(is64 ? 18 : 10, ' ') : HexAddress(f.pc, is64));
-  text += f.function ? *f.function : "??";
-  if (f.function && f.offset && !f.inlined) text += fmt::format("+{:#x}", f.offset);
-  if (!f.module.empty()) text += fmt::format(" ({})", Basename(f.module));
-  if (f.file) text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
-  if (f.inlined) text += " [inlined]";
-  if (f.how == "frame-pointer" || f.how == "signal") text += fmt::format(" [{}]", f.how);
-  return text;
-}
-
 int Run(core::CoreFile& core, const BtOptions& options) {
-  unwind::UnwindOptions uo;
-  uo.modules.exe = options.common.exe;
-  uo.modules.sysroot = options.common.sysroot;
-  uo.debug_dir = options.common.debug_dir;
+  unwind::UnwindOptions uo = UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir);
   uo.max_frames = options.max_frames;
   uo.demangle = !options.no_demangle;
   auto unwinder = unwind::Unwinder::Create(core, uo);
@@ -64,11 +37,7 @@ int Run(core::CoreFile& core, const BtOptions& options) {
     const unwind::ThreadBacktrace bt = (*unwinder)->Backtrace(*t);
     const bool is_crashed = crashed && *crashed == t->tid;
     if (options.common.json) {
-      nlohmann::json frames = nlohmann::json::array();
-      for (const unwind::Frame& f : bt.frames) frames.push_back(FrameJson(f));
-      list.push_back({{"tid", t->tid}, {"name", t->name ? nlohmann::json(*t->name) : nlohmann::json(nullptr)},
-                      {"crashed", is_crashed}, {"frame_count", bt.frame_count},
-                      {"truncated", bt.truncated}, {"frames", frames}});
+      list.push_back(ThreadJson(bt, *t, is_crashed));
       continue;
     }
     fmt::print("Thread {}{}\n", t->tid,
@@ -77,18 +46,7 @@ int Run(core::CoreFile& core, const BtOptions& options) {
     if (bt.truncated) fmt::print("  ... truncated: {}\n", bt.stop_reason);
     fmt::print("\n");
   }
-  if (options.common.json) {
-    nlohmann::json modules = nlohmann::json::array();
-    for (const unwind::Module& m : (*unwinder)->modules()) {
-      modules.push_back({{"name", m.name}, {"start", HexAddress(m.start)}, {"end", HexAddress(m.end)},
-                         {"bias", HexAddress(m.bias)},
-                         {"build_id", m.build_id ? nlohmann::json(*m.build_id) : nlohmann::json(nullptr)},
-                         {"file", m.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.file)},
-                         {"source", m.source},
-                         {"note", m.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.note)}});
-    }
-    PrintJson({{"threads", list}, {"modules", modules}});
-  }
+  if (options.common.json) PrintJson({{"threads", list}, {"modules", ModulesJson((*unwinder)->modules())}});
   return 0;
 }
 

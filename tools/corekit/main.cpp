@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   AddRegsCommand(app, run);
   AddReadCommand(app, run);
   AddBtCommand(app, run);
+  AddReportCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

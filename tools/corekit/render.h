@@ -72,5 +72,6 @@ void AddThreadsCommand(CLI::App& app, Runner& run);
 void AddRegsCommand(CLI::App& app, Runner& run);
 void AddReadCommand(CLI::App& app, Runner& run);
 void AddBtCommand(CLI::App& app, Runner& run);
+void AddReportCommand(CLI::App& app, Runner& run);
 
 }  // namespace corekit::tools

@@ -61,6 +61,8 @@ class Unwinder {
 
   const std::vector<Module>& modules() const { return modules_; }
   ThreadBacktrace Backtrace(const target::Thread& thread);
+  // The runtime address of a symbol (global or local) in any module, e.g. glibc's __abort_msg.
+  std::optional<std::uint64_t> SymbolAddress(const std::string& name);
 
   struct Session;  // libdwfl state, private to unwinder.cpp
 

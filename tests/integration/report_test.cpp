@@ -1,0 +1,87 @@
+// corekit report on the test programs' cores: the crash kind, the headline, the message of a
+// failed assertion, the truncated stack of an overflow, and no-crash for a gcore.
+#include "support.h"
+
+namespace corekit::itest {
+namespace {
+
+using nlohmann::json;
+
+int LineOf(const std::string& needle) {
+  std::ifstream in(CRASH_SOURCE);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find(needle) != std::string::npos) return n;
+  }
+  return 0;
+}
+
+json ReportOf(const std::string& mode, std::string* text = nullptr) {
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=3", "--mode=" + mode}, dir.path());
+  EXPECT_FALSE(crash.core.empty()) << mode;
+  if (crash.core.empty()) return json();
+  if (text) *text = RunCommand(std::string(COREKIT_BIN) + " report " + Quote(crash.core.string())).out;
+  return Corekit("report --json " + Quote(crash.core.string()));
+}
+
+TEST(Report, NullDereferenceInAWorker) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  std::string text;
+  const json r = ReportOf("segv", &text);
+  EXPECT_EQ(r["schema"], "corekit.report/1");
+  EXPECT_EQ(r["crash"]["kind"], "null-dereference");
+  EXPECT_EQ(r["signal"]["name"], "SIGSEGV");
+  EXPECT_EQ(r["signal"]["code_name"], "SEGV_MAPERR");
+  EXPECT_EQ(r["signal"]["fault_address"], "0x0");
+  const std::string headline = "SIGSEGV: null pointer dereference at 0x0 in crash_here (crash.c:" +
+                               std::to_string(LineOf("static int crash_here(")) + "), thread " +
+                               std::to_string(r["crash"]["thread"].get<long>());
+  EXPECT_EQ(r["crash"]["summary"], headline);
+  EXPECT_EQ(text.substr(0, text.find('\n')), headline);
+  // Three idle workers... two here, and main: folded by identical stacks.
+  EXPECT_NE(text.find("2 threads in __libc_pause <- park <- worker"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 thread in __libc_pause <- park <- main"), std::string::npos) << text;
+  for (const char* key : {"core", "process", "signal", "crash", "threads"}) EXPECT_TRUE(r.contains(key)) << key;
+  EXPECT_EQ(r["process"]["pid"].get<long>() > 0, true);
+}
+
+TEST(Report, FailedAssertionCarriesItsMessage) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  const json r = ReportOf("assert");
+  EXPECT_EQ(r["crash"]["kind"], "assertion");
+  const std::string message = r["crash"]["message"].get<std::string>();
+  EXPECT_NE(message.find("Assertion `thread_count == 12345 && \"the ledger must balance\"' failed."),
+            std::string::npos) << message;
+  EXPECT_NE(r["crash"]["summary"].get<std::string>().find("assertion failed in main (crash.c:"), std::string::npos);
+}
+
+TEST(Report, AbortArithmeticAndStackOverflow) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  EXPECT_EQ(ReportOf("abort")["crash"]["kind"], "abort");
+  EXPECT_EQ(ReportOf("fpe")["crash"]["kind"], "arithmetic");
+  const json r = ReportOf("overflow");
+  EXPECT_EQ(r["crash"]["kind"], "stack-overflow");
+  const long tid = r["crash"]["thread"].get<long>();
+  for (const json& t : r["threads"]) {
+    if (t["tid"].get<long>() != tid) continue;
+    EXPECT_TRUE(t["truncated"].get<bool>());        // > 10 000 frames of recurse
+    EXPECT_EQ(t["frame_count"].get<int>(), 10000);  // the default limit
+    EXPECT_EQ(t["frames"][0]["function"], "recurse");
+  }
+}
+
+TEST(Report, GcoreOfALiveProcessIsNoCrash) {
+  if (!HaveTool("gcore")) GTEST_SKIP() << "gcore is not installed";
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=2", "--mode=wait"});
+  const Ready ready = child.WaitReady();
+  RunCommand("gcore -o " + Quote((dir / "g").string()) + " " + std::to_string(ready.pid));
+  const json r = Corekit("report --json " + Quote((dir / "g").string() + "." + std::to_string(ready.pid)));
+  EXPECT_EQ(r["crash"]["kind"], "no-crash");
+  EXPECT_EQ(r["crash"]["thread"], nullptr);
+  EXPECT_EQ(r["threads"].size(), 3u);
+}
+
+}  // namespace
+}  // namespace corekit::itest

@@ -1,0 +1,92 @@
+// corekit report CORE: the crash in one screen — why, where, what the other threads were doing —
+// or one corekit.report/1 JSON document.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "backtrace_render.h"
+#include "corekit/analyze/report.h"
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+constexpr std::size_t kFramesShown = 12;
+
+// "3 threads in __libc_pause <- park <- worker": the other threads, folded by identical stacks.
+std::vector<std::string> FoldedThreads(const analyze::CrashReport& report) {
+  std::map<std::vector<std::string>, std::size_t> counts;
+  std::vector<std::vector<std::string>> order;
+  for (const unwind::ThreadBacktrace& bt : report.threads) {
+    if (report.crashed_thread && bt.tid == *report.crashed_thread) continue;
+    std::vector<std::string> names;
+    for (const unwind::Frame& f : bt.frames) names.push_back(f.function.value_or("??"));
+    if (counts[names]++ == 0) order.push_back(names);
+  }
+  std::vector<std::string> lines;
+  for (const auto& names : order) {
+    std::string chain;
+    for (std::size_t i = 0; i < names.size() && i < 4; ++i) chain += (i ? " <- " : "") + names[i];
+    if (names.size() > 4) chain += " <- ...";
+    const std::size_t n = counts[names];
+    lines.push_back(fmt::format("{} thread{} in {}", n, n == 1 ? "" : "s", chain.empty() ? "??" : chain));
+  }
+  return lines;
+}
+
+int Run(core::CoreFile& core, const CommonOptions& options) {
+  auto unwinder = unwind::Unwinder::Create(core, UnwindOptionsFrom(options.exe, options.sysroot, options.debug_dir));
+  if (!unwinder) return Fail(unwinder.error());
+  const analyze::CrashReport report = analyze::Analyze(core, **unwinder);
+  const target::Process& p = core.process();
+  if (options.json) {
+    nlohmann::json threads = nlohmann::json::array();
+    for (std::size_t i = 0; i < report.threads.size(); ++i) {
+      const target::Thread& t = core.threads()[i];
+      threads.push_back(ThreadJson(report.threads[i], t, report.crashed_thread && *report.crashed_thread == t.tid));
+    }
+    nlohmann::json signal = SignalJson(report.signal);
+    PrintJson({{"schema", "corekit.report/1"},
+               {"core", {{"path", core.path()}, {"producer", std::string(target::ProducerName(core.producer()))},
+                         {"arch", std::string(elf::ArchName(core.abi().arch))},
+                         {"os", std::string(elf::OsName(core.abi().os))}}},
+               {"process", {{"pid", p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr)},
+                            {"executable", p.executable}, {"command_line", p.command_line}}},
+               {"signal", signal},
+               {"crash", {{"thread", report.crashed_thread ? nlohmann::json(*report.crashed_thread) : nlohmann::json(nullptr)},
+                          {"kind", report.kind}, {"summary", report.summary},
+                          {"message", report.message ? nlohmann::json(*report.message) : nlohmann::json(nullptr)}}},
+               {"threads", threads},
+               {"modules", ModulesJson((*unwinder)->modules())}});
+    return 0;
+  }
+  fmt::print("{}\n", report.summary);
+  if (report.message) fmt::print("message: {}\n", *report.message);
+  const bool is64 = core.abi().is64;
+  for (std::size_t i = 0; i < report.threads.size(); ++i) {
+    const unwind::ThreadBacktrace& bt = report.threads[i];
+    if (!report.crashed_thread || bt.tid != *report.crashed_thread) continue;
+    fmt::print("\nThread {} (crashed)\n", bt.tid);
+    for (std::size_t k = 0; k < bt.frames.size() && k < kFramesShown; ++k) fmt::print("  {}\n", FrameText(bt.frames[k], is64));
+    if (bt.frames.size() > kFramesShown) {
+      fmt::print("  ... {} more frames{}\n", bt.frames.size() - kFramesShown, bt.truncated ? " (truncated: " + bt.stop_reason + ")" : "");
+    }
+  }
+  const auto folded = FoldedThreads(report);
+  if (!folded.empty()) {
+    fmt::print("\nOther threads:\n");
+    for (const std::string& line : folded) fmt::print("  {}\n", line);
+  }
+  fmt::print("\nProcess: pid {}, {}\n", p.pid ? std::to_string(*p.pid) : "?", p.command_line.empty() ? p.executable : p.command_line);
+  fmt::print("Core: {} ({} {} core from {})\n", core.path(), elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
+             target::ProducerName(core.producer()));
+  return 0;
+}
+
+}  // namespace
+
+void AddReportCommand(CLI::App& app, Runner& run) {
+  AddCommand(app, run, "report", "crash report: why, where, what else", Run);
+}
+
+}  // namespace corekit::tools
