@@ -69,9 +69,15 @@ void AddFromFileMappings(target::Target& target, const ModuleOptions& options,
       m.bias = image->bias;
       m.build_id = image->build_id;
     } else {
-      // No ELF header in memory: either not an ELF file (a data file) or not dumped.
+      // No ELF header in memory: not dumped, or not an ELF file at all. The file decides; with
+      // no file either, the module is still listed (its range), but cannot be loaded.
       auto file = ReadFileImage(is_main && !options.exe.empty() ? options.exe : options.sysroot + path);
-      if (!file) continue;
+      if (!file) {
+        m.note = "no ELF header in the core and no readable file";
+        if (is_main) m.source = "exe";
+        out.push_back(std::move(m));
+        continue;
+      }
       m.bias = *span.header - file->first_load;
     }
     ChooseFile(m, is_main, options);
@@ -99,15 +105,36 @@ void AddVdso(target::Target& target, std::vector<Module>& out) {
 
 // A module known from the link map (or the auxiliary vector) at load bias `bias`: its range and
 // build-id from the ELF header in memory when the core has it, else from the file on disk.
+// The ELF image whose PT_DYNAMIC is at `dynamic`: the header is at the start of one of the
+// mappings just below it. Needed for prelinked libraries, whose l_addr is 0.
+std::optional<target::ElfImage> ImageOwningDynamic(target::Target& target, std::uint64_t dynamic) {
+  constexpr int kCandidates = 16;
+  std::vector<std::uint64_t> starts;
+  for (const target::Mapping& m : target.mappings()) {
+    if (m.start <= dynamic) starts.push_back(m.start);
+  }
+  std::sort(starts.rbegin(), starts.rend());
+  for (int i = 0; i < kCandidates && i < static_cast<int>(starts.size()); ++i) {
+    auto image = target::ReadElfImage(target::ReaderOf(target), starts[static_cast<std::size_t>(i)]);
+    if (image && image->dynamic == dynamic) return image;
+  }
+  return std::nullopt;
+}
+
 std::optional<Module> ModuleAt(target::Target& target, const std::string& name, std::uint64_t bias,
-                               bool is_main, const ModuleOptions& options) {
+                               bool is_main, const ModuleOptions& options,
+                               std::optional<std::uint64_t> header = std::nullopt,
+                               std::optional<std::uint64_t> dynamic = std::nullopt) {
   Module m;
   m.name = name;
   m.bias = bias;
   std::optional<target::ElfImage> image;
   auto file = ReadFileImage(is_main && !options.exe.empty() ? options.exe : options.sysroot + name);
-  if (file) image = target::ReadElfImage(target::ReaderOf(target), bias + file->first_load);
+  if (header) image = target::ReadElfImage(target::ReaderOf(target), *header);
+  if (!image && file) image = target::ReadElfImage(target::ReaderOf(target), bias + file->first_load);
   if (!image) image = target::ReadElfImage(target::ReaderOf(target), bias);
+  if (!image && dynamic && *dynamic != 0) image = ImageOwningDynamic(target, *dynamic);
+  if (image) m.bias = image->bias;
   if (image) {
     m.start = image->bias + image->first_load;
     m.end = image->end;
@@ -137,21 +164,51 @@ void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::v
     auto execfn = p.Auxv(elf::AT_EXECFN);
     std::string name = execfn ? target.ReadCString(*execfn, 4096).value_or("") : "";
     if (name.empty()) name = options.exe.empty() ? p.executable : options.exe;
-    auto file = ReadFileImage(options.exe.empty() ? options.sysroot + name : options.exe);
-    if (!file) return;
-    const std::uint64_t bias = file->type == elf::ET_DYN ? *entry - file->entry : 0;
-    auto exe = ModuleAt(target, name, bias, true, options);
+    // The bias: from the program headers in memory (AT_PHDR - PT_PHDR's p_vaddr), else from
+    // the file (AT_ENTRY - e_entry).
+    std::optional<std::uint64_t> bias, header;
+    const auto phdr = p.Auxv(elf::AT_PHDR);
+    const auto phnum = p.Auxv(elf::AT_PHNUM);
+    if (phdr && phnum && *phnum <= 256) {
+      std::optional<std::uint64_t> phdr_vaddr, first_load;
+      bool readable = true;
+      for (std::uint64_t i = 0; i < *phnum && readable; ++i) {
+        const std::uint64_t at = *phdr + i * *phent;
+        auto type = target.ReadWord(at, 4);
+        auto vaddr = target.ReadWord(at + (w == 8 ? 16 : 8), w);
+        readable = type && vaddr;
+        if (!readable) break;
+        if (*type == elf::PT_PHDR) phdr_vaddr = *vaddr;
+        if (*type == elf::PT_LOAD && !first_load) first_load = *vaddr & ~std::uint64_t{0xfff};
+      }
+      if (readable && first_load) {
+        bias = phdr_vaddr ? *phdr - *phdr_vaddr : 0;
+        header = *bias + *first_load;
+      }
+    }
+    if (!bias) {
+      auto file = ReadFileImage(options.exe.empty() ? options.sysroot + name : options.exe);
+      if (!file) return;
+      bias = file->type == elf::ET_DYN ? *entry - file->entry : 0;
+    }
+    auto exe = ModuleAt(target, name, *bias, true, options, header);
     if (!exe) return;
     exe->source = "exe";
     out.push_back(std::move(*exe));
     main_it = out.end() - 1;
   }
   const Module& exe = *main_it;
-  auto file = ReadFileImage(exe.file.empty() ? options.sysroot + exe.name : exe.file);
-  if (!file || !file->dynamic) return;
+  // PT_DYNAMIC from the executable's headers in memory, else from its file.
+  std::optional<std::uint64_t> dynamic;
+  if (auto image = target::ReadElfImage(target::ReaderOf(target), exe.start)) dynamic = image->dynamic;
+  if (!dynamic) {
+    auto file = ReadFileImage(exe.file.empty() ? options.sysroot + exe.name : exe.file);
+    if (file && file->dynamic) dynamic = exe.bias + *file->dynamic;
+  }
+  if (!dynamic) return;
   std::optional<std::uint64_t> r_debug;
   for (int i = 0; i < kMaxDynamicEntries; ++i) {
-    const std::uint64_t at = exe.bias + *file->dynamic + static_cast<std::uint64_t>(i) * 2 * w;
+    const std::uint64_t at = *dynamic + static_cast<std::uint64_t>(i) * 2 * w;
     auto tag = target.ReadWord(at, w);
     auto value = target.ReadWord(at + w, w);
     if (!tag || !value || *tag == DT_NULL) break;
@@ -168,12 +225,14 @@ void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::v
     // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
     auto l_addr = target.ReadWord(*map, w);
     auto l_name = target.ReadWord(*map + w, w);
+    auto l_ld = target.ReadWord(*map + 2 * w, w);
     auto next = target.ReadWord(*map + 3 * w, w);
     if (!l_addr || !l_name) break;
     std::string name = *l_name ? target.ReadCString(*l_name, 4096).value_or("") : "";
     if (!name.empty() && !known.count(name) && name.rfind("linux-vdso", 0) != 0 &&
         name.rfind("linux-gate", 0) != 0) {
-      if (auto m = ModuleAt(target, name, *l_addr, false, options)) {
+      const std::uint64_t ld = l_ld.value_or(0);
+      if (auto m = ModuleAt(target, name, *l_addr, false, options, std::nullopt, ld)) {
         m->source = "link_map";
         known.insert(name);
         out.push_back(std::move(*m));

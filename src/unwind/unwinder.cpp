@@ -328,6 +328,16 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
   return search.found;
 }
 
+std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  if (!mod) return std::nullopt;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr);
+  if (!name) return std::nullopt;
+  return std::make_pair(Demangle(name, options_.demangle), static_cast<std::uint64_t>(offset));
+}
+
 ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
   Session& s = *session_;
   ThreadBacktrace bt;

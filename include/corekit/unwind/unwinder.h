@@ -63,6 +63,8 @@ class Unwinder {
   ThreadBacktrace Backtrace(const target::Thread& thread);
   // The runtime address of a symbol (global or local) in any module, e.g. glibc's __abort_msg.
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
+  // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
+  std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
 
   struct Session;  // libdwfl state, private to unwinder.cpp
 
