@@ -7,19 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-cmake --build "$build" --target corekit crash many_maps >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-[ "$(cat /proc/sys/vm/max_map_count)" -ge 200000 ] || echo 200000 > /proc/sys/vm/max_map_count
-if grep -q '^|' /proc/sys/kernel/core_pattern; then echo "core_pattern is a pipe" >&2; exit 1; fi
+source bench/common.sh
+bench_setup "$build" corekit crash many_maps
 limit=${EU_STACK_TIMEOUT:-120}
-
-crash_in() {  # crash_in DIR PROGRAM ARGS...: leaves DIR/core
-  local dir=$1; shift
-  mkdir -p "$dir"
-  { ( cd "$dir"; ulimit -c unlimited; exec "$@" >/dev/null ) 2>/dev/null; } 2>/dev/null || true
-  [ -f "$dir/core" ] || { echo "no core in $dir" >&2; exit 1; }
-}
 # Mean wall time of 3 runs after a warm-up; "> LIMIT" when a run exceeds the limit.
 mean() {
   local i start end

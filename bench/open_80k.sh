@@ -7,14 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-cmake --build "$build" --target corekit many_maps read_bench >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-[ "$(cat /proc/sys/vm/max_map_count)" -ge 200000 ] || echo 200000 > /proc/sys/vm/max_map_count
-if grep -q '^|' /proc/sys/kernel/core_pattern; then echo "core_pattern is a pipe" >&2; exit 1; fi
-{ ( cd "$work"; ulimit -c unlimited; exec "$OLDPWD/$build/tests/many_maps" --count=80000 >/dev/null ) 2>/dev/null; } 2>/dev/null || true
-core="$work/core"
-[ -f "$core" ] || { echo "no core written" >&2; exit 1; }
+source bench/common.sh
+bench_setup "$build" corekit many_maps read_bench
+crash_in "$work/m80k" "$PWD/$build/tests/many_maps" --count=80000
+core="$work/m80k/core"
 segments=$("$build/corekit" info --json "$core" | python3 -c 'import json,sys; print(json.load(sys.stdin)["segment_count"])')
 # Mean wall time (s) of 5 runs after a warm-up, and max RSS (KiB) of one run.
 measure() {

@@ -59,11 +59,7 @@ void AddBtCommand(CLI::App& app, Runner& run) {
   command->add_option("-t,--tid", options->tid, "only this thread");
   command->add_option("--max-frames", options->max_frames, "frames per thread at most (default 10000)");
   command->add_flag("--no-demangle", options->no_demangle, "print C++ symbols as mangled");
-  command->callback([options, &run] {
-    run = [options] {
-      return RunOnTarget(options->common, [&](core::CoreFile& core) { return Run(core, *options); });
-    };
-  });
+  RunWhenParsed(*command, run, options, Run);
 }
 
 }  // namespace corekit::tools

@@ -184,11 +184,7 @@ void AddReadCommand(CLI::App& app, Runner& run) {
   command->add_option("length", options->length, "number of bytes")->required();
   command->add_flag("--raw", options->raw, "write exactly the bytes to stdout");
   command->add_option("-t,--tid", options->tid, "thread whose registers name addresses");
-  command->callback([options, &run] {
-    run = [options] {
-      return RunOnTarget(options->common, [&](core::CoreFile& core) { return RunRead(core, *options); });
-    };
-  });
+  RunWhenParsed(*command, run, options, RunRead);
 }
 
 }  // namespace corekit::tools

@@ -23,7 +23,7 @@ std::string ValueText(const elf::Register& r) {
   return BytesHex(r.bytes);
 }
 
-int Run(const core::CoreFile& core, const RegsOptions& options) {
+int Run(core::CoreFile& core, const RegsOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (!thread) {
     return Fail(options.tid ? fmt::format("no thread {} in the core", *options.tid)
@@ -76,11 +76,7 @@ void AddRegsCommand(CLI::App& app, Runner& run) {
   AddCommonOptions(*command, options->common);
   command->add_option("-t,--tid", options->tid, "thread id (default: the one that took the signal)");
   command->add_flag("--all", options->all, "also floating-point and vector registers");
-  command->callback([options, &run] {
-    run = [options] {
-      return RunOnTarget(options->common, [&](core::CoreFile& core) { return Run(core, *options); });
-    };
-  });
+  RunWhenParsed(*command, run, options, Run);
 }
 
 }  // namespace corekit::tools

@@ -65,6 +65,18 @@ using Runner = std::function<int()>;
 // A subcommand with only the common options, whose body runs on the opened target.
 using Body = int (*)(core::CoreFile& core, const CommonOptions& options);
 void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body);
+
+// For a subcommand with options of its own (a struct with a `common` member): once parsed, run
+// `body` on the opened target.
+template <typename Options>
+void RunWhenParsed(CLI::App& command, Runner& run, std::shared_ptr<Options> options,
+                   int (*body)(core::CoreFile&, const Options&)) {
+  command.callback([options, body, &run] {
+    run = [options, body] {
+      return RunOnTarget(options->common, [&](core::CoreFile& core) { return body(core, *options); });
+    };
+  });
+}
 void AddInfoCommand(CLI::App& app, Runner& run);
 void AddNotesCommand(CLI::App& app, Runner& run);
 void AddMapsCommand(CLI::App& app, Runner& run);

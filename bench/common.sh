@@ -1,0 +1,21 @@
+# Shared by the bench/ scripts: source it after `cd` to the project root.
+# bench_setup BUILD TARGET...: builds the targets, makes $work (removed on exit), raises
+# vm.max_map_count for the many-mappings programs and checks that kernel cores land in the cwd.
+bench_setup() {
+  local build=$1
+  shift
+  cmake --build "$build" --target "$@" >/dev/null
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  [ "$(cat /proc/sys/vm/max_map_count)" -ge 200000 ] || echo 200000 > /proc/sys/vm/max_map_count
+  if grep -q '^|' /proc/sys/kernel/core_pattern; then echo "core_pattern is a pipe" >&2; exit 1; fi
+}
+
+# crash_in DIR PROGRAM ARGS...: runs the program in DIR with unlimited cores; leaves DIR/core.
+crash_in() {
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  { ( cd "$dir"; ulimit -c unlimited; exec "$@" >/dev/null ) 2>/dev/null; } 2>/dev/null || true
+  [ -f "$dir/core" ] || { echo "no core in $dir" >&2; exit 1; }
+}
