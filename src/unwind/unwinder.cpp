@@ -158,17 +158,26 @@ int FdForModule(const Module& m) {
   return fd;
 }
 
-bool HasCfi(Dwfl_Module* mod, Dwarf_Addr pc) {
+// What the CFI says about pc: whether there is any, and whether it is a signal trampoline's
+// (the 'S' augmentation glibc and the vDSO put on __restore_rt / __kernel_rt_sigreturn).
+struct CfiInfo {
+  bool present = false;
+  bool signal_frame = false;
+};
+
+CfiInfo CfiAt(Dwfl_Module* mod, Dwarf_Addr pc) {
   for (auto get : {dwfl_module_eh_cfi, dwfl_module_dwarf_cfi}) {
     Dwarf_Addr bias = 0;
     Dwarf_CFI* cfi = get(mod, &bias);
     Dwarf_Frame* frame = nullptr;
     if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+      bool signalp = false;
+      dwarf_frame_info(frame, nullptr, nullptr, &signalp);
       std::free(frame);
-      return true;
+      return {true, signalp};
     }
   }
-  return false;
+  return {};
 }
 
 std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
@@ -370,8 +379,10 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
     } else {
       const Dwarf_Addr callee_pc = lookup_of(c.frames[i - 1]);
       Dwfl_Module* callee = dwfl_addrmodule(s.dwfl, callee_pc);
-      base.how = callee && HasCfi(callee, callee_pc) ? "cfi" : "frame-pointer";
+      base.how = callee && CfiAt(callee, callee_pc).present ? "cfi" : "frame-pointer";
     }
+    // The kernel's signal trampoline, between a handler and the code the signal interrupted.
+    if (mod && CfiAt(mod, lookup).signal_frame) base.how = "signal-trampoline";
     if (mod) {
       const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
       base.module = name ? name : "";

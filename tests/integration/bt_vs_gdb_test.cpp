@@ -106,13 +106,20 @@ void CompareBacktraces(const std::string& gdb, const std::string& exe, const fs:
     ASSERT_TRUE(theirs.count(tid));
     // gdb synthesizes tail-call frames from DWARF call-site data; corekit does not (yet), so
     // those frames, and only those, are left out of the comparison.
+    // gdb's SIGTRAMP frame ("<signal handler called>") is the frame corekit marks as the
+    // signal trampoline; both are compared under one token.
+    constexpr const char* kTrampoline = "<signal handler called>";
     std::vector<GdbFrame> gdb_frames;
-    for (const GdbFrame& f : theirs.at(tid)) {
-      if (f.type != "TAILCALL") gdb_frames.push_back(f);
+    for (GdbFrame f : theirs.at(tid)) {
+      if (f.type == "TAILCALL") continue;
+      if (f.type == "SIGTRAMP") f.function = kTrampoline;
+      gdb_frames.push_back(f);
     }
     std::vector<std::string> ours;
     for (const json& f : thread["frames"]) {
-      ours.push_back(f["function"].is_null() ? "??" : f["function"].get<std::string>());
+      ours.push_back(f["how"] == "signal-trampoline" ? kTrampoline
+                     : f["function"].is_null()       ? "??"
+                                                     : f["function"].get<std::string>());
       if (ours.back() == "main") break;
     }
     ASSERT_EQ(ours.size(), gdb_frames.size()) << "corekit: " << json(ours).dump();
@@ -171,6 +178,27 @@ TEST(Backtrace, AbortThroughLibcMatchesGdb) {
   auto crash = CrashInDir({CRASH_BIN, "--threads=2", "--mode=abort"}, dir.path());
   ASSERT_FALSE(crash.core.empty());
   CompareBacktraces("gdb", CRASH_BIN, crash.core);
+}
+
+TEST(Backtrace, AbortInASignalHandlerUnwindsThroughTheTrampoline) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=1", "--mode=handler"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  CompareBacktraces("gdb", CRASH_BIN, crash.core);
+  const json bt = Corekit("bt --json " + Quote(crash.core.string()));
+  std::vector<std::string> chain;
+  for (const json& f : bt["threads"][0]["frames"]) {
+    if (f["how"] == "signal-trampoline") chain.push_back("<trampoline>");
+    else if (!f["function"].is_null() && f["module"].get<std::string>().find("crash") != std::string::npos) {
+      chain.push_back(f["function"].get<std::string>());
+    }
+    if (!chain.empty() && chain.back() == "main") break;
+  }
+  EXPECT_EQ(chain, (std::vector<std::string>{"on_usr1", "<trampoline>", "raise_usr1", "main"}));
+  const json report = Corekit("report --json " + Quote(crash.core.string()));
+  EXPECT_EQ(report["crash"]["kind"], "abort");
+  EXPECT_NE(report["crash"]["summary"].get<std::string>().find("in on_usr1 (crash.c:"), std::string::npos);
 }
 
 TEST(Backtrace, GcoreOfALiveProcessMatchesGdb) {

@@ -8,7 +8,8 @@
  *   ready pid=P heap=0xADDR stack=0xADDR tids=T1,T2,...
  * Modes: segv — the last worker dereferences NULL three calls deep; segv-inline — the same
  * inside two inlined functions; overflow — the last worker recurses until its stack overflows;
- * assert — main fails an assert(); abort — main calls abort();
+ * assert — main fails an assert(); abort — main calls abort(); handler — a SIGUSR1 handler
+ * aborts;
  * fpe — integer division by zero in main; wait — everyone sleeps until killed (for gcore and
  * `corekit dump`). --alloc-mib makes the process that much bigger (touched heap) for
  * benchmarks. */
@@ -51,6 +52,14 @@ KEEP_FRAME static int recurse(int depth) {
   if (depth < 0) return 0; /* never: keeps the compiler from calling the recursion infinite */
   return recurse(depth + 1) + pad[0];
 }
+
+/* --mode=handler: main raises SIGUSR1, whose handler aborts: the abort's stack runs through
+ * the kernel's signal trampoline. */
+KEEP_FRAME static void on_usr1(int sig) {
+  (void)sig;
+  abort();
+}
+KEEP_FRAME static int raise_usr1(void) { return raise(SIGUSR1) + 1; /* not a tail call */ }
 
 KEEP_FRAME static void park(void) {
   for (;;) pause();
@@ -102,6 +111,10 @@ int main(int argc, char** argv) {
   printf("\n");
   fflush(stdout);
   if (strcmp(mode, "abort") == 0) abort();
+  if (strcmp(mode, "handler") == 0) {
+    signal(SIGUSR1, on_usr1);
+    printf("%d\n", raise_usr1());
+  }
   if (strcmp(mode, "assert") == 0) assert(thread_count == 12345 && "the ledger must balance");
   if (strcmp(mode, "fpe") == 0) printf("%d\n", numerator / divisor);
   park();

@@ -34,7 +34,9 @@ struct Frame {
   std::optional<std::string> file;
   std::optional<int> line;
   bool inlined = false;                 // an inlined call expanded from the physical frame
-  std::string how;  // "initial", "cfi", "frame-pointer", "signal", "inline"
+  // How the frame was recovered: "initial", "cfi", "frame-pointer", "inline", "signal" (the
+  // code a signal interrupted, its pc exact), or "signal-trampoline" (the kernel's return path).
+  std::string how;
 };
 
 struct ThreadBacktrace {
