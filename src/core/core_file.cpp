@@ -5,6 +5,7 @@
 
 #include "corekit/elf/constants.h"
 #include "file_backing.h"
+#include "file_mapping_index.h"
 
 namespace corekit::core {
 
@@ -44,10 +45,11 @@ Result<std::unique_ptr<CoreFile>> CoreFile::Open(const std::string& path, Option
   }
   core->DecodeNotes();
   core->IndexSegments();
+  core->file_index_ = std::make_unique<FileMappingIndex>(core->file_mappings_);
   if (core->options_.use_mapped_files && !core->file_mappings_.empty()) {
     CoreFile* self = core.get();
     core->file_backing_ = std::make_unique<FileBacking>(
-        core->file_mappings_, core->options_.sysroot,
+        *core->file_index_, core->options_.sysroot,
         [self](std::uint64_t address, std::span<std::uint8_t> out) {
           return self->ReadFromCore(address, out);
         });
@@ -156,19 +158,6 @@ const std::vector<target::Mapping>& CoreFile::mappings() const {
   if (mappings_built_) return mappings_;
   mappings_built_ = true;
   FileBacking* backing = file_backing_.get();
-  std::vector<std::size_t> by_start(file_mappings_.size());
-  for (std::size_t i = 0; i < by_start.size(); ++i) by_start[i] = i;
-  std::sort(by_start.begin(), by_start.end(), [&](std::size_t a, std::size_t b) {
-    return file_mappings_[a].start < file_mappings_[b].start;
-  });
-  auto file_for = [&](std::uint64_t start) -> const elf::FileMapping* {
-    auto it = std::upper_bound(by_start.begin(), by_start.end(), start, [&](std::uint64_t a, std::size_t i) {
-      return a < file_mappings_[i].start;
-    });
-    if (it == by_start.begin()) return nullptr;
-    const elf::FileMapping& m = file_mappings_[*(it - 1)];
-    return start < m.end ? &m : nullptr;
-  };
   if (abi_.os == elf::Os::kFreeBSD && !vm_entries_.empty()) {
     for (const elf::VmEntry& e : vm_entries_) {
       target::Mapping m;
@@ -191,7 +180,7 @@ const std::vector<target::Mapping>& CoreFile::mappings() const {
     target::Mapping m;
     m.start = s.vaddr;
     m.end = s.vaddr + s.memsz;
-    const elf::FileMapping* f = file_for(s.vaddr);
+    const elf::FileMapping* f = file_index_->Find(s.vaddr);
     m.perms = Perms(s.flags, 'p');
     if (f) {
       m.path = f->path;

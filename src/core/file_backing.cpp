@@ -27,27 +27,15 @@ std::optional<std::string> BuildIdOfFile(const MappedFile& file) {
 
 }  // namespace
 
-FileBacking::FileBacking(const std::vector<elf::FileMapping>& mappings, std::string sysroot,
-                         CoreReader core_reader)
-    : mappings_(mappings), sysroot_(std::move(sysroot)), core_reader_(std::move(core_reader)) {
-  by_start_.resize(mappings_.size());
-  for (std::size_t i = 0; i < by_start_.size(); ++i) by_start_[i] = i;
-  std::sort(by_start_.begin(), by_start_.end(),
-            [&](std::size_t a, std::size_t b) { return mappings_[a].start < mappings_[b].start; });
-}
+FileBacking::FileBacking(const FileMappingIndex& index, std::string sysroot, CoreReader core_reader)
+    : index_(index), sysroot_(std::move(sysroot)), core_reader_(std::move(core_reader)) {}
 
-const elf::FileMapping* FileBacking::Find(std::uint64_t address) const {
-  auto it = std::upper_bound(by_start_.begin(), by_start_.end(), address,
-                             [&](std::uint64_t a, std::size_t i) { return a < mappings_[i].start; });
-  if (it == by_start_.begin()) return nullptr;
-  const elf::FileMapping& m = mappings_[*(it - 1)];
-  return address < m.end ? &m : nullptr;
-}
+const elf::FileMapping* FileBacking::Find(std::uint64_t address) const { return index_.Find(address); }
 
 // The build-id note as the process had it in memory, read only from the core's own bytes.
 std::optional<std::string> FileBacking::BuildIdInCore(const std::string& path) {
   const elf::FileMapping* first = nullptr;
-  for (const elf::FileMapping& m : mappings_) {
+  for (const elf::FileMapping& m : index_.mappings()) {
     if (m.path == path && m.offset == 0 && (!first || m.start < first->start)) first = &m;
   }
   if (!first) return std::nullopt;

@@ -22,6 +22,7 @@
 #include "corekit/elf/abi.h"
 #include "corekit/elf/core_notes.h"
 #include "corekit/target/elf_image.h"
+#include "file_mapping_index.h"
 
 namespace corekit::core {
 
@@ -30,8 +31,7 @@ class FileBacking {
   // Reads bytes held in the core itself (never recursing into FileBacking).
   using CoreReader = target::MemoryReader;
 
-  FileBacking(const std::vector<elf::FileMapping>& mappings, std::string sysroot,
-              CoreReader core_reader);
+  FileBacking(const FileMappingIndex& index, std::string sysroot, CoreReader core_reader);
 
   // The NT_FILE mapping holding address, or nullptr.
   const elf::FileMapping* Find(std::uint64_t address) const;
@@ -51,8 +51,7 @@ class FileBacking {
   Checked& Check(const std::string& path);
   std::optional<std::string> BuildIdInCore(const std::string& path);
 
-  const std::vector<elf::FileMapping>& mappings_;
-  std::vector<std::size_t> by_start_;  // indices of mappings_, sorted by start
+  const FileMappingIndex& index_;
   std::string sysroot_;
   CoreReader core_reader_;
   std::unordered_map<std::string, std::unique_ptr<Checked>> checked_;

@@ -43,6 +43,7 @@ struct Segment {
 };
 
 class FileBacking;
+class FileMappingIndex;
 
 class CoreFile final : public target::Target {
  public:
@@ -99,6 +100,7 @@ class CoreFile final : public target::Target {
   std::size_t truncated_segments_ = 0;
   mutable std::vector<target::Mapping> mappings_;
   mutable bool mappings_built_ = false;
+  std::unique_ptr<FileMappingIndex> file_index_;  // over file_mappings_
   std::unique_ptr<FileBacking> file_backing_;
 };
 
