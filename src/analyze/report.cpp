@@ -12,9 +12,13 @@ constexpr std::uint64_t kStackGuardReach = 1024 * 1024;   // how far below a sta
 constexpr int SIGILL_ = 4, SIGTRAP_ = 5, SIGABRT_ = 6, SIGBUS_ = 7, SIGFPE_ = 8, SIGSEGV_ = 11,
               SIGCONT_ = 18, SIGSTOP_ = 19, SIGTSTP_ = 20;
 
+std::string Basename(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 bool IsCLibrary(const std::string& module) {
-  const auto slash = module.rfind('/');
-  const std::string base = slash == std::string::npos ? module : module.substr(slash + 1);
+  const std::string base = Basename(module);
   return base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0 ||
          base.rfind("libpthread", 0) == 0 || base.rfind("ld-linux", 0) == 0;
 }
@@ -74,11 +78,6 @@ std::string KindPhrase(const std::string& kind) {
   if (kind == "bus-error") return "bus error";
   if (kind == "no-crash") return "no crash";
   return "fatal signal";
-}
-
-std::string Basename(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace

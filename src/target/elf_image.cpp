@@ -42,8 +42,6 @@ std::optional<ElfImage> ReadElfImage(const MemoryReader& read, std::uint64_t hea
   if (!elf) return std::nullopt;
   ElfImage image;
   image.type = elf->type();
-  image.is64 = elf->is64();
-  image.endian = elf->endian();
   std::uint64_t lowest = UINT64_MAX, highest = 0;
   for (const elf::ProgramHeader& ph : elf->program_headers()) {
     if (ph.p_type != elf::PT_LOAD) continue;

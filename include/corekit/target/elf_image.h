@@ -32,8 +32,6 @@ struct ElfImage {
   std::uint64_t end = 0;            // bias + highest PT_LOAD p_vaddr + p_memsz
   std::optional<std::uint64_t> dynamic;  // runtime address of PT_DYNAMIC
   std::optional<std::string> build_id;   // lower-case hex
-  elf::Endian endian = elf::Endian::kLittle;
-  bool is64 = true;
 };
 
 // Parses the ELF image whose header is mapped at `header_address`; nullopt when there is no
