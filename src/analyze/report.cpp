@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "corekit/elf/core_notes.h"
+#include "cxx_exception.h"
 
 namespace corekit::analyze {
 namespace {
@@ -17,10 +18,13 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-bool IsCLibrary(const std::string& module) {
+// The C and C++ runtimes, whose abort, assert and terminate machinery is not where a crash is.
+bool IsRuntimeLibrary(const std::string& module) {
   const std::string base = Basename(module);
-  return base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0 ||
-         base.rfind("libpthread", 0) == 0 || base.rfind("ld-linux", 0) == 0;
+  for (const char* prefix : {"libc.so", "libc-", "libpthread", "ld-linux", "libstdc++", "libgcc_s", "libc++"}) {
+    if (base.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool HasFunction(const unwind::ThreadBacktrace& bt, std::initializer_list<const char*> names) {
@@ -103,6 +107,7 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
     return report;
   }
   const std::optional<std::uint64_t> fault = report.signal->fault_address;
+  std::optional<std::string> exception_type;  // set when an uncaught C++ exception aborted
   switch (signo) {
     case SIGSEGV_:
     case SIGBUS_:
@@ -120,6 +125,15 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
                         ? "assertion"
                         : "abort";
       report.message = AbortMessage(target, unwinder);
+      if (bt && report.kind == "abort") {
+        if (auto e = FindUncaughtException(target, unwinder, *bt)) {
+          exception_type = e->type;
+          report.message = "terminate called after throwing an instance of '" + e->type + "'" +
+                           (e->what ? "\n  what():  " + *e->what : "");
+        } else if (HasFunction(*bt, {"std::terminate()", "__cxa_throw", "__cxa_rethrow"})) {
+          exception_type = "";
+        }
+      }
       break;
     case SIGILL_: report.kind = "illegal-instruction"; break;
     case SIGFPE_: report.kind = "arithmetic"; break;
@@ -131,7 +145,7 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
     report.location = bt->frames.front();
     if (signo == SIGABRT_) {
       for (const unwind::Frame& f : bt->frames) {
-        if (!IsCLibrary(f.module)) {
+        if (!IsRuntimeLibrary(f.module)) {
           report.location = f;
           break;
         }
@@ -139,6 +153,7 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
     }
   }
   std::string headline = std::string(elf::SignalName(signo)) + ": " + KindPhrase(report.kind);
+  if (exception_type) headline += exception_type->empty() ? " (uncaught C++ exception)" : " (uncaught " + *exception_type + ")";
   if (fault && (signo == SIGSEGV_ || signo == SIGBUS_)) {
     char hex[32];
     std::snprintf(hex, sizeof hex, " at 0x%llx", static_cast<unsigned long long>(*fault));

@@ -35,6 +35,10 @@ struct Unwinder::Session {
     Dwarf_Off cu;
   };
   std::map<Dwfl_Module*, std::vector<CuRange>> cu_ranges;
+  // Executable mappings, sorted: where a stack word must point to be a return address.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
+  // When set, the next unwind starts from this pc and sp alone (a frame found by stack scan).
+  std::optional<std::pair<Dwarf_Addr, Dwarf_Word>> restart;
 
   ~Session() {
     if (dwfl) dwfl_end(dwfl);
@@ -108,6 +112,11 @@ bool SetInitialRegisters(Dwfl_Thread* thread, void* thread_arg) {
   Session* s = current_session;
   const auto index = reinterpret_cast<std::uintptr_t>(thread_arg) - 1;
   if (!s || index >= s->target->threads().size()) return false;
+  if (s->restart) {
+    const Dwarf_Word sp = s->restart->second;
+    return dwfl_thread_state_registers(thread, s->sp_regno, 1, &sp) &&
+           (dwfl_thread_state_register_pc(thread, s->restart->first), true);
+  }
   const target::Thread& t = s->target->threads()[index];
   std::vector<Dwarf_Word> values;
   for (const std::string& name : s->dwarf_registers) {
@@ -180,6 +189,79 @@ CfiInfo CfiAt(Dwfl_Module* mod, Dwarf_Addr pc) {
   return {};
 }
 
+// Whether the CFI at pc has no rule of its own for regno (it is "undefined" only by default).
+bool CfiHasNoRule(Dwfl_Module* mod, Dwarf_Addr pc, unsigned regno) {
+  for (auto get : {dwfl_module_eh_cfi, dwfl_module_dwarf_cfi}) {
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI* cfi = get(mod, &bias);
+    Dwarf_Frame* frame = nullptr;
+    if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+      Dwarf_Op storage[3];
+      Dwarf_Op* ops = nullptr;
+      std::size_t nops = 0;
+      const bool undefined = dwarf_frame_register(frame, static_cast<int>(regno), storage, &ops, &nops) == 0 &&
+                             nops == 0 && ops == storage;
+      std::free(frame);
+      return undefined;
+    }
+  }
+  return false;
+}
+
+// The psABI's callee-saved registers in DWARF numbering: a function that does not save one
+// leaves it as it was, so its caller's value is the callee's.
+std::vector<unsigned> CalleeSaved(elf::Arch arch) {
+  switch (arch) {
+    case elf::Arch::kX86_64: return {3, 6, 12, 13, 14, 15};
+    case elf::Arch::kI386: return {3, 5, 6, 7};
+    case elf::Arch::kAarch64: return {19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+    default: return {};
+  }
+}
+
+// The DIE that declares a function: an inlined or out-of-line instance points at its abstract
+// origin, and a member function's definition at its declaration inside the class.
+Dwarf_Die DeclarationOf(Dwarf_Die die) {
+  for (int hops = 0; hops < 8; ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attr) || dwarf_attr(&die, DW_AT_specification, &attr)) &&
+        dwarf_formref_die(&attr, &next)) {
+      die = next;
+    } else {
+      break;
+    }
+  }
+  return die;
+}
+
+// "ns::Class<T>::name": the DWARF name qualified by its enclosing namespaces and named classes,
+// up to the first function scope (a local class, such as a lambda's, adds no prefix).
+std::optional<std::string> QualifiedName(Dwarf_Die* die) {
+  Dwarf_Die decl = DeclarationOf(*die);
+  const char* name = dwarf_diename(&decl);
+  if (!name) return std::nullopt;
+  std::string qualified = name;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(&decl, &scopes);
+  for (int k = 1; k < n; ++k) {
+    const int tag = dwarf_tag(&scopes[k]);
+    const char* scope = dwarf_diename(&scopes[k]);
+    if (tag == DW_TAG_namespace) {
+      qualified = std::string(scope ? scope : "(anonymous namespace)") + "::" + qualified;
+    } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+      if (!scope) break;
+      qualified = std::string(scope) + "::" + qualified;
+    } else {
+      break;  // a function, a lexical block or the compile unit
+    }
+  }
+  std::free(scopes);
+  return qualified;
+}
+
+// A function's name from DWARF: its demangled linkage name when it has one (with parameter
+// types, as the symbol table names it), else its qualified source name.
 std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
   Dwarf_Attribute attr;
   for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
@@ -187,10 +269,7 @@ std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
       if (const char* name = dwarf_formstring(&attr)) return Demangle(name, demangle);
     }
   }
-  if (dwarf_attr_integrate(die, DW_AT_name, &attr)) {
-    if (const char* name = dwarf_formstring(&attr)) return std::string(name);
-  }
-  return std::nullopt;
+  return QualifiedName(die);
 }
 
 // The compile unit holding `address` (a module-relative lookup is done by libdwfl). clang emits
@@ -231,13 +310,17 @@ constexpr int kMaxInlineDepth = 64;
 
 struct RawFrame {
   Dwarf_Addr pc = 0;
-  bool activation = false;
+  bool activation = false;      // pc is exact (frame 0, or interrupted by a signal)
+  std::optional<Dwarf_Word> sp;
+  bool scanned = false;         // found by stack scan, not by the unwinder
+  std::vector<std::pair<unsigned, std::uint64_t>> registers;  // those libdwfl recovered
 };
 
 struct Collector {
   std::vector<RawFrame> frames;
   std::size_t max = 0;
   unsigned sp_regno = 0;
+  unsigned register_count = 0;
   std::optional<std::pair<Dwarf_Addr, Dwarf_Word>> last;
   bool truncated = false;
   std::string stop;
@@ -258,6 +341,11 @@ int OnFrame(Dwfl_Frame* state, void* arg) {
       return DWARF_CB_ABORT;
     }
     c->last = std::make_pair(f.pc, sp);
+    f.sp = sp;
+  }
+  for (unsigned regno = 0; regno < c->register_count; ++regno) {
+    Dwarf_Word value = 0;
+    if (dwfl_frame_reg(state, regno, &value) == 0) f.registers.emplace_back(regno, value);
   }
   if (c->frames.size() >= c->max) {
     c->truncated = true;
@@ -268,6 +356,126 @@ int OnFrame(Dwfl_Frame* state, void* arg) {
   return DWARF_CB_OK;
 }
 
+
+// The length of an x86 `call` through ModRM (opcode FF /2) whose ModRM byte is `modrm`, or 0
+// when it is not one: register, [reg], [reg+disp8], [reg+disp32], [rip+disp32] and SIB forms.
+unsigned X86IndirectCallLength(std::uint8_t modrm, std::uint8_t sib) {
+  if (((modrm >> 3) & 7) != 2) return 0;
+  const unsigned mod = modrm >> 6, rm = modrm & 7;
+  switch (mod) {
+    case 3: return 2;
+    case 0:
+      if (rm == 4) return (sib & 7) == 5 ? 7 : 3;
+      return rm == 5 ? 6 : 2;
+    case 1: return rm == 4 ? 4 : 3;
+    default: return rm == 4 ? 7 : 6;
+  }
+}
+
+bool InCode(const Session& s, std::uint64_t address) {
+  auto it = std::upper_bound(s.code_ranges.begin(), s.code_ranges.end(), address,
+                             [](std::uint64_t a, const auto& r) { return a < r.first; });
+  return it != s.code_ranges.begin() && address < std::prev(it)->second;
+}
+
+// Whether `address` can be a return address: it is in executable memory right after a call
+// instruction. What lets a stack scan tell return addresses from other words on the stack.
+bool IsReturnAddress(Session& s, std::uint64_t address) {
+  if (address < 8 || !InCode(s, address - 1)) return false;
+  std::uint8_t before[8] = {};
+  const std::uint64_t from = address - sizeof before;
+  auto got = s.target->ReadSome(from, before);
+  if (!got || *got != sizeof before) return false;
+  const auto at = [&](unsigned back) { return before[sizeof before - back]; };  // byte at address-back
+  switch (s.target->abi().arch) {
+    case elf::Arch::kX86_64:
+    case elf::Arch::kI386:
+      if (at(5) == 0xe8) return true;  // call rel32
+      for (unsigned len = 2; len <= 7; ++len) {
+        if (at(len) == 0xff && X86IndirectCallLength(at(len - 1), len >= 3 ? at(len - 2) : 0) == len) return true;
+      }
+      return false;
+    case elf::Arch::kAarch64: {
+      const std::uint32_t insn = static_cast<std::uint32_t>(at(4)) | static_cast<std::uint32_t>(at(3)) << 8 |
+                                 static_cast<std::uint32_t>(at(2)) << 16 | static_cast<std::uint32_t>(at(1)) << 24;
+      return (insn & 0xfc000000u) == 0x94000000u || (insn & 0xfffffc1fu) == 0xd63f0000u;  // bl, blr
+    }
+    default:
+      return false;  // no call decoder for this machine: no scanning
+  }
+}
+
+// libdw 0.188's x86-64 ABI defaults mark DWARF register 0 (rax) "same value" where they mean 3
+// (rbx), so rbx is lost in every caller of a function whose CFI does not mention it. Where a
+// callee-saved register is missing in a frame recovered through CFI that has no rule for it,
+// the callee's value is the right one (the psABI's rule); fill it in.
+void RestoreCalleeSaved(Session& s, std::vector<RawFrame>& frames) {
+  const std::vector<unsigned> saved = CalleeSaved(s.target->abi().arch);
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    RawFrame& caller = frames[i];
+    const RawFrame& callee = frames[i - 1];
+    if (caller.scanned || caller.activation) continue;
+    const Dwarf_Addr callee_pc = callee.activation ? callee.pc : callee.pc - 1;
+    Dwfl_Module* mod = nullptr;
+    for (unsigned regno : saved) {
+      auto has = [regno](const RawFrame& f) {
+        return std::any_of(f.registers.begin(), f.registers.end(), [regno](const auto& r) { return r.first == regno; });
+      };
+      if (has(caller) || !has(callee)) continue;
+      if (!mod && !(mod = dwfl_addrmodule(s.dwfl, callee_pc))) break;
+      if (!CfiHasNoRule(mod, callee_pc, regno)) continue;
+      for (const auto& r : callee.registers) {
+        if (r.first == regno) caller.registers.push_back(r);
+      }
+    }
+    std::sort(caller.registers.begin(), caller.registers.end());
+  }
+}
+
+// How far a stack scan looks above a frame's stack pointer for the next return address.
+constexpr unsigned kScanWords = 1024;
+
+struct ScanHit {
+  Dwarf_Addr pc;
+  Dwarf_Word sp;  // the caller's stack pointer: just above the slot the address was found in
+};
+
+// Breakpad's last resort where neither CFI nor frame pointers lead on: the first word above sp
+// that is a return address.
+std::optional<ScanHit> ScanStack(Session& s, Dwarf_Word sp) {
+  for (unsigned i = 0; i < kScanWords; ++i) {
+    const std::uint64_t slot = sp + std::uint64_t{i} * s.word;
+    auto word = s.target->ReadWord(slot, s.word);
+    if (!word) return std::nullopt;  // the end of the stack's readable memory
+    if (IsReturnAddress(s, *word)) return ScanHit{*word, slot + s.word};
+  }
+  return std::nullopt;
+}
+
+// Runs libdwfl over one thread (from its registers, or from s.restart) into `c`. Frames that
+// libdwfl's frame-pointer fallback produced are kept only while their pc is a return address:
+// a register that was never a frame pointer yields garbage there. Returns whether unwinding
+// failed before the outermost frame (and so a scan may go on).
+bool RunLibdwfl(Session& s, pid_t tid, Collector& c) {
+  current_session = &s;
+  const int rc = dwfl_getthread_frames(s.dwfl, tid, OnFrame, &c);
+  current_session = nullptr;
+  bool failed = rc != 0 && !c.truncated;
+  if (failed && c.stop.empty()) c.stop = dwfl_errmsg(-1);
+  for (std::size_t i = 1; i < c.frames.size(); ++i) {
+    const RawFrame& callee = c.frames[i - 1];
+    const Dwarf_Addr callee_pc = callee.activation ? callee.pc : callee.pc - 1;
+    Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, callee_pc);
+    if (c.frames[i].activation || (mod && CfiAt(mod, callee_pc).present)) continue;
+    if (!IsReturnAddress(s, c.frames[i].pc)) {
+      c.frames.resize(i);
+      c.truncated = false;
+      c.stop = "no CFI, and the frame pointer does not lead to a return address";
+      return true;
+    }
+  }
+  return failed;
+}
 }  // namespace
 
 Unwinder::~Unwinder() = default;
@@ -305,6 +513,10 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
     }
   }
   dwfl_report_end(s.dwfl, nullptr, nullptr);
+  for (const target::Mapping& m : target.mappings()) {
+    if (m.perms.size() > 2 && m.perms[2] == 'x') s.code_ranges.emplace_back(m.start, m.end);
+  }
+  std::sort(s.code_ranges.begin(), s.code_ranges.end());
   s.machine_header = MachineHeader(target.abi());
   s.machine_elf = elf_memory(s.machine_header.data(), s.machine_header.size());
   const pid_t pid = static_cast<pid_t>(target.process().pid.value_or(1));
@@ -337,6 +549,11 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
   return search.found;
 }
 
+std::string_view Unwinder::RegisterName(unsigned dwarf_regno) const {
+  const auto& names = session_->dwarf_registers;
+  return dwarf_regno < names.size() ? std::string_view(names[dwarf_regno]) : std::string_view();
+}
+
 std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
   if (!mod) return std::nullopt;
@@ -354,10 +571,31 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
   Collector c;
   c.max = options_.max_frames;
   c.sp_regno = s.sp_regno;
-  current_session = &s;
-  const int rc = dwfl_getthread_frames(s.dwfl, static_cast<pid_t>(thread.tid), OnFrame, &c);
-  current_session = nullptr;
-  if (rc != 0 && c.stop.empty() && c.frames.empty()) c.stop = dwfl_errmsg(-1);
+  c.register_count = static_cast<unsigned>(s.dwarf_registers.size());
+  const pid_t tid = static_cast<pid_t>(thread.tid);
+  bool failed = RunLibdwfl(s, tid, c);
+  // Where unwinding failed, scan the stack for the next return address and let libdwfl go on
+  // from there (from pc and sp alone), as often as it fails, within the frame limit.
+  while (failed && !c.frames.empty() && c.frames.back().sp && c.frames.size() < c.max) {
+    const std::optional<ScanHit> hit = ScanStack(s, *c.frames.back().sp);
+    if (!hit) break;
+    Collector more;
+    more.max = c.max - c.frames.size();
+    more.sp_regno = s.sp_regno;
+    more.register_count = c.register_count;
+    s.restart = std::make_pair(hit->pc, hit->sp);
+    failed = RunLibdwfl(s, tid, more);
+    s.restart.reset();
+    if (more.frames.empty()) more.frames.push_back({});  // libdwfl refused even to start
+    more.frames.front().pc = hit->pc;
+    more.frames.front().activation = false;
+    more.frames.front().sp = hit->sp;
+    more.frames.front().scanned = true;
+    c.frames.insert(c.frames.end(), more.frames.begin(), more.frames.end());
+    c.truncated = more.truncated;
+    c.stop = more.stop;
+  }
+  RestoreCalleeSaved(s, c.frames);
   bt.frame_count = c.frames.size();
   bt.truncated = c.truncated;
   bt.stop_reason = c.stop;
@@ -370,10 +608,13 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
     Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
     Frame base;
     base.pc = raw.pc;
+    base.registers = raw.registers;
     // How this frame was recovered from the one below it: through a signal frame, with the
     // callee's CFI, or (libdwfl's fallback where there is none) by frame pointer.
     if (i == 0) {
       base.how = "initial";
+    } else if (raw.scanned) {
+      base.how = "stack-scan";
     } else if (raw.activation) {
       base.how = "signal";
     } else {
@@ -395,6 +636,10 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
       Dwarf_Addr bias = 0;
       Dwarf_Die cu_storage;
       Dwarf_Die* cudie = FindCu(s, mod, lookup, &cu_storage, &bias);
+      if (cudie) {
+        Dwarf_Attribute attr;
+        if (const char* dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr))) base.comp_dir = dir;
+      }
       if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
         int lineno = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {

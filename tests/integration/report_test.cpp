@@ -7,14 +7,7 @@ namespace {
 
 using nlohmann::json;
 
-int LineOf(const std::string& needle) {
-  std::ifstream in(CRASH_SOURCE);
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find(needle) != std::string::npos) return n;
-  }
-  return 0;
-}
+int LineOf(const std::string& needle) { return itest::LineOf(CRASH_SOURCE, needle); }
 
 json ReportOf(const std::string& mode, std::string* text = nullptr) {
   TempDir dir;
@@ -81,6 +74,31 @@ TEST(Report, GcoreOfALiveProcessIsNoCrash) {
   EXPECT_EQ(r["crash"]["kind"], "no-crash");
   EXPECT_EQ(r["crash"]["thread"], nullptr);
   EXPECT_EQ(r["threads"].size(), 3u);
+}
+
+// An exception nothing catches: libstdc++ terminates, and the report names the exception's type
+// and what() from the core's memory, and places the crash at the throw, past the runtimes.
+TEST(Report, UncaughtCxxExceptionNamesTypeAndMessage) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  for (const std::vector<std::string>& argv : {std::vector<std::string>{THROW_BIN},
+                                               std::vector<std::string>{THROW_BIN, "--in-thread"}}) {
+    SCOPED_TRACE(argv.size() == 1 ? "main" : "thread");
+    TempDir dir;
+    auto crash = CrashInDir(argv, dir.path());
+    ASSERT_FALSE(crash.core.empty());
+    const json r = Corekit("report --json " + Quote(crash.core.string()));
+    EXPECT_EQ(r["crash"]["kind"], "abort");
+    EXPECT_EQ(r["crash"]["message"],
+              "terminate called after throwing an instance of 'std::runtime_error'\n  what():  ledger is empty");
+    const int line = itest::LineOf(THROW_SOURCE, "throw std::runtime_error");
+    EXPECT_EQ(r["crash"]["summary"].get<std::string>().substr(0, r["crash"]["summary"].get<std::string>().rfind(',')),
+              "SIGABRT: abort (uncaught std::runtime_error) in orders::ledger_total(orders::Ledger const&) (throw.cpp:" +
+                  std::to_string(line) + ")");
+    // The human report shows the throwing line's text under its frame.
+    const std::string text = RunCommand(std::string(COREKIT_BIN) + " report " + Quote(crash.core.string())).out;
+    EXPECT_NE(text.find(std::to_string(line) + "\t  if (ledger.amounts.empty()) throw std::runtime_error(\"ledger is empty\");"),
+              std::string::npos) << text;
+  }
 }
 
 }  // namespace

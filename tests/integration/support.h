@@ -228,6 +228,16 @@ class Child {
   FILE* out_ = nullptr;
 };
 
+// The 1-based number of the first line of `path` that contains `needle` (0 when none does).
+inline int LineOf(const std::string& path, const std::string& needle) {
+  std::ifstream in(path);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find(needle) != std::string::npos) return n;
+  }
+  return 0;
+}
+
 // gdb's answers on a core, in batch mode.
 inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs::path& core,
                        const std::vector<std::string>& commands) {

@@ -6,6 +6,7 @@
 
 #include "backtrace_render.h"
 #include "corekit/analyze/report.h"
+#include "corekit/analyze/source_lines.h"
 #include "render.h"
 
 namespace corekit::tools {
@@ -67,7 +68,13 @@ int Run(core::CoreFile& core, const CommonOptions& options) {
     const unwind::ThreadBacktrace& bt = report.threads[i];
     if (!report.crashed_thread || bt.tid != *report.crashed_thread) continue;
     fmt::print("\nThread {} (crashed)\n", bt.tid);
-    for (std::size_t k = 0; k < bt.frames.size() && k < kFramesShown; ++k) fmt::print("  {}\n", FrameText(bt.frames[k], is64));
+    analyze::SourceLines sources(options.source_dirs);
+    for (std::size_t k = 0; k < bt.frames.size() && k < kFramesShown; ++k) {
+      const unwind::Frame& f = bt.frames[k];
+      fmt::print("  {}\n", FrameText(f, is64));
+      // The source line of each frame outside the C library, as gdb shows it for frame 0.
+      if (auto text = sources.Line(f)) fmt::print("{:>12}\t{}\n", *f.line, *text);
+    }
     if (bt.frames.size() > kFramesShown) {
       fmt::print("  ... {} more frames{}\n", bt.frames.size() - kFramesShown, bt.truncated ? " (truncated: " + bt.stop_reason + ")" : "");
     }

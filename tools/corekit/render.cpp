@@ -21,6 +21,7 @@ void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_targe
   command.add_option("--sysroot", options.sysroot,
                      "look up the files the core names under this directory");
   command.add_option("--debug-dir", options.debug_dir, "where separate debug files live");
+  command.add_option("--source-dir", options.source_dirs, "where to look for source files (repeatable)");
 }
 
 Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options) {

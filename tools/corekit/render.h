@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "corekit/core/core_file.h"
 
@@ -21,6 +22,7 @@ struct CommonOptions {
   std::string exe;
   std::string sysroot;
   std::string debug_dir;
+  std::vector<std::string> source_dirs;
 };
 
 // Adds the target argument and the common options to a subcommand.

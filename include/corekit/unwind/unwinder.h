@@ -4,8 +4,9 @@
 // grows with the square of the segment count — and gives libdwfl its own thread callbacks:
 // initial registers from the Target's model, stack memory from Target::ReadSome. So the same
 // code serves a core file and, later, a live process. libdwfl unwinds with CFI (.eh_frame and
-// .debug_frame) and falls back to frame pointers where a module has none; each frame says which
-// (`how`). Symbols come from .symtab/.dynsym (global names preferred over weak aliases), file
+// .debug_frame) and falls back to frame pointers where a module has none; where both fail, a
+// stack scan finds the next return address (a word pointing just after a call instruction) and
+// libdwfl goes on from there. Each frame says how it was found (`how`). Symbols come from .symtab/.dynsym (global names preferred over weak aliases), file
 // and line from DWARF, and inlined calls are expanded into frames of their own, like
 // `eu-stack -i` and gdb. Separate debug files are found by build-id and .gnu_debuglink under
 // /usr/lib/debug and --debug-dir.
@@ -17,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "corekit/base/result.h"
@@ -31,12 +33,17 @@ struct Frame {
   std::optional<std::string> function;  // demangled unless Options::demangle is false
   std::uint64_t offset = 0;             // pc - symbol start
   std::string module;                   // module name, or "" when pc is in none
-  std::optional<std::string> file;
+  std::optional<std::string> file;      // as the DWARF names it: absolute, or relative to comp_dir
   std::optional<int> line;
+  std::optional<std::string> comp_dir;  // the compile unit's build directory
   bool inlined = false;                 // an inlined call expanded from the physical frame
   // How the frame was recovered: "initial", "cfi", "frame-pointer", "inline", "signal" (the
-  // code a signal interrupted, its pc exact), or "signal-trampoline" (the kernel's return path).
+  // code a signal interrupted, its pc exact), "signal-trampoline" (the kernel's return path), or
+  // "stack-scan" (a return address found by scanning the stack where nothing else led on: a guess).
   std::string how;
+  // The registers the unwinder recovered in this physical frame (the first: all; callers: the
+  // callee-saved ones, sp and pc), by DWARF register number (Unwinder::RegisterName).
+  std::vector<std::pair<unsigned, std::uint64_t>> registers;
 };
 
 struct ThreadBacktrace {
@@ -67,6 +74,8 @@ class Unwinder {
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
   // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
   std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
+  // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
+  std::string_view RegisterName(unsigned dwarf_regno) const;
 
   struct Session;  // libdwfl state, private to unwinder.cpp
 

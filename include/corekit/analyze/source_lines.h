@@ -1,0 +1,33 @@
+// SourceLines: the text of source lines named by frames, when the files are on this machine.
+//
+// A frame's file is looked up as the DWARF names it (absolute, or under its compile unit's
+// build directory), then by its path and its base name under each of the given source
+// directories (--source-dir, for sources moved since the build). Files are read once and kept.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corekit/unwind/unwinder.h"
+
+namespace corekit::analyze {
+
+class SourceLines {
+ public:
+  explicit SourceLines(std::vector<std::string> source_dirs = {}) : source_dirs_(std::move(source_dirs)) {}
+
+  // The text of `line` (1-based) of the frame's file, without its newline.
+  std::optional<std::string> Line(const unwind::Frame& frame, int line);
+  std::optional<std::string> Line(const unwind::Frame& frame) { return Line(frame, frame.line.value_or(0)); }
+  // Where the frame's file was found, when it was.
+  std::optional<std::string> Path(const unwind::Frame& frame);
+
+ private:
+  const std::vector<std::string>* Lines(const std::string& path);
+  std::vector<std::string> source_dirs_;
+  std::map<std::string, std::optional<std::vector<std::string>>> files_;  // by path tried
+};
+
+}  // namespace corekit::analyze
