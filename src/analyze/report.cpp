@@ -71,6 +71,32 @@ std::optional<std::string> AbortMessage(target::Target& t, unwind::Unwinder& unw
   return message;
 }
 
+// Without __abort_msg (musl has none; a compact or truncated core may lack its page), the
+// assertion's text is rebuilt from the arguments of the __assert_fail call as the caller's DWARF
+// recorded them, in glibc's format: "prog: file:line: function: Assertion `expr' failed."
+std::optional<std::string> AssertionFromCallSite(target::Target& t, unwind::Unwinder& unwinder,
+                                                 const unwind::ThreadBacktrace& bt) {
+  for (std::size_t i = 0; i + 1 < bt.frames.size(); ++i) {
+    if (bt.frames[i].function != "__assert_fail" && bt.frames[i].function != "__GI___assert_fail") continue;
+    const unwind::Frame& caller = bt.frames[i + 1];
+    auto text_at = [&](unsigned index) -> std::optional<std::string> {
+      auto pointer = unwinder.CallArgument(caller, index);
+      if (!pointer) return std::nullopt;
+      auto text = t.ReadCString(*pointer, 4096);
+      return text ? std::optional<std::string>(*text) : std::nullopt;
+    };
+    auto assertion = text_at(0);
+    auto file = text_at(1);
+    auto line = unwinder.CallArgument(caller, 2);
+    if (!assertion || !file || !line) return std::nullopt;
+    auto function = text_at(3);
+    const std::string& program = t.process().executable;
+    return program + (program.empty() ? "" : ": ") + *file + ":" + std::to_string(static_cast<std::uint32_t>(*line)) +
+           ": " + (function ? *function + ": " : "") + "Assertion `" + *assertion + "' failed.";
+  }
+  return std::nullopt;
+}
+
 std::string KindPhrase(const std::string& kind) {
   if (kind == "null-dereference") return "null pointer dereference";
   if (kind == "wild-access") return "invalid memory access";
@@ -125,6 +151,7 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
                         ? "assertion"
                         : "abort";
       report.message = AbortMessage(target, unwinder);
+      if (!report.message && bt && report.kind == "assertion") report.message = AssertionFromCallSite(target, unwinder, *bt);
       if (bt && report.kind == "abort") {
         if (auto e = FindUncaughtException(target, unwinder, *bt)) {
           exception_type = e->type;

@@ -432,6 +432,69 @@ void RestoreCalleeSaved(Session& s, std::vector<RawFrame>& frames) {
   }
 }
 
+
+// The psABI's integer argument registers in DWARF numbering, in argument order.
+std::vector<unsigned> ArgumentRegisters(elf::Arch arch) {
+  switch (arch) {
+    case elf::Arch::kX86_64: return {5, 4, 1, 2, 8, 9};  // rdi rsi rdx rcx r8 r9
+    case elf::Arch::kAarch64: return {0, 1, 2, 3, 4, 5, 6, 7};
+    case elf::Arch::kArm: return {0, 1, 2, 3};
+    default: return {};  // i386 passes arguments on the stack
+  }
+}
+
+// Evaluates a call site's DW_AT_call_value: the small expressions compilers emit there
+// (addresses, constants, a callee-saved register plus an offset). nullopt for anything else.
+std::optional<std::uint64_t> EvaluateCallValue(const Dwarf_Op* ops, std::size_t n, Dwarf_Addr bias,
+                                               const std::vector<std::pair<unsigned, std::uint64_t>>& registers) {
+  std::vector<std::uint64_t> stack;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Dwarf_Op& op = ops[i];
+    if (op.atom == DW_OP_addr) {
+      stack.push_back(op.number + bias);
+    } else if (op.atom >= DW_OP_lit0 && op.atom <= DW_OP_lit31) {
+      stack.push_back(op.atom - DW_OP_lit0);
+    } else if ((op.atom >= DW_OP_const1u && op.atom <= DW_OP_consts) ) {
+      stack.push_back(op.number);
+    } else if (op.atom >= DW_OP_breg0 && op.atom <= DW_OP_breg31) {
+      const unsigned regno = op.atom - DW_OP_breg0;
+      auto r = std::find_if(registers.begin(), registers.end(), [regno](const auto& x) { return x.first == regno; });
+      if (r == registers.end()) return std::nullopt;
+      stack.push_back(r->second + static_cast<std::uint64_t>(static_cast<std::int64_t>(op.number)));
+    } else if (op.atom == DW_OP_plus_uconst && !stack.empty()) {
+      stack.back() += op.number;
+    } else if (op.atom == DW_OP_stack_value) {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (stack.size() != 1) return std::nullopt;
+  return stack.back();
+}
+
+// The DW_TAG_call_site (or GCC's DW_TAG_GNU_call_site) under `scope` whose return address is
+// `return_pc` (module-relative). Searches nested blocks and inlined calls, boundedly.
+std::optional<Dwarf_Die> FindCallSite(Dwarf_Die* scope, Dwarf_Addr return_pc, int& budget) {
+  Dwarf_Die child;
+  if (dwarf_child(scope, &child) != 0) return std::nullopt;
+  do {
+    if (--budget < 0) return std::nullopt;
+    const int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+      Dwarf_Attribute attr;
+      Dwarf_Addr pc = 0;
+      if ((dwarf_attr(&child, DW_AT_call_return_pc, &attr) || dwarf_attr(&child, DW_AT_low_pc, &attr)) &&
+          dwarf_formaddr(&attr, &pc) == 0 && pc == return_pc) {
+        return child;
+      }
+    } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
+      if (auto found = FindCallSite(&child, return_pc, budget)) return found;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return std::nullopt;
+}
+
 // How far a stack scan looks above a frame's stack pointer for the next return address.
 constexpr unsigned kScanWords = 1024;
 
@@ -547,6 +610,54 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
   };
   dwfl_getmodules(session_->dwfl, visit, &search, 0);
   return search.found;
+}
+
+std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {
+  const std::vector<unsigned> argument_registers = ArgumentRegisters(target_->abi().arch);
+  if (index >= argument_registers.size() || caller.how == "initial" || caller.pc == 0) return std::nullopt;
+  Session& s = *session_;
+  const Dwarf_Addr lookup = caller.pc - 1;
+  Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
+  if (!mod) return std::nullopt;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die cu_storage;
+  Dwarf_Die* cu = FindCu(s, mod, lookup, &cu_storage, &bias);
+  if (!cu) return std::nullopt;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, lookup - bias, &scopes);
+  std::optional<Dwarf_Die> function;
+  for (int k = 0; k < n; ++k) {
+    if (dwarf_tag(&scopes[k]) == DW_TAG_subprogram) function = scopes[k];
+  }
+  std::free(scopes);
+  if (!function) return std::nullopt;
+  int budget = 100000;
+  std::optional<Dwarf_Die> site = FindCallSite(&*function, caller.pc - bias, budget);
+  if (!site) return std::nullopt;
+  Dwarf_Die parameter;
+  if (dwarf_child(&*site, &parameter) != 0) return std::nullopt;
+  do {
+    const int tag = dwarf_tag(&parameter);
+    if (tag != DW_TAG_call_site_parameter && tag != DW_TAG_GNU_call_site_parameter) continue;
+    Dwarf_Attribute location, value;
+    Dwarf_Op* where = nullptr;
+    std::size_t nwhere = 0;
+    if (!dwarf_attr(&parameter, DW_AT_location, &location) || dwarf_getlocation(&location, &where, &nwhere) != 0 ||
+        nwhere != 1) {
+      continue;
+    }
+    unsigned regno = ~0u;
+    if (where[0].atom >= DW_OP_reg0 && where[0].atom <= DW_OP_reg31) regno = where[0].atom - DW_OP_reg0;
+    if (where[0].atom == DW_OP_regx) regno = static_cast<unsigned>(where[0].number);
+    if (regno != argument_registers[index]) continue;
+    Dwarf_Op* ops = nullptr;
+    std::size_t nops = 0;
+    if ((dwarf_attr(&parameter, DW_AT_call_value, &value) || dwarf_attr(&parameter, DW_AT_GNU_call_site_value, &value)) &&
+        dwarf_getlocation(&value, &ops, &nops) == 0) {
+      return EvaluateCallValue(ops, nops, bias, caller.registers);
+    }
+  } while (dwarf_siblingof(&parameter, &parameter) == 0);
+  return std::nullopt;
 }
 
 std::string_view Unwinder::RegisterName(unsigned dwarf_regno) const {

@@ -49,6 +49,58 @@ TEST(Report, FailedAssertionCarriesItsMessage) {
   EXPECT_NE(r["crash"]["summary"].get<std::string>().find("assertion failed in main (crash.c:"), std::string::npos);
 }
 
+// Marks the PT_LOAD segment holding `address` as not dumped (p_filesz 0) in a 64-bit
+// little-endian core, as a size-limited or compact dump would leave it.
+bool DropSegmentHolding(const fs::path& core, std::uint64_t address) {
+  std::fstream f(core, std::ios::in | std::ios::out | std::ios::binary);
+  auto read64 = [&](std::uint64_t at) {
+    std::uint64_t v = 0;
+    f.seekg(static_cast<std::streamoff>(at));
+    f.read(reinterpret_cast<char*>(&v), 8);
+    return v;
+  };
+  const std::uint64_t phoff = read64(32);
+  std::uint16_t phentsize = 0, phnum = 0;
+  f.seekg(54);
+  f.read(reinterpret_cast<char*>(&phentsize), 2);
+  f.read(reinterpret_cast<char*>(&phnum), 2);
+  for (std::uint16_t i = 0; i < phnum; ++i) {
+    const std::uint64_t ph = phoff + std::uint64_t{i} * phentsize;
+    std::uint32_t type = 0;
+    f.seekg(static_cast<std::streamoff>(ph));
+    f.read(reinterpret_cast<char*>(&type), 4);
+    const std::uint64_t vaddr = read64(ph + 16), memsz = read64(ph + 40);
+    if (type == 1 && address >= vaddr && address < vaddr + memsz) {
+      const std::uint64_t zero = 0;
+      f.seekp(static_cast<std::streamoff>(ph + 32));
+      f.write(reinterpret_cast<const char*>(&zero), 8);
+      return static_cast<bool>(f);
+    }
+  }
+  return false;
+}
+
+// Without glibc's __abort_msg in the core, the message is rebuilt from the __assert_fail call's
+// arguments as main's DWARF call-site records give them, and reads the same.
+TEST(Report, AssertionMessageFromTheCallSiteWhenAbortMsgIsGone) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=1", "--mode=assert"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const json before = Corekit("report --json " + Quote(crash.core.string()));
+  const std::string out = Gdb("gdb", CRASH_BIN, crash.core, {"p/x *(long*)&__abort_msg"});
+  const auto at = out.rfind("= 0x");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::uint64_t message_page = std::stoull(out.substr(at + 2), nullptr, 16);
+  ASSERT_TRUE(DropSegmentHolding(crash.core, message_page));
+  const json after = Corekit("report --json " + Quote(crash.core.string()));
+  EXPECT_EQ(after["crash"]["kind"], "assertion");
+  EXPECT_EQ(after["crash"]["message"], before["crash"]["message"]);
+  EXPECT_NE(after["crash"]["message"].get<std::string>().find("crash.c:" + std::to_string(LineOf("assert(thread_count")) +
+                                                               ": main: Assertion `thread_count == 12345"),
+            std::string::npos);
+}
+
 TEST(Report, AbortArithmeticAndStackOverflow) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
   EXPECT_EQ(ReportOf("abort")["crash"]["kind"], "abort");

@@ -74,6 +74,11 @@ class Unwinder {
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
   // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
   std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
+  // The value of the index-th (0-based) integer argument of the call `caller` was making when
+  // it was stopped (its pc is the return address), as the compiler recorded it at that call site
+  // (DWARF call_site_parameter values: constants, addresses, callee-saved registers). For
+  // arguments passed in registers; nullopt when not recorded or not computable.
+  std::optional<std::uint64_t> CallArgument(const Frame& caller, unsigned index);
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 
