@@ -13,6 +13,9 @@
 #include <cstring>
 #include <fcntl.h>
 
+#include "corekit/elf/notes.h"
+#include "debug_cache.h"
+
 
 namespace corekit::unwind {
 
@@ -35,6 +38,8 @@ struct Unwinder::Session {
     Dwarf_Off cu;
   };
   std::map<Dwfl_Module*, std::vector<CuRange>> cu_ranges;
+  // Symbolized frames by (pc, lookup address).
+  std::map<std::pair<Dwarf_Addr, Dwarf_Addr>, std::vector<Frame>> symbolized;
   // Executable mappings, sorted: where a stack word must point to be a return address.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
   // When set, the next unwind starts from this pc and sp alone (a frame found by stack scan).
@@ -129,6 +134,40 @@ bool SetInitialRegisters(Dwfl_Thread* thread, void* thread_arg) {
   }
   if (s->pc_separate && t.pc) dwfl_thread_state_register_pc(thread, *t.pc);
   return true;
+}
+
+// The cache of inflated debug files (debug_cache.h); "" for none. Process-wide: libdwfl's
+// find_debuginfo callback gets no pointer of ours.
+std::string& DebugCacheDir() {
+  static std::string dir;
+  return dir;
+}
+
+// The cached uncompressed copy of the module's debug file when there is one; else libdwfl's
+// standard search (build-id, debuglink, debuginfo_path), and a cached copy made of what it found
+// for the next run (libdwfl keeps the Elf of the file it found for build-id validation, so the
+// copy cannot replace it in this one).
+int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, const char* file_name,
+                  const char* debuglink_file, GElf_Word debuglink_crc, char** debuginfo_file_name) {
+  std::string build_id;
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  if (const int size = dwfl_module_build_id(mod, &bits, &vaddr); size > 0 && !DebugCacheDir().empty()) {
+    build_id = elf::HexBytes(elf::Bytes(bits, static_cast<std::size_t>(size)));
+    if (auto cached = CachedDebugFile(build_id, DebugCacheDir())) {
+      const int fd = ::open(cached->c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        *debuginfo_file_name = ::strdup(cached->c_str());
+        return fd;
+      }
+    }
+  }
+  const int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                              debuglink_crc, debuginfo_file_name);
+  if (fd >= 0 && *debuginfo_file_name && !build_id.empty()) {
+    UncompressedDebugFile(*debuginfo_file_name, build_id, DebugCacheDir());
+  }
+  return fd;
 }
 
 const Dwfl_Thread_Callbacks kThreadCallbacks = {NextThread, nullptr, MemoryRead, SetInitialRegisters,
@@ -561,7 +600,8 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
   if (!u->options_.debug_dir.empty()) s.debuginfo_path += ":" + u->options_.debug_dir;
   s.debuginfo_path_ptr = s.debuginfo_path.data();
   s.callbacks.find_elf = dwfl_build_id_find_elf;
-  s.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  s.callbacks.find_debuginfo = FindDebuginfo;
+  DebugCacheDir() = u->options_.cache_dir;
   s.callbacks.debuginfo_path = &s.debuginfo_path_ptr;
   s.dwfl = dwfl_begin(&s.callbacks);
   if (!s.dwfl) return Unexpected(Errc::kIo, std::string("libdwfl: ") + dwfl_errmsg(-1));
@@ -675,6 +715,107 @@ std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uin
   return std::make_pair(Demangle(name, options_.demangle), static_cast<std::uint64_t>(offset));
 }
 
+// The frames one pc stands for: the function containing it and, innermost first, the calls
+// inlined there; with module, offset, file and line. `lookup` is the address looked up (pc - 1
+// for a return address). The physical frame's `how` is left empty for the caller to fill, unless
+// it is the kernel's signal trampoline.
+std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
+  Session& s = *session_;
+  const Dwarf_Addr raw_pc = pc;
+  Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
+  Frame base;
+  base.pc = pc;
+  // The kernel's signal trampoline, between a handler and the code the signal interrupted.
+  if (mod && CfiAt(mod, lookup).signal_frame) base.how = "signal-trampoline";
+  if (mod) {
+    const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    base.module = name ? name : "";
+    GElf_Off offset = 0;
+    GElf_Sym sym;
+    if (const char* symbol = dwfl_module_addrinfo(mod, lookup, &offset, &sym, nullptr, nullptr, nullptr)) {
+      base.function = Demangle(symbol, options_.demangle);
+      base.offset = offset + (raw_pc - lookup);
+    }
+    Dwarf_Addr bias = 0;
+    Dwarf_Die cu_storage;
+    Dwarf_Die* cudie = FindCu(s, mod, lookup, &cu_storage, &bias);
+    if (cudie) {
+      Dwarf_Attribute attr;
+      if (const char* dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr))) base.comp_dir = dir;
+    }
+    if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
+      int lineno = 0;
+      if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+        base.file = file;
+        base.line = lineno;
+      }
+    } else if (cudie) {
+      if (Dwarf_Line* line = dwarf_getsrc_die(cudie, lookup - bias)) {
+        int lineno = 0;
+        if (const char* file = dwarf_linesrc(line, nullptr, nullptr); file && dwarf_lineno(line, &lineno) == 0) {
+          base.file = file;
+          base.line = lineno;
+        }
+      }
+    }
+    // Inlined calls: from the innermost function scope at pc outwards. dwarf_getscopes follows
+    // an inlined instance to its abstract origin, so each next concrete caller is taken from
+    // the inlined DIE's own parents (dwarf_getscopes_die), as far as the subprogram.
+    Dwarf_Die* scopes = nullptr;
+    const int nscopes = cudie ? dwarf_getscopes(cudie, lookup - bias, &scopes) : 0;
+    std::vector<Frame> expanded;
+    std::optional<std::string> file = base.file;
+    std::optional<int> line = base.line;
+    std::optional<Dwarf_Die> current;
+    for (int k = 0; k < nscopes && !current; ++k) {
+      const int tag = dwarf_tag(&scopes[k]);
+      if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) current = scopes[k];
+    }
+    for (int depth = 0; current && depth < kMaxInlineDepth; ++depth) {
+      const int tag = dwarf_tag(&*current);
+      Frame f = base;
+      f.inlined = tag == DW_TAG_inlined_subroutine;
+      if (auto name = DieName(&*current, options_.demangle)) f.function = name;
+      f.file = file;
+      f.line = line;
+      if (f.inlined) f.how = "inline";
+      expanded.push_back(f);
+      if (tag != DW_TAG_inlined_subroutine) break;
+      // The caller's location is where this inlined call was made.
+      Dwarf_Attribute attr;
+      Dwarf_Word call_file = 0, call_line = 0;
+      Dwarf_Files* files = nullptr;
+      std::size_t nfiles = 0;
+      if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_file, &attr), &call_file) == 0 &&
+          dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && call_file < nfiles) {
+        const char* name = dwarf_filesrc(files, call_file, nullptr, nullptr);
+        file = name ? std::optional<std::string>(name) : std::nullopt;
+      }
+      if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_line, &attr), &call_line) == 0) {
+        line = static_cast<int>(call_line);
+      }
+      Dwarf_Die* parents = nullptr;
+      const int nparents = dwarf_getscopes_die(&*current, &parents);
+      std::optional<Dwarf_Die> caller;
+      for (int k = 1; k < nparents && !caller; ++k) {
+        const int ptag = dwarf_tag(&parents[k]);
+        if (ptag == DW_TAG_inlined_subroutine || ptag == DW_TAG_subprogram) caller = parents[k];
+      }
+      std::free(parents);
+      current = caller;
+    }
+    std::free(scopes);
+    if (!expanded.empty()) {
+      // Inlined frames keep the physical frame's symbol offset only on the outermost one.
+      for (Frame& f : expanded) {
+        if (f.inlined) f.offset = 0;
+      }
+      return expanded;
+    }
+  }
+  return {base};
+}
+
 ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
   Session& s = *session_;
   ThreadBacktrace bt;
@@ -716,115 +857,30 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
   for (std::size_t i = 0; i < c.frames.size(); ++i) {
     const RawFrame& raw = c.frames[i];
     const Dwarf_Addr lookup = lookup_of(raw);
-    Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
-    Frame base;
-    base.pc = raw.pc;
-    base.registers = raw.registers;
     // How this frame was recovered from the one below it: through a signal frame, with the
     // callee's CFI, or (libdwfl's fallback where there is none) by frame pointer.
+    std::string how;
     if (i == 0) {
-      base.how = "initial";
+      how = "initial";
     } else if (raw.scanned) {
-      base.how = "stack-scan";
+      how = "stack-scan";
     } else if (raw.activation) {
-      base.how = "signal";
+      how = "signal";
     } else {
       const Dwarf_Addr callee_pc = lookup_of(c.frames[i - 1]);
       Dwfl_Module* callee = dwfl_addrmodule(s.dwfl, callee_pc);
-      base.how = callee && CfiAt(callee, callee_pc).present ? "cfi" : "frame-pointer";
+      how = callee && CfiAt(callee, callee_pc).present ? "cfi" : "frame-pointer";
     }
-    // The kernel's signal trampoline, between a handler and the code the signal interrupted.
-    if (mod && CfiAt(mod, lookup).signal_frame) base.how = "signal-trampoline";
-    if (mod) {
-      const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-      base.module = name ? name : "";
-      GElf_Off offset = 0;
-      GElf_Sym sym;
-      if (const char* symbol = dwfl_module_addrinfo(mod, lookup, &offset, &sym, nullptr, nullptr, nullptr)) {
-        base.function = Demangle(symbol, options_.demangle);
-        base.offset = offset + (raw.pc - lookup);
-      }
-      Dwarf_Addr bias = 0;
-      Dwarf_Die cu_storage;
-      Dwarf_Die* cudie = FindCu(s, mod, lookup, &cu_storage, &bias);
-      if (cudie) {
-        Dwarf_Attribute attr;
-        if (const char* dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr))) base.comp_dir = dir;
-      }
-      if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
-        int lineno = 0;
-        if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-          base.file = file;
-          base.line = lineno;
-        }
-      } else if (cudie) {
-        if (Dwarf_Line* line = dwarf_getsrc_die(cudie, lookup - bias)) {
-          int lineno = 0;
-          if (const char* file = dwarf_linesrc(line, nullptr, nullptr); file && dwarf_lineno(line, &lineno) == 0) {
-            base.file = file;
-            base.line = lineno;
-          }
-        }
-      }
-      // Inlined calls: from the innermost function scope at pc outwards. dwarf_getscopes follows
-      // an inlined instance to its abstract origin, so each next concrete caller is taken from
-      // the inlined DIE's own parents (dwarf_getscopes_die), as far as the subprogram.
-      Dwarf_Die* scopes = nullptr;
-      const int nscopes = cudie ? dwarf_getscopes(cudie, lookup - bias, &scopes) : 0;
-      std::vector<Frame> expanded;
-      std::optional<std::string> file = base.file;
-      std::optional<int> line = base.line;
-      std::optional<Dwarf_Die> current;
-      for (int k = 0; k < nscopes && !current; ++k) {
-        const int tag = dwarf_tag(&scopes[k]);
-        if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) current = scopes[k];
-      }
-      for (int depth = 0; current && depth < kMaxInlineDepth; ++depth) {
-        const int tag = dwarf_tag(&*current);
-        Frame f = base;
-        f.inlined = tag == DW_TAG_inlined_subroutine;
-        if (auto name = DieName(&*current, options_.demangle)) f.function = name;
-        f.file = file;
-        f.line = line;
-        if (f.inlined) f.how = "inline";
-        expanded.push_back(f);
-        if (tag != DW_TAG_inlined_subroutine) break;
-        // The caller's location is where this inlined call was made.
-        Dwarf_Attribute attr;
-        Dwarf_Word call_file = 0, call_line = 0;
-        Dwarf_Files* files = nullptr;
-        std::size_t nfiles = 0;
-        if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_file, &attr), &call_file) == 0 &&
-            dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && call_file < nfiles) {
-          const char* name = dwarf_filesrc(files, call_file, nullptr, nullptr);
-          file = name ? std::optional<std::string>(name) : std::nullopt;
-        }
-        if (dwarf_formudata(dwarf_attr(&*current, DW_AT_call_line, &attr), &call_line) == 0) {
-          line = static_cast<int>(call_line);
-        }
-        Dwarf_Die* parents = nullptr;
-        const int nparents = dwarf_getscopes_die(&*current, &parents);
-        std::optional<Dwarf_Die> caller;
-        for (int k = 1; k < nparents && !caller; ++k) {
-          const int ptag = dwarf_tag(&parents[k]);
-          if (ptag == DW_TAG_inlined_subroutine || ptag == DW_TAG_subprogram) caller = parents[k];
-        }
-        std::free(parents);
-        current = caller;
-      }
-      std::free(scopes);
-      if (!expanded.empty()) {
-        // Inlined frames keep the physical frame's symbol offset only on the outermost one.
-        for (Frame& f : expanded) {
-          if (f.inlined) f.offset = 0;
-          f.index = bt.frames.size();
-          bt.frames.push_back(f);
-        }
-        continue;
-      }
+    // Threads share most of their pcs (every idle thread waits in the same place): each is
+    // symbolized once per session.
+    auto [cached, inserted] = s.symbolized.try_emplace(std::make_pair(raw.pc, lookup));
+    if (inserted) cached->second = Symbolize(raw.pc, lookup);
+    for (Frame f : cached->second) {
+      f.registers = raw.registers;
+      if (!f.inlined && f.how.empty()) f.how = how;
+      f.index = bt.frames.size();
+      bt.frames.push_back(std::move(f));
     }
-    base.index = bt.frames.size();
-    bt.frames.push_back(base);
   }
   return bt;
 }

@@ -280,7 +280,8 @@ TEST(Backtrace, StrippedBinaryUsesItsDebugFileFoundByBuildId) {
   TempDir dir;
   auto crash = CrashInDir({CRASH_STRIPPED_BIN, "--threads=2", "--mode=segv"}, dir.path());
   ASSERT_FALSE(crash.core.empty());
-  const json bare = Corekit("bt --json " + Quote(crash.core.string()));
+  const auto bare_run = RunCommand("COREKIT_CACHE_DIR=off " + std::string(COREKIT_BIN) + " bt --json " + Quote(crash.core.string()));
+  const json bare = json::parse(bare_run.out);
   EXPECT_EQ(bare["threads"][0]["frames"][0]["function"], nullptr) << "the stripped binary names nothing";
   const std::string debug_dir = CRASH_DEBUG_DIR;
   CompareBacktraces("gdb -iex " + Quote("set debug-file-directory " + debug_dir + ":/usr/lib/debug"),
@@ -288,6 +289,38 @@ TEST(Backtrace, StrippedBinaryUsesItsDebugFileFoundByBuildId) {
   const json bt = Corekit("bt --json --debug-dir " + Quote(debug_dir) + " " + Quote(crash.core.string()));
   EXPECT_EQ(Head(FunctionsOf(bt["threads"][0]), 4), (std::vector<std::string>{"crash_here", "middle", "outer", "worker"}));
   EXPECT_EQ(bt["threads"][0]["frames"][0]["line"], LineOf(CRASH_SOURCE, "static int crash_here("));
+}
+
+// The stripped binary's debug file has compressed sections: the first run leaves an inflated
+// copy, named by build-id, in the cache; later runs use it and answer the same. A damaged cache
+// entry is ignored and replaced.
+TEST(Backtrace, CompressedDebugFileIsCachedInflated) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_STRIPPED_BIN, "--threads=1", "--mode=segv"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const fs::path cache = dir / "cache";
+  auto bt = [&](const std::string& cache_dir) {
+    return RunCommand("COREKIT_CACHE_DIR=" + Quote(cache_dir) + " " + COREKIT_BIN + " bt --debug-dir " +
+                      Quote(CRASH_DEBUG_DIR) + " " + Quote(crash.core.string())).out;
+  };
+  const std::string uncached = bt("off");
+  ASSERT_NE(uncached.find("crash_here"), std::string::npos) << uncached;
+  EXPECT_EQ(bt(cache.string()), uncached);
+  const json modules = Corekit("bt --json " + Quote(crash.core.string()))["modules"];
+  std::string build_id;
+  for (const json& m : modules) {
+    if (m["name"].get<std::string>().find("crash-stripped") != std::string::npos) build_id = m["build_id"];
+  }
+  ASSERT_FALSE(build_id.empty());
+  const fs::path entry = cache / "debug" / (build_id + ".debug");
+  ASSERT_TRUE(fs::exists(entry));
+  EXPECT_EQ(RunCommand("readelf -SW " + Quote(entry.string()) + " 2>/dev/null | grep '\\] \\.debug_' | grep -c ' C '").out, "0\n")
+      << "the cached copy has no compressed sections";
+  EXPECT_EQ(bt(cache.string()), uncached);
+  { std::ofstream(entry, std::ios::trunc) << "not an ELF file"; }
+  EXPECT_EQ(bt(cache.string()), uncached);
+  EXPECT_GT(fs::file_size(entry), 1000u) << "rewritten";
 }
 
 // Code without CFI and without frame pointers: libdwfl cannot get past the program's frames;

@@ -46,6 +46,17 @@ class TempDir {
   fs::path path_;
 };
 
+// Every corekit the tests run keeps its debug cache (COREKIT_CACHE_DIR) in one directory of
+// this test process, removed at exit: the tests neither read nor fill the user's cache.
+inline const TempDir& TestCacheDir() {
+  static const TempDir dir;
+  return dir;
+}
+inline const bool kTestCacheDirSet = [] {
+  ::setenv("COREKIT_CACHE_DIR", TestCacheDir().path().c_str(), 1);
+  return true;
+}();
+
 struct CommandResult {
   int status = -1;  // exit code, or 128 + signal
   std::string out;

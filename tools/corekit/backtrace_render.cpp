@@ -58,6 +58,7 @@ unwind::UnwindOptions UnwindOptionsFrom(const std::string& exe, const std::strin
   options.modules.exe = exe;
   options.modules.sysroot = sysroot;
   options.debug_dir = debug_dir;
+  options.cache_dir = unwind::DefaultCacheDir();
   return options;
 }
 

@@ -57,9 +57,15 @@ struct ThreadBacktrace {
 struct UnwindOptions {
   ModuleOptions modules;
   std::string debug_dir;
+  // Where inflated copies of compressed debug files are kept (debug_cache.h); "" for none.
+  std::string cache_dir;
   std::size_t max_frames = 10000;
   bool demangle = true;
 };
+
+// $COREKIT_CACHE_DIR, else $XDG_CACHE_HOME/corekit, else $HOME/.cache/corekit; "" (no cache)
+// when COREKIT_CACHE_DIR is "off" or no home is known.
+std::string DefaultCacheDir();
 
 class Unwinder {
  public:
@@ -86,6 +92,7 @@ class Unwinder {
 
  private:
   Unwinder() = default;
+  std::vector<Frame> Symbolize(std::uint64_t pc, std::uint64_t lookup);
   target::Target* target_ = nullptr;
   UnwindOptions options_;
   std::vector<Module> modules_;
