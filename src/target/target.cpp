@@ -21,6 +21,7 @@ std::string_view BackingName(Backing backing) {
     case Backing::kCore: return "core";
     case Backing::kPartial: return "partial";
     case Backing::kFile: return "file";
+    case Backing::kLive: return "live";
     default: return "absent";
   }
 }

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddReadCommand(app, run);
   AddBtCommand(app, run);
   AddReportCommand(app, run);
+  AddDumpCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -66,6 +66,7 @@ enum class Backing {
   kPartial,     // some are (a truncated core, or a dump that kept only some pages)
   kFile,        // none are in the core; the mapped file on disk has them (build-id checked)
   kAbsent,      // none are available
+  kLive,        // a live process's memory, read while it is stopped
 };
 std::string_view BackingName(Backing backing);
 

@@ -1,0 +1,400 @@
+#include "corekit/live/process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "corekit/elf/constants.h"
+#include "corekit/elf/core_notes.h"
+#include "corekit/target/registers.h"
+
+// <sys/ptrace.h> and <linux/ptrace.h> clash; the few requests used here are declared directly.
+extern "C" long ptrace(int request, ...);
+
+namespace corekit::live {
+namespace {
+
+constexpr int kPtraceSeize = 0x4206, kPtraceInterrupt = 0x4207, kPtraceDetach = 17;
+constexpr int kPtraceGetRegset = 0x4204, kPtraceGetSiginfo = 0x4202;
+constexpr std::size_t kMaxXstate = 64 * 1024;
+
+std::string ReadText(const std::string& path, std::size_t limit = 1 << 20) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  char buffer[4096];
+  while (in && text.size() < limit) {
+    in.read(buffer, sizeof buffer);
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  return text;
+}
+
+std::vector<std::uint8_t> ReadBytes(const std::string& path) {
+  const std::string text = ReadText(path);
+  return {text.begin(), text.end()};
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  std::size_t start = 0;
+  while (start < s.size() && (s[start] == ' ' || s[start] == '\t')) ++start;
+  return s.substr(start);
+}
+
+// A "Key:\tvalue" field of /proc/PID/status.
+std::optional<std::string> StatusField(const std::string& status, const std::string& key) {
+  const std::string needle = key + ":";
+  for (std::size_t at = 0; at < status.size();) {
+    const std::size_t end = std::min(status.find('\n', at), status.size());
+    if (status.compare(at, needle.size(), needle) == 0) return Trim(status.substr(at + needle.size(), end - at - needle.size()));
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+// The space-separated fields of /proc/PID/stat after the command's closing parenthesis.
+std::vector<std::string> Words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+std::vector<pid_t> ListTasks(pid_t pid) {
+  std::vector<pid_t> tids;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] >= '0' && e->d_name[0] <= '9') tids.push_back(static_cast<pid_t>(std::atol(e->d_name)));
+    }
+    ::closedir(d);
+  }
+  std::sort(tids.begin(), tids.end());
+  return tids;
+}
+
+std::string PtraceRefusal(pid_t pid, int error) {
+  std::string why = std::strerror(error);
+  if (error == EPERM) {
+    const std::string scope = Trim(ReadText("/proc/sys/kernel/yama/ptrace_scope"));
+    if (!scope.empty() && scope != "0") why += " (kernel.yama.ptrace_scope is " + scope + ")";
+    else why += " (no permission to trace it)";
+  }
+  return "cannot attach to process " + std::to_string(pid) + ": " + why;
+}
+
+Result<std::vector<std::uint8_t>> GetRegset(pid_t tid, int type, std::size_t size) {
+  std::vector<std::uint8_t> buffer(size);
+  iovec iov{buffer.data(), buffer.size()};
+  if (ptrace(kPtraceGetRegset, tid, reinterpret_cast<void*>(static_cast<long>(type)), &iov) != 0) {
+    return Unexpected(Errc::kIo, "PTRACE_GETREGSET " + std::to_string(type) + " of thread " + std::to_string(tid) +
+                                     ": " + std::strerror(errno));
+  }
+  buffer.resize(iov.iov_len);
+  return buffer;
+}
+
+std::uint64_t HexField(const std::optional<std::string>& text) {
+  return text ? std::strtoull(text->c_str(), nullptr, 16) : 0;
+}
+
+}  // namespace
+
+bool MapEntry::HasFlag(std::string_view flag) const {
+  return std::find(vm_flags.begin(), vm_flags.end(), flag) != vm_flags.end();
+}
+
+Result<std::unique_ptr<Process>> Process::Attach(pid_t pid, AttachOptions options) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  struct stat proc_stat;
+  if (pid <= 0 || ::stat(proc.c_str(), &proc_stat) != 0) {
+    return Unexpected(Errc::kInvalidArgument, "no process " + std::to_string(pid));
+  }
+  if (pid == ::getpid()) return Unexpected(Errc::kInvalidArgument, "corekit cannot dump itself");
+  const std::string status = ReadText(proc + "/status");
+  if (auto tracer = StatusField(status, "TracerPid"); tracer && *tracer != "0") {
+    return Unexpected(Errc::kPermission, "cannot attach to process " + std::to_string(pid) +
+                                             ": it is already traced by process " + *tracer);
+  }
+  // The kernel gives a non-dumpable process's /proc files to root (task_dump_owner); a process
+  // whose real uid is not root but whose /proc entry is root's made itself non-dumpable.
+  const auto uids = StatusField(status, "Uid");
+  const std::uint32_t uid = uids ? static_cast<std::uint32_t>(std::strtoul(uids->c_str(), nullptr, 10)) : 0;
+  if (!options.force && uid != 0 && proc_stat.st_uid == 0) {
+    return Unexpected(Errc::kUnsupported, "process " + std::to_string(pid) +
+                                              " is not dumpable (prctl PR_SET_DUMPABLE 0, or set-uid): the kernel "
+                                              "would not dump it either; --force dumps it anyway");
+  }
+  std::unique_ptr<Process> p(new Process());
+  p->pid_ = pid;
+  p->options_ = options;
+  p->uid_ = uid;
+  if (auto gids = StatusField(status, "Gid")) p->gid_ = static_cast<std::uint32_t>(std::strtoul(gids->c_str(), nullptr, 10));
+  // The machine: from the executable's ELF header.
+  const std::vector<std::uint8_t> exe = [&] {
+    std::ifstream in(proc + "/exe", std::ios::binary);
+    std::vector<std::uint8_t> header(64);
+    in.read(reinterpret_cast<char*>(header.data()), 64);
+    header.resize(static_cast<std::size_t>(in.gcount()));
+    return header;
+  }();
+  if (exe.size() >= 20 && !(exe[4] == elf::ELFCLASS64 && exe[18] == elf::EM_X86_64)) {
+    return Unexpected(Errc::kUnsupported, "process " + std::to_string(pid) +
+                                              " is not an x86-64 process; corekit writes x86-64 cores only");
+  }
+  p->abi_.arch = elf::Arch::kX86_64;
+  p->abi_.os = elf::Os::kLinux;
+  p->abi_.is64 = true;
+  p->abi_.endian = elf::Endian::kLittle;
+  p->abi_.e_machine = elf::EM_X86_64;
+  p->abi_.long_size = 8;
+  p->abi_.reg_width = 8;
+  if (auto seized = p->SeizeAll(); !seized) return Unexpected(seized.error());
+  if (auto read = p->ReadState(); !read) return Unexpected(read.error());
+  return p;
+}
+
+Result<void> Process::SeizeAll() {
+  std::set<pid_t> stopped;
+  stopped_at_ = std::chrono::steady_clock::now();
+  for (;;) {
+    std::vector<pid_t> fresh;
+    for (pid_t tid : ListTasks(pid_)) {
+      if (std::find(seized_.begin(), seized_.end(), tid) != seized_.end()) continue;
+      if (ptrace(kPtraceSeize, tid, nullptr, nullptr) != 0) {
+        if (errno == ESRCH) continue;  // it exited meanwhile
+        const int error = errno;
+        Detach();
+        return Unexpected(error == EPERM ? Errc::kPermission : Errc::kIo, PtraceRefusal(pid_, error));
+      }
+      attached_ = true;
+      seized_.push_back(tid);
+      ptrace(kPtraceInterrupt, tid, nullptr, nullptr);
+      fresh.push_back(tid);
+    }
+    if (fresh.empty()) break;
+    for (pid_t tid : fresh) {
+      int status = 0;
+      for (;;) {
+        const pid_t got = ::waitpid(tid, &status, __WALL);
+        if (got == tid) break;
+        if (got < 0 && errno == EINTR) {
+          Detach();
+          return Unexpected(Errc::kIo, "interrupted while stopping process " + std::to_string(pid_));
+        }
+        if (got < 0) break;
+      }
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        seized_.erase(std::remove(seized_.begin(), seized_.end(), tid), seized_.end());
+        continue;
+      }
+      ThreadState state;
+      state.tid = tid;
+      // A stop with a signal that is not our interrupt (PTRACE_EVENT_STOP) is the thread about to
+      // take that signal: remembered, recorded, and delivered again on detach.
+      if (WIFSTOPPED(status) && (status >> 16) != PTRACE_EVENT_STOP) {
+        state.stop_signal = WSTOPSIG(status);
+        std::vector<std::uint8_t> info(128);
+        if (ptrace(kPtraceGetSiginfo, tid, nullptr, info.data()) == 0) state.siginfo = std::move(info);
+      }
+      states_.push_back(std::move(state));
+    }
+  }
+  if (seized_.empty()) return Unexpected(Errc::kTargetGone, "process " + std::to_string(pid_) + " exited");
+  std::sort(states_.begin(), states_.end(), [this](const ThreadState& a, const ThreadState& b) {
+    // The thread group leader first, as the kernel and gdb list it.
+    if ((a.tid == pid_) != (b.tid == pid_)) return a.tid == pid_;
+    return a.tid < b.tid;
+  });
+  return {};
+}
+
+Result<void> Process::ReadState() {
+  const std::string proc = "/proc/" + std::to_string(pid_);
+  // Threads.
+  for (ThreadState& s : states_) {
+    const std::string task = proc + "/task/" + std::to_string(s.tid);
+    auto gregs = GetRegset(s.tid, elf::NT_PRSTATUS, 27 * 8);
+    if (!gregs) return Unexpected(gregs.error());
+    s.gregs = std::move(*gregs);
+    if (auto fp = GetRegset(s.tid, elf::NT_PRFPREG, 512)) s.fpregs = std::move(*fp);
+    if (auto xs = GetRegset(s.tid, elf::NT_X86_XSTATE, kMaxXstate)) s.xstate = std::move(*xs);
+    s.name = Trim(ReadText(task + "/comm"));
+    const std::string status = ReadText(task + "/status");
+    s.sigpend = HexField(StatusField(status, "SigPnd")) | HexField(StatusField(status, "ShdPnd"));
+    s.sighold = HexField(StatusField(status, "SigBlk"));
+    const std::string stat = ReadText(task + "/stat");
+    if (const auto close = stat.rfind(')'); close != std::string::npos) {
+      const std::vector<std::string> f = Words(stat.substr(close + 2));
+      if (f.size() > 13) {
+        s.utime_ticks = std::strtoull(f[11].c_str(), nullptr, 10);
+        s.stime_ticks = std::strtoull(f[12].c_str(), nullptr, 10);
+      }
+    }
+    target::Thread t;
+    t.tid = s.tid;
+    t.name = s.name;
+    target::SetGeneralRegisters(t, elf::Bytes(s.gregs.data(), s.gregs.size()), abi_);
+    for (auto [type, bytes] : {std::pair{elf::NT_FPREGSET, &s.fpregs}, std::pair{elf::NT_X86_XSTATE, &s.xstate}}) {
+      if (bytes->empty()) continue;
+      elf::Note note;
+      note.owner = "CORE";
+      note.type = type;
+      note.desc = elf::Bytes(bytes->data(), bytes->size());
+      target::DecodeFpNotes(t, note, abi_, elf::Bytes(), diagnostics_);
+    }
+    if (s.stop_signal) {
+      target::Signal signal;
+      signal.number = s.stop_signal;
+      if (!s.siginfo.empty()) {
+        if (auto si = elf::DecodeSiginfo(elf::Bytes(s.siginfo.data(), s.siginfo.size()), abi_)) {
+          signal.code = si->code;
+          signal.fault_address = si->addr;
+          signal.sender_pid = si->sender_pid;
+        }
+      }
+      t.signal = signal;
+    }
+    threads_.push_back(std::move(t));
+  }
+  // The process.
+  const std::string stat = ReadText(proc + "/stat");
+  const auto open = stat.find('('), close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close + 2 > stat.size()) {
+    return Unexpected(Errc::kTargetGone, "process " + std::to_string(pid_) + " exited");
+  }
+  process_.executable = stat.substr(open + 1, close - open - 1);
+  const std::vector<std::string> f = Words(stat.substr(close + 2));
+  if (f.size() > 18) {
+    stat_.state = f[0].empty() ? '?' : f[0][0];
+    stat_.ppid = std::atoll(f[1].c_str());
+    stat_.pgrp = std::atoll(f[2].c_str());
+    stat_.sid = std::atoll(f[3].c_str());
+    stat_.flags = std::strtoull(f[6].c_str(), nullptr, 10);
+    stat_.utime = std::strtoull(f[11].c_str(), nullptr, 10);
+    stat_.stime = std::strtoull(f[12].c_str(), nullptr, 10);
+    stat_.cutime = std::strtoull(f[13].c_str(), nullptr, 10);
+    stat_.cstime = std::strtoull(f[14].c_str(), nullptr, 10);
+    stat_.nice = std::atoll(f[16].c_str());
+  }
+  process_.pid = pid_;
+  process_.ppid = stat_.ppid;
+  process_.pgrp = stat_.pgrp;
+  process_.sid = stat_.sid;
+  process_.uid = uid_;
+  process_.gid = gid_;
+  process_.state = stat_.state;
+  std::string cmdline = ReadText(proc + "/cmdline", 64 * 1024);
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  process_.command_line = cmdline;
+  auxv_ = ReadBytes(proc + "/auxv");
+  process_.auxv = elf::DecodeAuxv(elf::Bytes(auxv_.data(), auxv_.size()), 8);
+  for (const ThreadState& s : states_) {
+    if (s.stop_signal && !process_.signal) {
+      process_.signal = threads_[static_cast<std::size_t>(&s - states_.data())].signal;
+      process_.signalled_thread = s.tid;
+    }
+  }
+  if (const std::string filter = Trim(ReadText(proc + "/coredump_filter")); !filter.empty()) {
+    coredump_filter_ = static_cast<std::uint32_t>(std::strtoul(filter.c_str(), nullptr, 16));
+  }
+  // Mappings, with smaps' flags and anonymous sizes.
+  std::istringstream smaps(ReadText(proc + "/smaps", std::size_t{1} << 30));
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.empty()) continue;
+    const bool header = std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ');
+    if (header) {
+      MapEntry m;
+      std::istringstream in(line);
+      std::string range, dev;
+      in >> range >> m.perms >> std::hex >> m.offset >> dev >> std::dec >> m.inode;
+      std::getline(in, m.path);
+      m.path = Trim(m.path);
+      const auto dash = range.find('-');
+      m.start = std::strtoull(range.substr(0, dash).c_str(), nullptr, 16);
+      m.end = std::strtoull(range.substr(dash + 1).c_str(), nullptr, 16);
+      maps_.push_back(std::move(m));
+    } else if (!maps_.empty() && line.rfind("VmFlags:", 0) == 0) {
+      std::istringstream in(line.substr(8));
+      for (std::string flag; in >> flag;) maps_.back().vm_flags.push_back(flag);
+    } else if (!maps_.empty() && line.rfind("Anonymous:", 0) == 0) {
+      maps_.back().anonymous_kb = std::strtoull(line.c_str() + 10, nullptr, 10);
+    }
+  }
+  for (const MapEntry& m : maps_) {
+    target::Mapping mapping;
+    mapping.start = m.start;
+    mapping.end = m.end;
+    mapping.perms = m.perms;
+    mapping.offset = m.offset;
+    mapping.path = m.path;
+    mapping.backing = target::Backing::kLive;
+    mappings_.push_back(std::move(mapping));
+  }
+  mem_fd_ = ::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  return {};
+}
+
+Result<std::size_t> Process::ReadSome(std::uint64_t address, std::span<std::uint8_t> out) {
+  if (out.empty()) return std::size_t{0};
+  iovec local{out.data(), out.size()};
+  iovec remote{reinterpret_cast<void*>(address), out.size()};
+  const ssize_t n = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+  if (n > 0) return static_cast<std::size_t>(n);
+  if (n < 0 && errno == ESRCH) return Unexpected(Errc::kTargetGone, "process " + std::to_string(pid_) + " exited");
+  // process_vm_readv may be refused where /proc/PID/mem is not (and vice versa).
+  if (mem_fd_ >= 0) {
+    const ssize_t m = ::pread(mem_fd_, out.data(), out.size(), static_cast<off_t>(address));
+    if (m > 0) return static_cast<std::size_t>(m);
+  }
+  return Unexpected(Errc::kUnmapped, "cannot read the process's memory at " + elf::Hex(address));
+}
+
+std::vector<bool> Process::TouchedPages(std::uint64_t start, std::size_t count) {
+  if (pagemap_fd_ < 0) pagemap_fd_ = ::open(("/proc/" + std::to_string(pid_) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
+  if (pagemap_fd_ < 0) return {};
+  std::vector<std::uint64_t> entries(count);
+  const std::size_t bytes = count * sizeof(std::uint64_t);
+  const ssize_t n = ::pread(pagemap_fd_, entries.data(), bytes, static_cast<off_t>(start / 4096 * 8));
+  if (n != static_cast<ssize_t>(bytes)) return {};
+  std::vector<bool> touched(count);
+  for (std::size_t i = 0; i < count; ++i) touched[i] = (entries[i] >> 62) != 0;  // present or swapped
+  return touched;
+}
+
+std::chrono::steady_clock::duration Process::stopped_for() const {
+  return (attached_ ? std::chrono::steady_clock::now() : resumed_at_) - stopped_at_;
+}
+
+void Process::Detach() {
+  if (!attached_) return;
+  for (pid_t tid : seized_) {
+    int signal = 0;
+    for (const ThreadState& s : states_) {
+      if (s.tid == tid) signal = s.stop_signal;
+    }
+    ptrace(kPtraceDetach, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(signal)));
+  }
+  attached_ = false;
+  resumed_at_ = std::chrono::steady_clock::now();
+}
+
+Process::~Process() {
+  Detach();
+  if (mem_fd_ >= 0) ::close(mem_fd_);
+  if (pagemap_fd_ >= 0) ::close(pagemap_fd_);
+}
+
+}  // namespace corekit::live

@@ -1,0 +1,189 @@
+// corekit dump PID [-o FILE|-]: write the core of a running process without killing it, as
+// gcore does. The process is stopped while its core is written and resumed on every path:
+// success, errors, Ctrl-C, SIGTERM, the target exiting. The core goes to FILE.tmp-XXXXXX
+// (mode 0600) and is renamed to FILE once complete and synced; "-" streams it to stdout.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "corekit/dump/dumper.h"
+#include "corekit/dump/live_source.h"
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+struct DumpCommandOptions {
+  pid_t pid = 0;
+  std::string output;
+  std::string max_size;
+  bool force = false;
+  bool progress = false;
+  bool quiet = false;
+  bool json = false;
+};
+
+std::atomic<dump::Dumper*> active_dumper{nullptr};
+
+void OnSignal(int) {
+  if (dump::Dumper* d = active_dumper.load()) d->Cancel();
+}
+
+// "512M", "2G", "1048576": bytes.
+Result<std::uint64_t> ParseSize(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || value < 0) return Unexpected(Errc::kInvalidArgument, "bad size: " + text);
+  std::uint64_t unit = 1;
+  const std::string suffix = end;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB") unit = 1ull << 10;
+  else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
+  else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
+  else if (!suffix.empty()) return Unexpected(Errc::kInvalidArgument, "bad size: " + text + " (use K, M or G)");
+  return static_cast<std::uint64_t>(value * static_cast<double>(unit));
+}
+
+// A one-line bar on stderr: threads, MiB done/total, rate, ETA; redrawn at most 10 times a second.
+class ProgressBar {
+ public:
+  void Show(dump::Phase phase, const dump::Progress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (phase != dump::Phase::kDone && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double mib = 1 << 20;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / mib / seconds : 0;
+    const double fraction = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0;
+    const int filled = static_cast<int>(fraction * 30);
+    const double eta = rate > 0 ? (static_cast<double>(p.bytes_total - p.bytes_done) / mib) / rate : 0;
+    fmt::print(stderr, "\r{:<13} [{}{}] threads {}/{}  {:.1f}/{:.1f} MiB  {:.0f} MiB/s  ETA {:.0f}s ",
+               dump::PhaseName(phase), std::string(static_cast<std::size_t>(filled), '#'),
+               std::string(static_cast<std::size_t>(30 - filled), '.'), p.threads_done, p.threads_total,
+               static_cast<double>(p.bytes_done) / mib, static_cast<double>(p.bytes_total) / mib, rate, eta);
+    if (phase == dump::Phase::kDone) fmt::print(stderr, "\n");
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
+std::string OptionsText(const DumpCommandOptions& o) {
+  std::string text = "dump";
+  if (!o.max_size.empty()) text += " --max-size " + o.max_size;
+  if (o.force) text += " --force";
+  return text;
+}
+
+int Run(const DumpCommandOptions& options) {
+  dump::DumpOptions dump_options;
+  dump_options.producer = "corekit 0.1.0";
+  dump_options.options_text = OptionsText(options);
+  if (!options.max_size.empty()) {
+    auto size = ParseSize(options.max_size);
+    if (!size) return Fail(size.error());
+    dump_options.max_size = *size;
+  }
+  const bool to_stdout = options.output == "-";
+  const std::string path = options.output.empty() ? "core." + std::to_string(options.pid) : options.output;
+  if (to_stdout && ::isatty(STDOUT_FILENO)) return Fail("refusing to write a core to a terminal (use -o FILE, or a pipe)");
+  std::string tmp;
+  int fd = STDOUT_FILENO;
+  if (!to_stdout) {
+    tmp = path + ".tmp-XXXXXX";
+    fd = ::mkstemp(tmp.data());  // mode 0600
+    if (fd < 0) return Fail(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+  }
+  auto discard = [&] {
+    if (!to_stdout) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+    }
+  };
+
+  dump::LiveSource source(options.pid, live::AttachOptions{options.force});
+  dump::Dumper dumper(source, dump_options);
+  ProgressBar bar;
+  const bool show_progress = options.progress || (!options.quiet && !options.json && ::isatty(STDERR_FILENO));
+  if (show_progress) dumper.set_observer([&](dump::Phase phase, const dump::Progress& p) { bar.Show(phase, p); });
+  // Ctrl-C, SIGTERM, SIGHUP: cancel; the dump's own cleanup then detaches and resumes the target.
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {}, old_term {}, old_hup {}, old_pipe {};
+  active_dumper.store(&dumper);
+  ::sigaction(SIGINT, &action, &old_int);
+  ::sigaction(SIGTERM, &action, &old_term);
+  ::sigaction(SIGHUP, &action, &old_hup);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &old_pipe);  // a closed pipe is a write error, not a death
+
+  dump::FdWriter writer(fd);
+  auto summary = dumper.Run(writer);
+  active_dumper.store(nullptr);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
+  if (!summary) {
+    discard();
+    return Fail(summary.error());
+  }
+  if (!to_stdout) {
+    if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+      const std::string why = std::strerror(errno);
+      ::unlink(tmp.c_str());
+      return Fail(fmt::format("cannot write {}: {}", path, why));
+    }
+  }
+  const auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
+  const std::string name = to_stdout ? "-" : path;
+  if (options.json) {
+    nlohmann::json dropped = nlohmann::json::array();
+    for (const auto& s : summary->dropped) {
+      dropped.push_back({{"start", HexAddress(s.start)}, {"end", HexAddress(s.end)}, {"path", s.path}, {"bytes", s.dump_size}});
+    }
+    const nlohmann::json j = {{"core", name}, {"pid", options.pid}, {"threads", summary->threads},
+                              {"mappings", summary->segments}, {"mappings_dumped", summary->segments_dumped},
+                              {"file_size", summary->file_size}, {"memory_bytes", summary->memory_bytes},
+                              {"hole_bytes", summary->hole_bytes}, {"unreadable_bytes", summary->unreadable_bytes},
+                              {"dropped", dropped}, {"seconds", seconds(summary->elapsed)},
+                              {"stopped_seconds", seconds(summary->stopped)}};
+    std::fprintf(to_stdout ? stderr : stdout, "%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  if (options.quiet) return 0;
+  std::FILE* out = to_stdout ? stderr : stdout;
+  fmt::print(out, "{}: {} threads, {} mappings ({} with data), {} of memory ({} of it holes), {} unreadable\n", name,
+             summary->threads, summary->segments, summary->segments_dumped, HumanSize(summary->memory_bytes),
+             HumanSize(summary->hole_bytes), HumanSize(summary->unreadable_bytes));
+  if (!summary->dropped.empty()) {
+    fmt::print(out, "--max-size dropped {} mappings (listed in the core's COREKIT note)\n", summary->dropped.size());
+  }
+  fmt::print(out, "took {:.3f} s; process {} was stopped for {:.3f} s\n", seconds(summary->elapsed), options.pid,
+             seconds(summary->stopped));
+  return 0;
+}
+
+}  // namespace
+
+void AddDumpCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<DumpCommandOptions>();
+  CLI::App* command = app.add_subcommand("dump", "write the core of a running process (it keeps running)");
+  command->add_option("pid", options->pid, "the process")->required();
+  command->add_option("-o,--output", options->output, "the core file (default core.PID), or - for stdout");
+  command->add_option("--max-size", options->max_size, "at most this big (e.g. 512M): whole mappings are dropped, least useful first");
+  command->add_flag("--force", options->force, "dump a process that made itself non-dumpable");
+  auto* progress = command->add_flag("--progress", options->progress, "show a progress bar (default on a terminal)");
+  auto* quiet = command->add_flag("--quiet", options->quiet, "no progress bar and no summary");
+  progress->excludes(quiet);
+  command->add_flag("--json", options->json, "print the summary as JSON");
+  command->callback([options, &run] { run = [options] { return Run(*options); }; });
+}
+
+}  // namespace corekit::tools
