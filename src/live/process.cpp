@@ -127,11 +127,13 @@ Result<std::unique_ptr<Process>> Process::Attach(pid_t pid, AttachOptions option
     return Unexpected(Errc::kPermission, "cannot attach to process " + std::to_string(pid) +
                                              ": it is already traced by process " + *tracer);
   }
-  // The kernel gives a non-dumpable process's /proc files to root (task_dump_owner); a process
-  // whose real uid is not root but whose /proc entry is root's made itself non-dumpable.
+  // The kernel gives a non-dumpable process's /proc/PID files to root (task_dump_owner); a
+  // process whose real uid is not root but whose /proc/PID/status is root's is non-dumpable.
+  // (A root process looks the same either way: it is not refused.)
   const auto uids = StatusField(status, "Uid");
   const std::uint32_t uid = uids ? static_cast<std::uint32_t>(std::strtoul(uids->c_str(), nullptr, 10)) : 0;
-  if (!options.force && uid != 0 && proc_stat.st_uid == 0) {
+  struct stat status_stat;
+  if (!options.force && uid != 0 && ::stat((proc + "/status").c_str(), &status_stat) == 0 && status_stat.st_uid == 0) {
     return Unexpected(Errc::kUnsupported, "process " + std::to_string(pid) +
                                               " is not dumpable (prctl PR_SET_DUMPABLE 0, or set-uid): the kernel "
                                               "would not dump it either; --force dumps it anyway");

@@ -210,9 +210,9 @@ inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::pa
 // A test program started in the background, stopped by the destructor (SIGKILL + wait).
 class Child {
  public:
-  explicit Child(const std::vector<std::string>& argv) {
+  explicit Child(const std::vector<std::string>& argv, const std::function<void()>& prepare = [] {}) {
     int out_fd = -1;
-    pid_ = Spawn(argv, &out_fd);
+    pid_ = Spawn(argv, &out_fd, prepare);
     if (pid_ > 0) out_ = ::fdopen(out_fd, "r");
   }
   ~Child() {

@@ -1,6 +1,7 @@
 /* A program that crashes on purpose, in a known state, for core-dump tests.
  *
  *   crash [--threads=N] [--mode=segv|abort|fpe|wait] [--heap-marker=TEXT] [--alloc-mib=M]
+ *         [--nondumpable]
  *
  * It starts N worker threads (default 3), each parked in a known call chain, writes a marker
  * string into the heap and one into main's stack, and prints one line of facts to stdout before
@@ -12,7 +13,7 @@
  * aborts;
  * fpe — integer division by zero in main; wait — everyone sleeps until killed (for gcore and
  * `corekit dump`). --alloc-mib makes the process that much bigger (touched heap) for
- * benchmarks. */
+ * benchmarks; --nondumpable calls prctl(PR_SET_DUMPABLE, 0). */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <pthread.h>
@@ -20,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* <sys/prctl.h> needs <asm/types.h>, which the i386 build here lacks (see install-deps). */
+extern int prctl(int option, ...);
+#define PR_SET_DUMPABLE 4
 #include <unistd.h>
 
 /* A frame of its own under -O2: GCC would otherwise propagate across even noinline functions. */
@@ -93,6 +97,7 @@ int main(int argc, char** argv) {
     if (strncmp(argv[i], "--threads=", 10) == 0) thread_count = atoi(argv[i] + 10);
     else if (strncmp(argv[i], "--mode=", 7) == 0) mode = argv[i] + 7;
     else if (strncmp(argv[i], "--heap-marker=", 14) == 0) heap_text = argv[i] + 14;
+    else if (strcmp(argv[i], "--nondumpable") == 0) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     else if (strncmp(argv[i], "--alloc-mib=", 12) == 0) {
       const size_t bytes = (size_t)atol(argv[i] + 12) << 20;
       char* block = malloc(bytes);

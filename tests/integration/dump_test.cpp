@@ -1,0 +1,214 @@
+// corekit dump on live test programs: gdb, eu-stack and lldb read its cores as they read
+// gcore's (threads, backtraces, memory the process wrote), and the target always runs on,
+// untraced — after success, after Ctrl-C/SIGTERM mid-dump, after a refusal.
+#include <sys/stat.h>
+
+#include <thread>
+
+#include "support.h"
+
+extern "C" long ptrace(int request, ...);
+
+namespace corekit::itest {
+namespace {
+
+using nlohmann::json;
+
+// "State" and "TracerPid" of a process, from /proc.
+std::pair<std::string, std::string> StateOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line, state, tracer;
+  while (std::getline(in, line)) {
+    if (line.rfind("State:", 0) == 0) state = line.substr(7);
+    if (line.rfind("TracerPid:", 0) == 0) tracer = line.substr(11);
+  }
+  return {state, tracer};
+}
+
+void ExpectRunningUntraced(pid_t pid) {
+  const auto [state, tracer] = StateOf(pid);
+  EXPECT_EQ(tracer, "0") << "still traced";
+  EXPECT_TRUE(!state.empty() && state[0] != 't' && state[0] != 'T' && state[0] != 'Z') << state;
+}
+
+// Per thread (in gdb's order), the function names of `thread apply all bt`.
+std::vector<std::vector<std::string>> GdbFunctions(const std::string& exe, const fs::path& core) {
+  const std::string out = Gdb("gdb", exe, core, {"thread apply all bt"});
+  std::vector<std::vector<std::string>> threads;
+  static const std::regex frame(R"(^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) )");
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Thread ", 0) == 0) threads.emplace_back();
+    std::smatch m;
+    if (!threads.empty() && std::regex_search(line, m, frame)) threads.back().push_back(m[1]);
+  }
+  return threads;
+}
+
+// eu-stack's function names, all threads in its order.
+std::vector<std::string> EuStackFunctions(const std::string& exe, const fs::path& core) {
+  const std::string out = RunCommand("eu-stack -e " + Quote(exe) + " --core=" + Quote(core.string()) + " 2>&1").out;
+  std::vector<std::string> names;
+  static const std::regex frame(R"(^#\d+\s+0x[0-9a-f]+\s+(\S+))");
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, frame)) names.push_back(m[1]);
+  }
+  return names;
+}
+
+TEST(Dump, ReadByGdbEuStackAndLldbLikeGcore) {
+  if (!HaveTool("gcore")) GTEST_SKIP() << "gcore is not installed";
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=4", "--mode=wait", "--heap-marker=DUMP-HEAP-MAGIC"});
+  const Ready ready = child.WaitReady();
+  ASSERT_GT(ready.pid, 0);
+  const fs::path ours = dir / "core.ours";
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " -o " +
+                              Quote(ours.string()) + " --json");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const json summary = json::parse(run.out);
+  EXPECT_EQ(summary["threads"], 5);
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+  struct stat st;
+  ASSERT_EQ(::stat(ours.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_LT(static_cast<std::uint64_t>(st.st_blocks) * 512, static_cast<std::uint64_t>(st.st_size)) << "holes are sparse";
+  for (const auto& e : fs::directory_iterator(dir.path())) EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos);
+
+  RunCommand("gcore -o " + Quote((dir / "gcore").string()) + " " + std::to_string(ready.pid));
+  const fs::path theirs = dir.path() / ("gcore." + std::to_string(ready.pid));
+  ASSERT_TRUE(fs::exists(theirs));
+  const auto gdb_ours = GdbFunctions(CRASH_BIN, ours), gdb_theirs = GdbFunctions(CRASH_BIN, theirs);
+  ASSERT_EQ(gdb_ours.size(), 5u);
+  EXPECT_EQ(gdb_ours, gdb_theirs);
+  if (HaveTool("eu-stack")) {
+    const auto eu = EuStackFunctions(CRASH_BIN, ours);
+    EXPECT_GE(eu.size(), 15u);
+    EXPECT_EQ(eu, EuStackFunctions(CRASH_BIN, theirs));
+  }
+  // Memory the process wrote: the heap marker and main's stack marker.
+  EXPECT_NE(Gdb("gdb", CRASH_BIN, ours, {"x/s " + ready.values.at("heap")}).find("\"DUMP-HEAP-MAGIC\""), std::string::npos);
+  EXPECT_NE(Gdb("gdb", CRASH_BIN, ours, {"x/s " + ready.values.at("stack")}).find("\"COREKIT-STACK-MARKER\""),
+            std::string::npos);
+  if (HaveTool("lldb")) {
+    const std::string out = RunCommand("timeout 120 lldb --batch -o 'thread list' -o 'bt all' -c " + Quote(ours.string()) +
+                                       " " + Quote(CRASH_BIN) + " 2>&1").out;
+    EXPECT_NE(out.find("thread #5"), std::string::npos) << out;
+    EXPECT_NE(out.find("crash`park"), std::string::npos) << out;
+    EXPECT_NE(out.find("crash`worker"), std::string::npos) << out;
+  }
+  // corekit reads its own core: the same threads and frames as the live process had.
+  const json bt = Corekit("bt --json " + Quote(ours.string()));
+  EXPECT_EQ(bt["threads"].size(), 5u);
+  const json info = Corekit("info --json " + Quote(ours.string()));
+  EXPECT_EQ(info["producer"], "corekit");
+}
+
+TEST(Dump, ToAPipeIsTheSameCore) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=2", "--mode=wait", "--heap-marker=PIPE-HEAP-MAGIC"});
+  const Ready ready = child.WaitReady();
+  const fs::path piped = dir / "piped";
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " -o - --quiet | cat > " +
+                              Quote(piped.string()));
+  ASSERT_EQ(run.status, 0) << run.err;
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+  const json threads = Corekit("threads --json " + Quote(piped.string()));
+  EXPECT_EQ(threads["threads"].size(), 3u);
+  EXPECT_NE(Gdb("gdb", CRASH_BIN, piped, {"x/s " + ready.values.at("heap")}).find("\"PIPE-HEAP-MAGIC\""), std::string::npos);
+}
+
+// Killing corekit mid-dump: its cleanup detaches, the target runs on, no file is left.
+TEST(Dump, CancelledMidDumpLeavesTheTargetRunning) {
+  for (int signal : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    TempDir dir;
+    Child child({CRASH_BIN, "--threads=2", "--mode=wait", "--alloc-mib=1536"});
+    const Ready ready = child.WaitReady();
+    int out_fd = -1;
+    const pid_t dumper = Spawn({COREKIT_BIN, "dump", std::to_string(ready.pid), "-o", (dir / "core").string(), "--quiet"},
+                               &out_fd);
+    // Wait until corekit has the target stopped, then interrupt it.
+    for (int i = 0; i < 400 && StateOf(static_cast<pid_t>(ready.pid)).second == "0"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(dumper, signal);
+    int status = 0;
+    ::waitpid(dumper, &status, 0);
+    ::close(out_fd);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+    ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+    EXPECT_TRUE(fs::is_empty(dir.path())) << "no core and no temporary file";
+  }
+}
+
+TEST(Dump, RefusesATracedOrNonDumpableProcess) {
+  {
+    Child child({CRASH_BIN, "--threads=1", "--mode=wait"});
+    const Ready ready = child.WaitReady();
+    ASSERT_EQ(ptrace(0x4206 /* PTRACE_SEIZE */, static_cast<pid_t>(ready.pid), nullptr, nullptr), 0);
+    const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " -o /dev/null");
+    EXPECT_EQ(run.status, 1);
+    EXPECT_NE(run.err.find("already traced by process " + std::to_string(::getpid())), std::string::npos) << run.err;
+    ptrace(17 /* PTRACE_DETACH */, static_cast<pid_t>(ready.pid), nullptr, nullptr);
+  }
+  if (::getuid() != 0) GTEST_SKIP() << "the non-dumpable case needs root (to run the target as nobody)";
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0777);
+  Child child({CRASH_BIN, "--threads=1", "--mode=wait", "--nondumpable"}, [] {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(125);
+  });
+  const Ready ready = child.WaitReady();
+  const std::string pid = std::to_string(ready.pid);
+  const auto refused = RunCommand(std::string(COREKIT_BIN) + " dump " + pid + " -o " + Quote((dir / "core").string()));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("is not dumpable"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "core"));
+  const auto forced = RunCommand(std::string(COREKIT_BIN) + " dump --force " + pid + " -o " + Quote((dir / "core").string()));
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+}
+
+// --max-size drops whole mappings, the big anonymous heap first, keeps the stacks (so the
+// backtraces stand), and says what it dropped in the COREKIT note.
+TEST(Dump, MaxSizeDropsWholeMappingsLeastUsefulFirst) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=2", "--mode=wait", "--alloc-mib=96"});
+  const Ready ready = child.WaitReady();
+  const fs::path core = dir / "core";
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " --max-size 48M -o " +
+                              Quote(core.string()) + " --json");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const json summary = json::parse(run.out);
+  EXPECT_LE(fs::file_size(core), 48u << 20);
+  ASSERT_GE(summary["dropped"].size(), 1u);
+  EXPECT_EQ(summary["dropped"][0]["path"], "");  // the anonymous 96 MiB block
+  const json info = Corekit("info --json " + Quote(core.string()));
+  EXPECT_NE(info.dump().find("dropped"), std::string::npos);
+  const json bt = Corekit("bt --json " + Quote(core.string()));
+  ASSERT_EQ(bt["threads"].size(), 3u);
+  for (const json& t : bt["threads"]) EXPECT_GE(t["frames"].size(), 3u);
+  const auto gdb = GdbFunctions(CRASH_BIN, core);
+  ASSERT_EQ(gdb.size(), 3u);
+  EXPECT_NE(std::find(gdb[0].begin(), gdb[0].end(), "park"), gdb[0].end());
+}
+
+TEST(Dump, ProgressBarAndErrors) {
+  Child child({CRASH_BIN, "--threads=1", "--mode=wait"});
+  const Ready ready = child.WaitReady();
+  TempDir dir;
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " --progress -o " +
+                              Quote((dir / "core").string()));
+  EXPECT_EQ(run.status, 0);
+  EXPECT_NE(run.err.find("threads 2/2"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("was stopped for"), std::string::npos) << run.out;
+  const auto missing = RunCommand(std::string(COREKIT_BIN) + " dump 999999999 -o " + Quote((dir / "x").string()));
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.err, "error: no process 999999999\n");
+}
+
+}  // namespace
+}  // namespace corekit::itest
