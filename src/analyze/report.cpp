@@ -127,7 +127,9 @@ CrashReport Analyze(target::Target& target, unwind::Unwinder& unwinder) {
   if (signo == 0 || stopped || !crashed) {
     report.kind = "no-crash";
     report.crashed_thread.reset();
-    report.summary = signo == 0 ? "no crash: the process was not killed by a signal"
+    report.summary = target.producer() == target::Producer::kLive
+                         ? "no crash: a running process (pid " + std::to_string(target.process().pid.value_or(0)) + ")"
+                     : signo == 0 ? "no crash: the process was not killed by a signal"
                                 : "no crash: a dump of a stopped process (" +
                                       std::string(elf::SignalName(signo)) + ")";
     return report;

@@ -64,6 +64,7 @@ TEST(Dump, ReadByGdbEuStackAndLldbLikeGcore) {
   Child child({CRASH_BIN, "--threads=4", "--mode=wait", "--heap-marker=DUMP-HEAP-MAGIC"});
   const Ready ready = child.WaitReady();
   ASSERT_GT(ready.pid, 0);
+  WaitParked(ready.pid);
   const fs::path ours = dir / "core.ours";
   const auto run = RunCommand(std::string(COREKIT_BIN) + " dump " + std::to_string(ready.pid) + " -o " +
                               Quote(ours.string()) + " --json");
@@ -208,6 +209,43 @@ TEST(Dump, ProgressBarAndErrors) {
   const auto missing = RunCommand(std::string(COREKIT_BIN) + " dump 999999999 -o " + Quote((dir / "x").string()));
   EXPECT_EQ(missing.status, 1);
   EXPECT_EQ(missing.err, "error: no process 999999999\n");
+}
+
+// The reading commands take a PID as they take a core: bt of the live process equals bt of its
+// dump, and the process runs on untraced after each command.
+TEST(Live, ReadingCommandsTakeAPid) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=3", "--mode=wait", "--heap-marker=LIVE-HEAP-MAGIC"});
+  const Ready ready = child.WaitReady();
+  WaitParked(ready.pid);
+  const std::string pid = std::to_string(ready.pid);
+  const json live_bt = Corekit("bt --json " + pid);
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+  const fs::path core = dir / "core";
+  ASSERT_EQ(RunCommand(std::string(COREKIT_BIN) + " dump --quiet " + pid + " -o " + Quote(core.string())).status, 0);
+  const json core_bt = Corekit("bt --json " + Quote(core.string()));
+  ASSERT_EQ(live_bt["threads"].size(), 4u);
+  ASSERT_EQ(live_bt["threads"].size(), core_bt["threads"].size());
+  for (std::size_t i = 0; i < live_bt["threads"].size(); ++i) {
+    EXPECT_EQ(live_bt["threads"][i]["tid"], core_bt["threads"][i]["tid"]);
+    EXPECT_EQ(live_bt["threads"][i]["frames"].size(), core_bt["threads"][i]["frames"].size());
+    for (std::size_t k = 0; k < live_bt["threads"][i]["frames"].size(); ++k) {
+      EXPECT_EQ(live_bt["threads"][i]["frames"][k]["function"], core_bt["threads"][i]["frames"][k]["function"]);
+    }
+  }
+  const json threads = Corekit("threads --json " + pid);
+  EXPECT_EQ(threads["threads"][0]["tid"], ready.pid);
+  EXPECT_EQ(threads["threads"][0]["name"], "crash");
+  const json maps = Corekit("maps --json " + pid);
+  EXPECT_GT(maps["mappings"].size(), 10u);
+  const auto raw = RunCommand(std::string(COREKIT_BIN) + " read --raw " + pid + " " + ready.values.at("heap") + " 15");
+  EXPECT_EQ(raw.out, "LIVE-HEAP-MAGIC");
+  const json report = Corekit("report --json " + pid);
+  EXPECT_EQ(report["crash"]["kind"], "no-crash");
+  const auto info = RunCommand(std::string(COREKIT_BIN) + " info " + pid);
+  EXPECT_EQ(info.status, 1);
+  EXPECT_NE(info.err.find("reads core files"), std::string::npos);
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
 }
 
 }  // namespace

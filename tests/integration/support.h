@@ -249,6 +249,24 @@ inline int LineOf(const std::string& path, const std::string& needle) {
   return 0;
 }
 
+// Waits (up to 5 s) until every thread of the test program sits in pause(2) — syscall 34 on
+// x86-64 — so that two looks at it (a live bt and a dump, gcore and corekit) see the same stacks.
+inline void WaitParked(long pid) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    bool all = true;
+    const fs::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator(tasks, ec)) {
+      std::ifstream in(task.path() / "syscall");
+      std::string number;
+      in >> number;
+      all = all && number == "34";
+    }
+    if (all) return;
+    ::usleep(10000);
+  }
+}
+
 // gdb's answers on a core, in batch mode.
 inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs::path& core,
                        const std::vector<std::string>& commands) {

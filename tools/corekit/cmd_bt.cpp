@@ -16,7 +16,7 @@ struct BtOptions {
   bool no_demangle = false;
 };
 
-int Run(core::CoreFile& core, const BtOptions& options) {
+int Run(target::Target& core, const BtOptions& options) {
   unwind::UnwindOptions uo = UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir);
   uo.max_frames = options.max_frames;
   uo.demangle = !options.no_demangle;

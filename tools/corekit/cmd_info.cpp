@@ -39,7 +39,7 @@ std::optional<std::string> CorekitNote(const core::CoreFile& core) {
   return std::nullopt;
 }
 
-int Run(core::CoreFile& core, const CommonOptions& options) {
+int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   const target::Process& p = core.process();
   const elf::Abi& abi = core.abi();
   const Summary s = Summarize(core);
@@ -127,6 +127,11 @@ int Run(core::CoreFile& core, const CommonOptions& options) {
   }
   if (auto note = CorekitNote(core)) row("corekit", *note);
   return 0;
+}
+
+int Run(target::Target& target, const CommonOptions& options) {
+  core::CoreFile* core = AsCoreFile(target, "info");
+  return core ? RunOnCore(*core, options) : 1;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 namespace corekit::tools {
 namespace {
 
-int Run(core::CoreFile& core, const CommonOptions& options) {
+int Run(target::Target& core, const CommonOptions& options) {
   const auto& mappings = core.mappings();
   const bool is64 = core.abi().is64;
   if (options.json) {

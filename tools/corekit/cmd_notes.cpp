@@ -141,7 +141,7 @@ std::string Brief(const json& d) {
   return out;
 }
 
-int Run(core::CoreFile& core, const CommonOptions& options) {
+int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   const auto& notes = core.notes();
   if (options.json) {
     json list = json::array();
@@ -165,6 +165,11 @@ int Run(core::CoreFile& core, const CommonOptions& options) {
                Brief(Decode(n, core.abi())));
   }
   return 0;
+}
+
+int Run(target::Target& target, const CommonOptions& options) {
+  core::CoreFile* core = AsCoreFile(target, "notes");
+  return core ? RunOnCore(*core, options) : 1;
 }
 
 }  // namespace

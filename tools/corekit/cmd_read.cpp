@@ -72,7 +72,7 @@ bool WriteAll(const std::uint8_t* data, std::size_t size) {
   return true;
 }
 
-int RunRead(core::CoreFile& core, const ReadOptions& options) {
+int RunRead(target::Target& core, const ReadOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (options.tid && !thread) return Fail(fmt::format("no thread {} in the core", *options.tid));
   auto address = ParseAddress(options.address, thread, core.abi());

@@ -23,7 +23,7 @@ std::string ValueText(const elf::Register& r) {
   return BytesHex(r.bytes);
 }
 
-int Run(core::CoreFile& core, const RegsOptions& options) {
+int Run(target::Target& core, const RegsOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (!thread) {
     return Fail(options.tid ? fmt::format("no thread {} in the core", *options.tid)

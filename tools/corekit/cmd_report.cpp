@@ -35,7 +35,7 @@ std::vector<std::string> FoldedThreads(const analyze::CrashReport& report) {
   return lines;
 }
 
-int Run(core::CoreFile& core, const CommonOptions& options) {
+int Run(target::Target& core, const CommonOptions& options) {
   auto unwinder = unwind::Unwinder::Create(core, UnwindOptionsFrom(options.exe, options.sysroot, options.debug_dir));
   if (!unwinder) return Fail(unwinder.error());
   const analyze::CrashReport report = analyze::Analyze(core, **unwinder);
@@ -48,7 +48,7 @@ int Run(core::CoreFile& core, const CommonOptions& options) {
     }
     nlohmann::json signal = SignalJson(report.signal);
     PrintJson({{"schema", "corekit.report/1"},
-               {"core", {{"path", core.path()}, {"producer", std::string(target::ProducerName(core.producer()))},
+               {"core", {{"path", options.target}, {"producer", std::string(target::ProducerName(core.producer()))},
                          {"arch", std::string(elf::ArchName(core.abi().arch))},
                          {"os", std::string(elf::OsName(core.abi().os))}}},
                {"process", {{"pid", p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr)},
@@ -85,8 +85,8 @@ int Run(core::CoreFile& core, const CommonOptions& options) {
     for (const std::string& line : folded) fmt::print("  {}\n", line);
   }
   fmt::print("\nProcess: pid {}, {}\n", p.pid ? std::to_string(*p.pid) : "?", p.command_line.empty() ? p.executable : p.command_line);
-  fmt::print("Core: {} ({} {} core from {})\n", core.path(), elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
-             target::ProducerName(core.producer()));
+  fmt::print("{}: {} ({} {} {})\n", core.producer() == target::Producer::kLive ? "Process" : "Core", options.target, elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
+             core.producer() == target::Producer::kLive ? "live process" : "core from " + std::string(target::ProducerName(core.producer())));
   return 0;
 }
 

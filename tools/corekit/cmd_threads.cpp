@@ -6,7 +6,7 @@
 namespace corekit::tools {
 namespace {
 
-int Run(core::CoreFile& core, const CommonOptions& options) {
+int Run(target::Target& core, const CommonOptions& options) {
   const auto& threads = core.threads();
   const std::optional<std::int64_t> crashed = core.process().signalled_thread;
   const bool is64 = core.abi().is64 || core.abi().reg_width == 8;

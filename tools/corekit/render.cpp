@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "corekit/elf/core_notes.h"
+#include "corekit/live/process.h"
 
 namespace corekit::tools {
 
@@ -24,22 +25,30 @@ void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_targe
   command.add_option("--source-dir", options.source_dirs, "where to look for source files (repeatable)");
 }
 
-Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options) {
+Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options) {
   const std::string& t = options.target;
   struct stat st {};
-  const bool all_digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+  const bool all_digits = !t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos;
   if (all_digits && ::stat(t.c_str(), &st) != 0) {
-    return Unexpected(Errc::kUnsupported,
-                      "reading live process " + t +
-                          " directly is not available yet; write its core with gcore and read "
-                          "that");
+    auto process = live::Process::Attach(static_cast<pid_t>(std::stol(t)));
+    if (!process) return Unexpected(process.error());
+    return std::unique_ptr<target::Target>(std::move(*process));
   }
   core::Options core_options;
   core_options.sysroot = options.sysroot;
-  return core::CoreFile::Open(t, core_options);
+  auto core = core::CoreFile::Open(t, core_options);
+  if (!core) return Unexpected(core.error());
+  return std::unique_ptr<target::Target>(std::move(*core));
 }
 
-int RunOnTarget(const CommonOptions& options, const std::function<int(core::CoreFile&)>& body) {
+core::CoreFile* AsCoreFile(target::Target& target, const char* command) {
+  if (auto* core = dynamic_cast<core::CoreFile*>(&target)) return core;
+  Fail(fmt::format("`corekit {}` reads core files; for a live process use threads, maps, regs, read, bt or report "
+                   "(or `corekit dump` it first)", command));
+  return nullptr;
+}
+
+int RunOnTarget(const CommonOptions& options, const std::function<int(target::Target&)>& body) {
   auto opened = OpenTarget(options);
   if (!opened) return Fail(opened.error());
   const int status = body(**opened);
@@ -53,7 +62,7 @@ void AddCommand(CLI::App& app, Runner& run, const char* name, const char* descri
   AddCommonOptions(*command, *options);
   command->callback([options, body, &run] {
     run = [options, body] {
-      return RunOnTarget(*options, [&](core::CoreFile& core) { return body(core, *options); });
+      return RunOnTarget(*options, [&](target::Target& target) { return body(target, *options); });
     };
   });
 }

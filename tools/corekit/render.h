@@ -28,9 +28,13 @@ struct CommonOptions {
 // Adds the target argument and the common options to a subcommand.
 void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_target = true);
 
-// Opens the target named on the command line. A PID names a live process, which the live target
-// will serve; until then it is reported as unsupported.
-Result<std::unique_ptr<core::CoreFile>> OpenTarget(const CommonOptions& options);
+// Opens the target named on the command line: a core file, or (all digits, and no such file) the
+// PID of a live process, attached and stopped until the target is destroyed.
+Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options);
+
+// The target as a core file, for commands that read a file's headers and notes; otherwise fails
+// with one error line naming the command and returns nullptr.
+core::CoreFile* AsCoreFile(target::Target& target, const char* command);
 
 // Prints "error: <message>" on stderr and returns exit code 1.
 int Fail(const Error& error);
@@ -60,22 +64,22 @@ const target::Thread* DefaultThread(const target::Target& target);
 
 // Opens the target, runs `body` on it, and in text mode prints the target's diagnostics as
 // warnings after the output. Returns body's exit code, or 1 when the target cannot be opened.
-int RunOnTarget(const CommonOptions& options, const std::function<int(core::CoreFile&)>& body);
+int RunOnTarget(const CommonOptions& options, const std::function<int(target::Target&)>& body);
 
 // Registers a subcommand whose work runs after parsing: `run` returns the exit code.
 using Runner = std::function<int()>;
 // A subcommand with only the common options, whose body runs on the opened target.
-using Body = int (*)(core::CoreFile& core, const CommonOptions& options);
+using Body = int (*)(target::Target& target, const CommonOptions& options);
 void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body);
 
 // For a subcommand with options of its own (a struct with a `common` member): once parsed, run
 // `body` on the opened target.
 template <typename Options>
 void RunWhenParsed(CLI::App& command, Runner& run, std::shared_ptr<Options> options,
-                   int (*body)(core::CoreFile&, const Options&)) {
+                   int (*body)(target::Target&, const Options&)) {
   command.callback([options, body, &run] {
     run = [options, body] {
-      return RunOnTarget(options->common, [&](core::CoreFile& core) { return body(core, *options); });
+      return RunOnTarget(options->common, [&](target::Target& target) { return body(target, *options); });
     };
   });
 }
