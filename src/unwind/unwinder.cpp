@@ -283,14 +283,19 @@ std::optional<std::string> QualifiedName(Dwarf_Die* die) {
   std::string qualified = name;
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes_die(&decl, &scopes);
+  bool in_class = false;
   for (int k = 1; k < n; ++k) {
     const int tag = dwarf_tag(&scopes[k]);
     const char* scope = dwarf_diename(&scopes[k]);
     if (tag == DW_TAG_namespace) {
       qualified = std::string(scope ? scope : "(anonymous namespace)") + "::" + qualified;
     } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
-      if (!scope) break;
+      if (!scope) break;  // GCC's lambdas: an unnamed local class adds nothing
       qualified = std::string(scope) + "::" + qualified;
+      in_class = true;
+    } else if (tag == DW_TAG_subprogram && in_class && scope) {
+      qualified = std::string(scope) + "::" + qualified;  // a named local class (clang's main::$_0)
+      in_class = false;
     } else {
       break;  // a function, a lexical block or the compile unit
     }
@@ -775,7 +780,9 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       const int tag = dwarf_tag(&*current);
       Frame f = base;
       f.inlined = tag == DW_TAG_inlined_subroutine;
-      if (auto name = DieName(&*current, options_.demangle)) f.function = name;
+      // As gdb names them: a physical frame by its linkage name (with parameter types), an
+      // inlined call by its qualified name alone.
+      if (auto name = f.inlined ? QualifiedName(&*current) : DieName(&*current, options_.demangle)) f.function = name;
       f.file = file;
       f.line = line;
       if (f.inlined) f.how = "inline";

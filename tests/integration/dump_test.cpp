@@ -146,6 +146,28 @@ TEST(Dump, CancelledMidDumpLeavesTheTargetRunning) {
   }
 }
 
+// The target killed while corekit dumps it: a clear error, no file left behind.
+TEST(Dump, TargetDyingMidDumpFailsCleanly) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=2", "--mode=wait", "--alloc-mib=1536"});
+  const Ready ready = child.WaitReady();
+  int out_fd = -1;
+  const pid_t dumper =
+      Spawn({COREKIT_BIN, "dump", std::to_string(ready.pid), "-o", (dir / "core").string(), "--quiet"}, &out_fd);
+  for (int i = 0; i < 400 && StateOf(static_cast<pid_t>(ready.pid)).second == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(static_cast<pid_t>(ready.pid), SIGKILL);
+  int status = 0;
+  ::waitpid(dumper, &status, 0);
+  ::close(out_fd);
+  EXPECT_TRUE(WIFEXITED(status)) << status;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) GTEST_SKIP() << "the dump finished before the kill";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_TRUE(fs::is_empty(dir.path())) << "no core and no temporary file";
+}
+
 TEST(Dump, RefusesATracedOrNonDumpableProcess) {
   {
     Child child({CRASH_BIN, "--threads=1", "--mode=wait"});

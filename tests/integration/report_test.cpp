@@ -95,6 +95,10 @@ TEST(Report, AssertionMessageFromTheCallSiteWhenAbortMsgIsGone) {
   ASSERT_TRUE(DropSegmentHolding(crash.core, message_page));
   const json after = Corekit("report --json " + Quote(crash.core.string()));
   EXPECT_EQ(after["crash"]["kind"], "assertion");
+  if (after["crash"]["message"].is_null() &&
+      RunCommand("objdump --dwarf=info " + Quote(CRASH_BIN) + " | grep -c __assert_fail").out == "0\n") {
+    GTEST_SKIP() << "the compiler recorded no call site for __assert_fail (clang 14 records none for noreturn calls)";
+  }
   EXPECT_EQ(after["crash"]["message"], before["crash"]["message"]);
   EXPECT_NE(after["crash"]["message"].get<std::string>().find("crash.c:" + std::to_string(LineOf("assert(thread_count")) +
                                                                ": main: Assertion `thread_count == 12345"),

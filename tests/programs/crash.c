@@ -38,6 +38,7 @@ static pthread_barrier_t ready_barrier;
 static pid_t worker_tids[MAX_THREADS];
 static int thread_count = 3;
 static const char* mode = "segv";
+static char* volatile big_block;
 static volatile int divisor = 0, numerator = 100; /* both volatile: gcc computes 1/x without idiv */
 
 KEEP_FRAME static int crash_here(int* p) { return *p + 1; }
@@ -100,8 +101,8 @@ int main(int argc, char** argv) {
     else if (strcmp(argv[i], "--nondumpable") == 0) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     else if (strncmp(argv[i], "--alloc-mib=", 12) == 0) {
       const size_t bytes = (size_t)atol(argv[i] + 12) << 20;
-      char* block = malloc(bytes);
-      if (block) memset(block, 0x5a, bytes);
+      big_block = malloc(bytes); /* kept in a volatile global: clang drops an unused malloc+memset */
+      if (big_block) memset(big_block, 0x5a, bytes);
     }
   }
   if (thread_count < 1 || thread_count > MAX_THREADS) thread_count = 3;
