@@ -270,5 +270,59 @@ TEST(Live, ReadingCommandsTakeAPid) {
   ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
 }
 
+// gdb's `thread apply all bt full` (every frame's arguments and locals), without the lines that
+// name the core file.
+std::string GdbBtFull(const std::string& exe, const fs::path& core) {
+  const std::string out = Gdb("gdb", exe, core, {"thread apply all bt full"});
+  std::string kept;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(core.string()) == std::string::npos && line.rfind("[New ", 0) != 0) kept += line + "\n";
+  }
+  return kept;
+}
+
+json ReportCrashAndThreads(const fs::path& core) {
+  const json r = Corekit("report --json " + Quote(core.string()));
+  return {{"crash", r["crash"]}, {"signal", r["signal"]}, {"threads", r["threads"]}};
+}
+
+// A kernel core compacted: a sliver of its size, and gdb, eu-stack and corekit report say the
+// same on both — every frame's arguments and locals included.
+TEST(Compact, KernelCoreReadsTheSameAtASliverOfItsSize) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=4", "--mode=segv", "--alloc-mib=256"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const fs::path small = dir / "small";
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " compact --json " + Quote(crash.core.string()) + " " +
+                              Quote(small.string()));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_LE(fs::file_size(small) * 50, fs::file_size(crash.core)) << "at most 2%";
+  EXPECT_EQ(GdbBtFull(CRASH_BIN, small), GdbBtFull(CRASH_BIN, crash.core));
+  if (HaveTool("eu-stack")) {
+    EXPECT_EQ(EuStackFunctions(CRASH_BIN, small), EuStackFunctions(CRASH_BIN, crash.core));
+  }
+  EXPECT_EQ(ReportCrashAndThreads(small), ReportCrashAndThreads(crash.core));
+  const json info = Corekit("info --json " + Quote(small.string()));
+  EXPECT_EQ(info["thread_count"], 5);
+}
+
+TEST(Compact, LiveDumpCompactReadsLikeTheFullDump) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=4", "--mode=wait", "--alloc-mib=128"});
+  const Ready ready = child.WaitReady();
+  WaitParked(ready.pid);
+  const std::string pid = std::to_string(ready.pid);
+  const fs::path full = dir / "full", small = dir / "small";
+  ASSERT_EQ(RunCommand(std::string(COREKIT_BIN) + " dump --quiet " + pid + " -o " + Quote(full.string())).status, 0);
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump --compact --json " + pid + " -o " + Quote(small.string()));
+  ASSERT_EQ(run.status, 0) << run.err;
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+  EXPECT_LE(fs::file_size(small) * 50, fs::file_size(full));
+  EXPECT_EQ(GdbBtFull(CRASH_BIN, small), GdbBtFull(CRASH_BIN, full));
+  EXPECT_NE(Corekit("info --json " + Quote(small.string())).dump().find("--compact"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace corekit::itest

@@ -1,7 +1,6 @@
 // corekit dump PID [-o FILE|-]: write the core of a running process without killing it, as
 // gcore does. The process is stopped while its core is written and resumed on every path:
-// success, errors, Ctrl-C, SIGTERM, the target exiting. The core goes to FILE.tmp-XXXXXX
-// (mode 0600) and is renamed to FILE once complete and synced; "-" streams it to stdout.
+// success, errors, Ctrl-C, SIGTERM, the target exiting (core_writer.h: temp file, rename).
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -11,6 +10,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "core_writer.h"
+#include "corekit/compact/compact.h"
 #include "corekit/dump/dumper.h"
 #include "corekit/dump/live_source.h"
 #include "render.h"
@@ -23,30 +24,11 @@ struct DumpCommandOptions {
   std::string output;
   std::string max_size;
   bool force = false;
+  bool compact = false;
   bool progress = false;
   bool quiet = false;
   bool json = false;
 };
-
-std::atomic<dump::Dumper*> active_dumper{nullptr};
-
-void OnSignal(int) {
-  if (dump::Dumper* d = active_dumper.load()) d->Cancel();
-}
-
-// "512M", "2G", "1048576": bytes.
-Result<std::uint64_t> ParseSize(const std::string& text) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || value < 0) return Unexpected(Errc::kInvalidArgument, "bad size: " + text);
-  std::uint64_t unit = 1;
-  const std::string suffix = end;
-  if (suffix == "K" || suffix == "k" || suffix == "KiB") unit = 1ull << 10;
-  else if (suffix == "M" || suffix == "MiB") unit = 1ull << 20;
-  else if (suffix == "G" || suffix == "GiB") unit = 1ull << 30;
-  else if (!suffix.empty()) return Unexpected(Errc::kInvalidArgument, "bad size: " + text + " (use K, M or G)");
-  return static_cast<std::uint64_t>(value * static_cast<double>(unit));
-}
 
 // A one-line bar on stderr: threads, MiB done/total, rate, ETA; redrawn at most 10 times a second.
 class ProgressBar {
@@ -76,6 +58,7 @@ std::string OptionsText(const DumpCommandOptions& o) {
   std::string text = "dump";
   if (!o.max_size.empty()) text += " --max-size " + o.max_size;
   if (o.force) text += " --force";
+  if (o.compact) text += " --compact";
   return text;
 }
 
@@ -90,57 +73,16 @@ int Run(const DumpCommandOptions& options) {
   }
   const bool to_stdout = options.output == "-";
   const std::string path = options.output.empty() ? "core." + std::to_string(options.pid) : options.output;
-  if (to_stdout && ::isatty(STDOUT_FILENO)) return Fail("refusing to write a core to a terminal (use -o FILE, or a pipe)");
-  std::string tmp;
-  int fd = STDOUT_FILENO;
-  if (!to_stdout) {
-    tmp = path + ".tmp-XXXXXX";
-    fd = ::mkstemp(tmp.data());  // mode 0600
-    if (fd < 0) return Fail(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  }
-  auto discard = [&] {
-    if (!to_stdout) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-    }
-  };
-
-  dump::LiveSource source(options.pid, live::AttachOptions{options.force});
+  dump::LiveSource live(options.pid, live::AttachOptions{options.force});
+  compact::CompactSource compacted(live, [&live] { return static_cast<target::Target*>(live.process()); },
+                                   compact::CompactOptions{});
+  dump::DumpSource& source = options.compact ? static_cast<dump::DumpSource&>(compacted) : live;
   dump::Dumper dumper(source, dump_options);
   ProgressBar bar;
   const bool show_progress = options.progress || (!options.quiet && !options.json && ::isatty(STDERR_FILENO));
   if (show_progress) dumper.set_observer([&](dump::Phase phase, const dump::Progress& p) { bar.Show(phase, p); });
-  // Ctrl-C, SIGTERM, SIGHUP: cancel; the dump's own cleanup then detaches and resumes the target.
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {}, old_term {}, old_hup {}, old_pipe {};
-  active_dumper.store(&dumper);
-  ::sigaction(SIGINT, &action, &old_int);
-  ::sigaction(SIGTERM, &action, &old_term);
-  ::sigaction(SIGHUP, &action, &old_hup);
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &old_pipe);  // a closed pipe is a write error, not a death
-
-  dump::FdWriter writer(fd);
-  auto summary = dumper.Run(writer);
-  active_dumper.store(nullptr);
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-  ::sigaction(SIGHUP, &old_hup, nullptr);
-  ::sigaction(SIGPIPE, &old_pipe, nullptr);
-  if (!summary) {
-    discard();
-    return Fail(summary.error());
-  }
-  if (!to_stdout) {
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-      const std::string why = std::strerror(errno);
-      ::unlink(tmp.c_str());
-      return Fail(fmt::format("cannot write {}: {}", path, why));
-    }
-  }
+  auto summary = WriteCore(dumper, path);
+  if (!summary) return Fail(summary.error());
   const auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
   const std::string name = to_stdout ? "-" : path;
   if (options.json) {
@@ -179,6 +121,8 @@ void AddDumpCommand(CLI::App& app, Runner& run) {
   command->add_option("-o,--output", options->output, "the core file (default core.PID), or - for stdout");
   command->add_option("--max-size", options->max_size, "at most this big (e.g. 512M): whole mappings are dropped, least useful first");
   command->add_flag("--force", options->force, "dump a process that made itself non-dumpable");
+  command->add_flag("--compact", options->compact,
+                    "keep only what a post-mortem needs: registers, stacks, what they point to, the link map");
   auto* progress = command->add_flag("--progress", options->progress, "show a progress bar (default on a terminal)");
   auto* quiet = command->add_flag("--quiet", options->quiet, "no progress bar and no summary");
   progress->excludes(quiet);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddBtCommand(app, run);
   AddReportCommand(app, run);
   AddDumpCommand(app, run);
+  AddCompactCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

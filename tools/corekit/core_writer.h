@@ -1,0 +1,19 @@
+// Writing a core to a file or stdout for `dump` and `compact`: the file is created as
+// PATH.tmp-XXXXXX (mode 0600), synced and renamed to PATH once complete, and removed on any
+// failure; SIGINT, SIGTERM and SIGHUP cancel the dump (whose cleanup resumes the target).
+#pragma once
+
+#include <string>
+
+#include "corekit/base/result.h"
+#include "corekit/dump/dumper.h"
+
+namespace corekit::tools {
+
+// Runs every phase of `dumper` into `path` ("-": stdout, refused when it is a terminal).
+Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& path);
+
+// "512M", "2G", "64K", "1048576": bytes.
+Result<std::uint64_t> ParseSize(const std::string& text);
+
+}  // namespace corekit::tools
