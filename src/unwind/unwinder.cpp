@@ -304,6 +304,34 @@ std::optional<std::string> QualifiedName(Dwarf_Die* die) {
   return qualified;
 }
 
+// A demangled C++ function name without its parameter list, cv/ref qualifiers and (templates')
+// return type, as gdb prints an inlined call: "void ns::f<int>(int) const" -> "ns::f<int>".
+std::string WithoutSignature(std::string name) {
+  // The parameter list: the last top-level "(...)", with whatever qualifiers follow it.
+  int depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    if (name[i] == ')') ++depth;
+    if (name[i] == '(' && --depth == 0) {
+      if (i >= 8 && name.compare(i - 8, 8, "operator") == 0) break;  // "operator()" itself
+      name.resize(i);
+      break;
+    }
+  }
+  // A return type: everything up to the last space outside <> and (), unless it is an operator's.
+  int angle = 0, paren = 0;
+  std::size_t cut = std::string::npos;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<') ++angle;
+    if (c == '>') --angle;
+    if (c == '(') ++paren;
+    if (c == ')') --paren;
+    if (c == ' ' && angle == 0 && paren == 0 && !(i >= 8 && name.compare(i - 8, 8, "operator") == 0)) cut = i;
+  }
+  if (cut != std::string::npos) name.erase(0, cut + 1);
+  return name;
+}
+
 // A function's name from DWARF: its demangled linkage name when it has one (with parameter
 // types, as the symbol table names it), else its qualified source name.
 std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
@@ -347,6 +375,20 @@ Dwarf_Die* FindCu(Session& s, Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Die* s
   --found;
   if (relative >= found->high) return nullptr;
   return dwarf_offdie(dwarf, found->cu, storage);
+}
+
+// An inlined call's name, as gdb prints it: the linkage name demangled without its signature,
+// else the qualified DWARF name.
+std::optional<std::string> InlinedName(Dwarf_Die* die, bool demangle) {
+  Dwarf_Attribute attr;
+  for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, code, &attr)) {
+      if (const char* name = dwarf_formstring(&attr)) {
+        return demangle && std::strncmp(name, "_Z", 2) == 0 ? WithoutSignature(Demangle(name, true)) : std::string(name);
+      }
+    }
+  }
+  return QualifiedName(die);
 }
 
 // Deeper inline nesting than this is taken as damaged DWARF.
@@ -782,7 +824,9 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       f.inlined = tag == DW_TAG_inlined_subroutine;
       // As gdb names them: a physical frame by its linkage name (with parameter types), an
       // inlined call by its qualified name alone.
-      if (auto name = f.inlined ? QualifiedName(&*current) : DieName(&*current, options_.demangle)) f.function = name;
+      if (auto name = f.inlined ? InlinedName(&*current, options_.demangle) : DieName(&*current, options_.demangle)) {
+        f.function = name;
+      }
       f.file = file;
       f.line = line;
       if (f.inlined) f.how = "inline";
