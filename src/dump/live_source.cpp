@@ -143,6 +143,17 @@ Result<void> LiveSource::Suspend() {
   if (!p) return Unexpected(p.error());
   process_ = std::move(*p);
   abi_ = process_->abi();
+  if (non_stop_) {
+    auto child = process_->ForkSnapshot();
+    if (child) {
+      snapshot_ = *child;
+      used_snapshot_ = true;
+      process_->Detach();  // the process runs on; its memory is read from the snapshot
+      stopped_ = std::chrono::duration_cast<std::chrono::nanoseconds>(process_->stopped_for());
+    } else {
+      non_stop_failure_ = child.error().message;
+    }
+  }
   return {};
 }
 
@@ -203,6 +214,9 @@ Result<std::vector<PlannedSegment>> LiveSource::PlanMemory() {
     std::uint64_t dump = 0;
     if (m.HasFlag("dd") || m.HasFlag("io") || m.path.rfind("[vvar", 0) == 0 || !readable) {
       dump = 0;
+    } else if (snapshot_ && live::Process::NotInSnapshot(m)) {
+      dump = 0;
+      ++not_in_snapshot_;
     } else if (m.path == "[vdso]") {
       dump = size;
     } else if (m.HasFlag("ht")) {
@@ -250,11 +264,19 @@ std::vector<bool> LiveSource::TouchedPages(std::uint64_t start, std::size_t coun
 }
 
 void LiveSource::Resume() {
-  if (process_) process_->Detach();
+  if (!process_) return;
+  process_->Detach();
+  if (snapshot_) {
+    // The reap stops one thread briefly: the longer of the two pauses is the one reported.
+    if (auto paused = process_->DiscardSnapshot(snapshot_)) reap_pause_ = std::chrono::duration_cast<std::chrono::nanoseconds>(*paused);
+    snapshot_ = 0;
+  }
 }
 
 std::chrono::nanoseconds LiveSource::stopped_for() const {
-  return process_ ? std::chrono::duration_cast<std::chrono::nanoseconds>(process_->stopped_for()) : std::chrono::nanoseconds{};
+  if (!process_) return {};
+  const auto stopped = stopped_.count() ? stopped_ : std::chrono::duration_cast<std::chrono::nanoseconds>(process_->stopped_for());
+  return std::max(stopped, reap_pause_);
 }
 
 }  // namespace corekit::dump

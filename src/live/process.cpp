@@ -26,7 +26,13 @@ namespace corekit::live {
 namespace {
 
 constexpr int kPtraceSeize = 0x4206, kPtraceInterrupt = 0x4207, kPtraceDetach = 17;
-constexpr int kPtraceGetRegset = 0x4204, kPtraceGetSiginfo = 0x4202;
+constexpr int kPtraceGetRegset = 0x4204, kPtraceSetRegset = 0x4205, kPtraceGetSiginfo = 0x4202;
+constexpr int kPtraceSetOptions = 0x4200, kPtraceGetEventMsg = 0x4201, kPtraceSingleStep = 9;
+constexpr long kTraceClone = 0x8, kTraceFork = 0x2, kTraceVfork = 0x4;
+// struct user_regs_struct slots (x86-64).
+constexpr std::size_t kR10 = 7, kR9 = 8, kR8 = 9, kRax = 10, kRdx = 12, kRsi = 13, kRdi = 14, kOrigRax = 15, kRip = 16;
+constexpr long kSysClone = 56, kSysWait4 = 61;
+constexpr long kWall = 0x40000000, kWnohang = 1;
 constexpr std::size_t kMaxXstate = 64 * 1024;
 
 std::string ReadText(const std::string& path, std::size_t limit = 1 << 20) {
@@ -109,6 +115,72 @@ std::uint64_t HexField(const std::optional<std::string>& text) {
   return text ? std::strtoull(text->c_str(), nullptr, 16) : 0;
 }
 
+
+Result<void> SetRegs(pid_t tid, std::vector<std::uint8_t> regs) {
+  iovec iov{regs.data(), regs.size()};
+  if (ptrace(kPtraceSetRegset, tid, reinterpret_cast<void*>(static_cast<long>(elf::NT_PRSTATUS)), &iov) != 0) {
+    return Unexpected(Errc::kIo, "PTRACE_SETREGSET of thread " + std::to_string(tid) + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+std::uint64_t Slot(const std::vector<std::uint8_t>& regs, std::size_t slot) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, &regs[slot * 8], 8);
+  return v;
+}
+
+void SetSlot(std::vector<std::uint8_t>& regs, std::size_t slot, std::uint64_t v) { std::memcpy(&regs[slot * 8], &v, 8); }
+
+struct Injected {
+  std::int64_t result = 0;  // the system call's return value
+  pid_t child = 0;          // a process it cloned, traced and stopped
+};
+
+// Runs one system call in the stopped thread `tid`: its registers set to call `nr` with `args`
+// at the `syscall` instruction at `at`, a single step over it (through the clone event, when it
+// clones), and its registers restored to `saved` exactly. orig_rax -1 keeps the kernel from
+// restarting the syscall the thread was in; restoring `saved` lets it restart as it would have.
+Result<Injected> InjectSyscall(pid_t tid, std::uint64_t at, long nr, std::initializer_list<std::uint64_t> args,
+                               const std::vector<std::uint8_t>& saved) {
+  std::vector<std::uint8_t> regs = saved;
+  const std::size_t slots[] = {kRdi, kRsi, kRdx, kR10, kR8, kR9};
+  std::size_t i = 0;
+  for (std::uint64_t a : args) SetSlot(regs, slots[i++], a);
+  SetSlot(regs, kRax, static_cast<std::uint64_t>(nr));
+  SetSlot(regs, kOrigRax, ~std::uint64_t{0});
+  SetSlot(regs, kRip, at);
+  if (auto set = SetRegs(tid, regs); !set) return Unexpected(set.error());
+  Injected out;
+  auto restore = [&](Errc code, const std::string& why) -> Result<Injected> {
+    (void)SetRegs(tid, saved);  // best effort on a path that already failed
+    return Unexpected(code, why);
+  };
+  for (int steps = 0; steps < 8; ++steps) {
+    if (ptrace(kPtraceSingleStep, tid, nullptr, nullptr) != 0) return restore(Errc::kIo, "PTRACE_SINGLESTEP: " + std::string(std::strerror(errno)));
+    int status = 0;
+    if (::waitpid(tid, &status, __WALL) != tid) return restore(Errc::kIo, "waitpid: " + std::string(std::strerror(errno)));
+    if (WIFEXITED(status) || WIFSIGNALED(status)) return Unexpected(Errc::kTargetGone, "the process exited");
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+      unsigned long child = 0;
+      ptrace(kPtraceGetEventMsg, tid, nullptr, &child);
+      out.child = static_cast<pid_t>(child);
+      int child_status = 0;  // the new child's first stop: it stays stopped
+      ::waitpid(out.child, &child_status, __WALL);
+      continue;
+    }
+    if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && event == 0) {
+      auto after = GetRegset(tid, elf::NT_PRSTATUS, saved.size());
+      if (!after) return restore(Errc::kIo, after.error().message);
+      out.result = static_cast<std::int64_t>(Slot(*after, kRax));
+      if (auto set = SetRegs(tid, saved); !set) return Unexpected(set.error());
+      return out;
+    }
+    // Another stop (a signal arriving meanwhile): step again; the signal stays pending.
+  }
+  return restore(Errc::kIo, "the injected system call did not complete");
+}
 }  // namespace
 
 bool MapEntry::HasFlag(std::string_view flag) const {
@@ -162,6 +234,7 @@ Result<std::unique_ptr<Process>> Process::Attach(pid_t pid, AttachOptions option
   p->abi_.e_machine = elf::EM_X86_64;
   p->abi_.long_size = 8;
   p->abi_.reg_width = 8;
+  p->memory_pid_ = pid;
   if (auto seized = p->SeizeAll(); !seized) return Unexpected(seized.error());
   if (auto read = p->ReadState(); !read) return Unexpected(read.error());
   return p;
@@ -353,9 +426,9 @@ Result<std::size_t> Process::ReadSome(std::uint64_t address, std::span<std::uint
   if (out.empty()) return std::size_t{0};
   iovec local{out.data(), out.size()};
   iovec remote{reinterpret_cast<void*>(address), out.size()};
-  const ssize_t n = ::process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+  const ssize_t n = ::process_vm_readv(memory_pid_, &local, 1, &remote, 1, 0);
   if (n > 0) return static_cast<std::size_t>(n);
-  if (n < 0 && errno == ESRCH) return Unexpected(Errc::kTargetGone, "process " + std::to_string(pid_) + " exited");
+  if (n < 0 && errno == ESRCH) return Unexpected(Errc::kTargetGone, "process " + std::to_string(memory_pid_) + " exited");
   // process_vm_readv may be refused where /proc/PID/mem is not (and vice versa).
   if (mem_fd_ >= 0) {
     const ssize_t m = ::pread(mem_fd_, out.data(), out.size(), static_cast<off_t>(address));
@@ -365,7 +438,7 @@ Result<std::size_t> Process::ReadSome(std::uint64_t address, std::span<std::uint
 }
 
 std::vector<bool> Process::TouchedPages(std::uint64_t start, std::size_t count) {
-  if (pagemap_fd_ < 0) pagemap_fd_ = ::open(("/proc/" + std::to_string(pid_) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
+  if (pagemap_fd_ < 0) pagemap_fd_ = ::open(("/proc/" + std::to_string(memory_pid_) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC);
   if (pagemap_fd_ < 0) return {};
   std::vector<std::uint64_t> entries(count);
   const std::size_t bytes = count * sizeof(std::uint64_t);
@@ -391,6 +464,95 @@ void Process::Detach() {
   }
   attached_ = false;
   resumed_at_ = std::chrono::steady_clock::now();
+}
+
+
+// A `syscall` instruction (0f 05) in the process's own text: the vDSO's first, else libc's.
+static std::optional<std::uint64_t> FindSyscallInstruction(Process& p, const std::vector<MapEntry>& maps) {
+  std::vector<const MapEntry*> order;
+  for (const MapEntry& m : maps) {
+    if (m.path == "[vdso]") order.insert(order.begin(), &m);
+    else if (m.perms.size() > 2 && m.perms[0] == 'r' && m.perms[2] == 'x' && m.path.find("libc") != std::string::npos) order.push_back(&m);
+  }
+  std::vector<std::uint8_t> buffer(64 * 1024);
+  for (const MapEntry* m : order) {
+    for (std::uint64_t at = m->start; at < m->end; at += buffer.size() - 1) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), m->end - at));
+      auto n = p.ReadSome(at, std::span(buffer.data(), want));
+      if (!n) break;
+      for (std::size_t i = 0; i + 1 < *n; ++i) {
+        if (buffer[i] == 0x0f && buffer[i + 1] == 0x05) return at + i;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Result<pid_t> Process::ForkSnapshot() {
+  if (!attached_ || states_.empty()) return Unexpected(Errc::kInvalidArgument, "not attached");
+  const std::string status = ReadText("/proc/" + std::to_string(pid_) + "/status");
+  if (auto seccomp = StatusField(status, "Seccomp"); seccomp && *seccomp != "0") {
+    return Unexpected(Errc::kUnsupported, "the process runs under seccomp (mode " + *seccomp +
+                                              "): an injected clone could kill it");
+  }
+  const auto at = FindSyscallInstruction(*this, maps_);
+  if (!at) return Unexpected(Errc::kUnsupported, "no syscall instruction found in the vDSO or libc");
+  const ThreadState& thread = states_.front();
+  ptrace(kPtraceSetOptions, thread.tid, nullptr, reinterpret_cast<void*>(kTraceClone | kTraceFork | kTraceVfork));
+  // clone(flags = 0: a copy of the address space, exit signal 0: no SIGCHLD; same stack).
+  auto injected = InjectSyscall(thread.tid, *at, kSysClone, {0, 0, 0, 0, 0}, thread.gregs);
+  ptrace(kPtraceSetOptions, thread.tid, nullptr, nullptr);
+  if (!injected) return Unexpected(injected.error());
+  if (injected->result < 0) {
+    if (injected->child > 0) ::kill(injected->child, SIGKILL);
+    return Unexpected(Errc::kIo, std::string("the process could not fork: ") +
+                                     std::strerror(static_cast<int>(-injected->result)));
+  }
+  if (injected->child <= 0) return Unexpected(Errc::kIo, "the clone reported no child");
+  memory_pid_ = injected->child;
+  if (mem_fd_ >= 0) ::close(mem_fd_);
+  mem_fd_ = ::open(("/proc/" + std::to_string(memory_pid_) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (pagemap_fd_ >= 0) ::close(pagemap_fd_);
+  pagemap_fd_ = -1;
+  return injected->child;
+}
+
+Result<std::chrono::steady_clock::duration> Process::DiscardSnapshot(pid_t child) {
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, __WALL);  // as its tracer; it is now the process's zombie
+  if (memory_pid_ == child) memory_pid_ = pid_;
+  // Reap it in the process: stop one thread, inject wait4(child, NULL, __WALL | WNOHANG, NULL).
+  const auto begin = std::chrono::steady_clock::now();
+  pid_t tid = pid_;
+  if (ptrace(kPtraceSeize, tid, nullptr, nullptr) != 0) {
+    return Unexpected(Errc::kIo, "cannot reap the snapshot: " + std::string(std::strerror(errno)));
+  }
+  ptrace(kPtraceInterrupt, tid, nullptr, nullptr);
+  int stop = 0;
+  ::waitpid(tid, &stop, __WALL);
+  const int pending = WIFSTOPPED(stop) && (stop >> 16) != PTRACE_EVENT_STOP ? WSTOPSIG(stop) : 0;
+  Result<std::int64_t> reaped = Unexpected(Errc::kIo, "the snapshot was not reaped");
+  if (auto regs = GetRegset(tid, elf::NT_PRSTATUS, 27 * 8)) {
+    if (auto at = FindSyscallInstruction(*this, maps_)) {
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        auto injected = InjectSyscall(tid, *at, kSysWait4, {static_cast<std::uint64_t>(child), 0, kWall | kWnohang, 0}, *regs);
+        if (!injected) {
+          reaped = Unexpected(injected.error());
+          break;
+        }
+        if (injected->result == child) {
+          reaped = injected->result;
+          break;
+        }
+        ::usleep(1000);
+      }
+    }
+  }
+  ptrace(kPtraceDetach, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(pending)));
+  const auto paused = std::chrono::steady_clock::now() - begin;
+  if (!reaped) return Unexpected(reaped.error());
+  return paused;
 }
 
 Process::~Process() {

@@ -324,5 +324,112 @@ TEST(Compact, LiveDumpCompactReadsLikeTheFullDump) {
   EXPECT_NE(Corekit("info --json " + Quote(small.string())).dump().find("--compact"), std::string::npos);
 }
 
+// A heartbeat service with its stdin on a pipe the test holds.
+struct Heartbeat {
+  int stdin_pipe[2] = {-1, -1};
+  std::unique_ptr<Child> child;
+  Ready ready;
+  explicit Heartbeat(std::vector<std::string> args, bool as_nobody = false) {
+    if (::pipe(stdin_pipe) != 0) return;
+    args.insert(args.begin(), HEARTBEAT_BIN);
+    const int read_end = stdin_pipe[0];
+    child = std::make_unique<Child>(args, [read_end, as_nobody] {
+      ::dup2(read_end, 0);
+      if (as_nobody && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(125);
+    });
+    ::close(stdin_pipe[0]);
+    ready = child->WaitReady();
+  }
+  ~Heartbeat() { ::close(stdin_pipe[1]); }
+  // "status max_gap_us=G sigchld=C" -> {G, C}
+  std::pair<long, long> Status() {
+    ::kill(static_cast<pid_t>(ready.pid), SIGUSR1);
+    const std::string line = child->ReadLineStartingWith("status ");
+    long gap = -1, sigchld = -1;
+    std::sscanf(line.c_str(), "status max_gap_us=%ld sigchld=%ld", &gap, &sigchld);
+    return {gap, sigchld};
+  }
+  bool EchoesAfterwards() {
+    const char text[] = "still-reading\n";
+    if (::write(stdin_pipe[1], text, sizeof text - 1) != static_cast<ssize_t>(sizeof text - 1)) return false;
+    return child->ReadLineStartingWith("read: ") == "read: still-reading\n";
+  }
+};
+
+std::vector<std::string> ChildrenOf(long pid) {
+  std::vector<std::string> children;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "children");
+    for (std::string c; in >> c;) children.push_back(c);
+  }
+  return children;
+}
+
+// --non-stop: the service is paused for the fork only — as its own heartbeat measures it — and
+// afterwards has no child, no zombie, no SIGCHLD, no tracer, and its thread blocked in read(2)
+// still reads. The core holds every thread and the memory of the moment of the fork.
+TEST(NonStop, PausesTheProcessOnlyForTheSnapshot) {
+  Heartbeat hb({"--threads=8", "--alloc-mib=256"});
+  ASSERT_GT(hb.ready.pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  hb.Status();  // resets the longest gap
+  TempDir dir;
+  const fs::path core = dir / "core";
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump --non-stop --json " + std::to_string(hb.ready.pid) +
+                              " -o " + Quote(core.string()));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const json summary = json::parse(run.out);
+  EXPECT_EQ(summary["non_stop"], true) << summary.dump();
+  EXPECT_EQ(summary["threads"], 11);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto [gap_us, sigchld] = hb.Status();
+  // Generous bounds for a loaded CI machine; bench/nonstop.sh measures the real figures.
+  EXPECT_LT(gap_us, 500000) << "the heartbeat saw a pause of " << gap_us << " us";
+  EXPECT_LT(summary["stopped_seconds"].get<double>(), 0.5);
+  EXPECT_EQ(sigchld, 0);
+  EXPECT_TRUE(ChildrenOf(hb.ready.pid).empty()) << "a child or zombie is left";
+  ExpectRunningUntraced(static_cast<pid_t>(hb.ready.pid));
+  EXPECT_TRUE(hb.EchoesAfterwards()) << "the read(2) it was blocked in did not resume";
+  // The snapshot's memory and every thread's stack.
+  EXPECT_NE(Gdb("gdb", HEARTBEAT_BIN, core, {"x/8xb " + hb.ready.values.at("heap")}).find("0x5a\t0x5a"), std::string::npos);
+  const auto threads = GdbFunctions(HEARTBEAT_BIN, core);
+  ASSERT_EQ(threads.size(), 11u);
+  std::size_t idle = 0;
+  for (const auto& t : threads) idle += std::find(t.begin(), t.end(), "idle") != t.end();
+  EXPECT_EQ(idle, 8u);
+}
+
+// Where a snapshot is impossible the dump still happens, the ordinary way, and says why.
+TEST(NonStop, FallsBackWhenTheProcessCannotFork) {
+  {
+    SCOPED_TRACE("seccomp");
+    Heartbeat hb({"--seccomp"});
+    TempDir dir;
+    const auto run = RunCommand(std::string(COREKIT_BIN) + " dump --non-stop --json " + std::to_string(hb.ready.pid) +
+                                " -o " + Quote((dir / "core").string()));
+    ASSERT_EQ(run.status, 0) << run.err;
+    const json summary = json::parse(run.out);
+    EXPECT_EQ(summary["non_stop"], false);
+    EXPECT_NE(summary["non_stop_failure"].get<std::string>().find("seccomp"), std::string::npos);
+    ExpectRunningUntraced(static_cast<pid_t>(hb.ready.pid));
+    EXPECT_TRUE(hb.EchoesAfterwards());
+  }
+  if (::getuid() != 0) GTEST_SKIP() << "RLIMIT_NPROC binds only non-root processes; the test runs one as nobody";
+  SCOPED_TRACE("RLIMIT_NPROC=0");
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0777);
+  Heartbeat hb({"--nproc0"}, /*as_nobody=*/true);
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " dump --non-stop --json " + std::to_string(hb.ready.pid) +
+                              " -o " + Quote((dir / "core").string()));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const json summary = json::parse(run.out);
+  EXPECT_EQ(summary["non_stop"], false);
+  EXPECT_NE(summary["non_stop_failure"].get<std::string>().find("could not fork"), std::string::npos) << summary.dump();
+  ExpectRunningUntraced(static_cast<pid_t>(hb.ready.pid));
+  EXPECT_TRUE(hb.EchoesAfterwards());
+  EXPECT_EQ(hb.Status().second, 0);
+}
+
 }  // namespace
 }  // namespace corekit::itest

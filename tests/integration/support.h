@@ -232,6 +232,14 @@ class Child {
     }
     return ParseReady(text);
   }
+  // Reads stdout lines until one starts with `prefix`; returns it ("" at end of output).
+  std::string ReadLineStartingWith(const std::string& prefix) {
+    char line[4096];
+    while (out_ && std::fgets(line, sizeof line, out_)) {
+      if (std::string(line).rfind(prefix, 0) == 0) return line;
+    }
+    return "";
+  }
   pid_t pid() const { return pid_; }
 
  private:

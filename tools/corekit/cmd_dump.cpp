@@ -25,6 +25,7 @@ struct DumpCommandOptions {
   std::string max_size;
   bool force = false;
   bool compact = false;
+  bool non_stop = false;
   bool progress = false;
   bool quiet = false;
   bool json = false;
@@ -59,6 +60,7 @@ std::string OptionsText(const DumpCommandOptions& o) {
   if (!o.max_size.empty()) text += " --max-size " + o.max_size;
   if (o.force) text += " --force";
   if (o.compact) text += " --compact";
+  if (o.non_stop) text += " --non-stop";
   return text;
 }
 
@@ -73,7 +75,7 @@ int Run(const DumpCommandOptions& options) {
   }
   const bool to_stdout = options.output == "-";
   const std::string path = options.output.empty() ? "core." + std::to_string(options.pid) : options.output;
-  dump::LiveSource live(options.pid, live::AttachOptions{options.force});
+  dump::LiveSource live(options.pid, live::AttachOptions{options.force}, options.non_stop);
   compact::CompactSource compacted(live, [&live] { return static_cast<target::Target*>(live.process()); },
                                    compact::CompactOptions{});
   dump::DumpSource& source = options.compact ? static_cast<dump::DumpSource&>(compacted) : live;
@@ -83,6 +85,14 @@ int Run(const DumpCommandOptions& options) {
   if (show_progress) dumper.set_observer([&](dump::Phase phase, const dump::Progress& p) { bar.Show(phase, p); });
   auto summary = WriteCore(dumper, path);
   if (!summary) return Fail(summary.error());
+  if (options.non_stop && !live.used_snapshot()) {
+    fmt::print(stderr, "warning: --non-stop was not possible ({}); the process stayed stopped for the whole dump\n",
+               live.non_stop_failure());
+  }
+  if (live.not_in_snapshot() > 0) {
+    fmt::print(stderr, "warning: {} MADV_DONTFORK/MADV_WIPEONFORK mappings are not in the snapshot and were not dumped\n",
+               live.not_in_snapshot());
+  }
   const auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
   const std::string name = to_stdout ? "-" : path;
   if (options.json) {
@@ -95,7 +105,9 @@ int Run(const DumpCommandOptions& options) {
                               {"file_size", summary->file_size}, {"memory_bytes", summary->memory_bytes},
                               {"hole_bytes", summary->hole_bytes}, {"unreadable_bytes", summary->unreadable_bytes},
                               {"dropped", dropped}, {"seconds", seconds(summary->elapsed)},
-                              {"stopped_seconds", seconds(summary->stopped)}};
+                              {"stopped_seconds", seconds(summary->stopped)},
+                              {"non_stop", live.used_snapshot()},
+                              {"non_stop_failure", live.non_stop_failure().empty() ? nlohmann::json(nullptr) : nlohmann::json(live.non_stop_failure())}};
     std::fprintf(to_stdout ? stderr : stdout, "%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -121,6 +133,8 @@ void AddDumpCommand(CLI::App& app, Runner& run) {
   command->add_option("-o,--output", options->output, "the core file (default core.PID), or - for stdout");
   command->add_option("--max-size", options->max_size, "at most this big (e.g. 512M): whole mappings are dropped, least useful first");
   command->add_flag("--force", options->force, "dump a process that made itself non-dumpable");
+  command->add_flag("--non-stop", options->non_stop,
+                    "pause the process only while it forks a snapshot of itself; dump the snapshot");
   command->add_flag("--compact", options->compact,
                     "keep only what a post-mortem needs: registers, stacks, what they point to, the link map");
   auto* progress = command->add_flag("--progress", options->progress, "show a progress bar (default on a terminal)");

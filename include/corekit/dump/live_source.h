@@ -22,7 +22,12 @@ namespace corekit::dump {
 
 class LiveSource final : public DumpSource {
  public:
-  LiveSource(pid_t pid, live::AttachOptions options) : pid_(pid), options_(options) {}
+  // non_stop: once every thread is stopped and its registers saved, the process forks a
+  // snapshot of itself (live::Process::ForkSnapshot) and runs on; memory is dumped from the
+  // snapshot, which is then killed and reaped. When the snapshot is impossible, the dump goes on
+  // the ordinary way and non_stop_failure() says why.
+  LiveSource(pid_t pid, live::AttachOptions options, bool non_stop = false)
+      : pid_(pid), options_(options), non_stop_(non_stop) {}
 
   Result<void> Suspend() override;
   const elf::Abi& abi() const override;
@@ -37,12 +42,22 @@ class LiveSource final : public DumpSource {
 
   // The stopped process, after Suspend().
   live::Process* process() { return process_.get(); }
+  const std::string& non_stop_failure() const { return non_stop_failure_; }
+  bool used_snapshot() const { return used_snapshot_; }
+  // Mappings a snapshot does not hold (MADV_DONTFORK, MADV_WIPEONFORK): not dumped.
+  std::size_t not_in_snapshot() const { return not_in_snapshot_; }
 
  private:
   pid_t pid_;
   live::AttachOptions options_;
   std::unique_ptr<live::Process> process_;
   elf::Abi abi_;
+  bool non_stop_ = false;
+  pid_t snapshot_ = 0;
+  bool used_snapshot_ = false;
+  std::string non_stop_failure_;
+  std::size_t not_in_snapshot_ = 0;
+  std::chrono::nanoseconds stopped_{0}, reap_pause_{0};
 };
 
 }  // namespace corekit::dump

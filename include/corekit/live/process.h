@@ -102,6 +102,20 @@ class Process final : public target::Target {
   // How long the threads have been stopped (until Detach, then until it).
   std::chrono::steady_clock::duration stopped_for() const;
 
+  // --non-stop: makes the stopped process fork itself — a clone(2) with exit signal 0 injected
+  // into one thread at a `syscall` instruction of its own text, its registers restored exactly
+  // afterwards — and returns the child: a copy-on-write snapshot of the whole address space,
+  // traced from birth and never run. From then on this Process reads memory (ReadSome,
+  // TouchedPages) from the snapshot. Fails (leaving everything as it was) when the process has
+  // a seccomp filter, no `syscall` instruction is found, or the kernel refuses the clone.
+  Result<pid_t> ForkSnapshot();
+  // Kills the snapshot and, since the process is its parent, reaps it there: a wait4(child,
+  // WNOHANG) injected into one briefly stopped thread, so the process never sees a zombie, a
+  // SIGCHLD or a changed wait() result. Returns how long that thread was stopped.
+  Result<std::chrono::steady_clock::duration> DiscardSnapshot(pid_t child);
+  // MADV_DONTFORK / MADV_WIPEONFORK mappings: a snapshot does not have their contents.
+  static bool NotInSnapshot(const MapEntry& m) { return m.HasFlag("dc") || m.HasFlag("wf"); }
+
  private:
   Process() = default;
   Result<void> SeizeAll();
@@ -123,6 +137,7 @@ class Process final : public target::Target {
   std::uint32_t coredump_filter_ = 0x33;
   Diagnostics diagnostics_;
   int mem_fd_ = -1, pagemap_fd_ = -1;
+  pid_t memory_pid_ = 0;  // whose memory reads see: the process, or its snapshot
   std::chrono::steady_clock::time_point stopped_at_, resumed_at_;
 };
 
