@@ -139,7 +139,9 @@ std::vector<std::uint8_t> XsaveLayout(std::uint64_t xcr0) {
 }  // namespace
 
 Result<void> LiveSource::Suspend() {
-  auto p = live::Process::Attach(pid_, options_);
+  live::AttachOptions options = options_;
+  options.defer_mapping_details = non_stop_;
+  auto p = live::Process::Attach(pid_, options);
   if (!p) return Unexpected(p.error());
   process_ = std::move(*p);
   abi_ = process_->abi();
@@ -153,6 +155,7 @@ Result<void> LiveSource::Suspend() {
     } else {
       non_stop_failure_ = child.error().message;
     }
+    process_->ReadMappingDetails();
   }
   return {};
 }

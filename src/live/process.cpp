@@ -181,6 +181,35 @@ Result<Injected> InjectSyscall(pid_t tid, std::uint64_t at, long nr, std::initia
   }
   return restore(Errc::kIo, "the injected system call did not complete");
 }
+
+// The header lines of /proc/PID/maps or smaps ("start-end perms offset dev inode path"), with
+// smaps' VmFlags and Anonymous when present.
+std::vector<MapEntry> ParseMaps(const std::string& text) {
+  std::vector<MapEntry> maps;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    const bool header = std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ');
+    if (header) {
+      MapEntry m;
+      std::istringstream in(line);
+      std::string range, dev;
+      in >> range >> m.perms >> std::hex >> m.offset >> dev >> std::dec >> m.inode;
+      std::getline(in, m.path);
+      m.path = Trim(m.path);
+      const auto dash = range.find('-');
+      m.start = std::strtoull(range.substr(0, dash).c_str(), nullptr, 16);
+      m.end = std::strtoull(range.substr(dash + 1).c_str(), nullptr, 16);
+      maps.push_back(std::move(m));
+    } else if (!maps.empty() && line.rfind("VmFlags:", 0) == 0) {
+      std::istringstream in(line.substr(8));
+      for (std::string flag; in >> flag;) maps.back().vm_flags.push_back(flag);
+    } else if (!maps.empty() && line.rfind("Anonymous:", 0) == 0) {
+      maps.back().anonymous_kb = std::strtoull(line.c_str() + 10, nullptr, 10);
+    }
+  }
+  return maps;
+}
 }  // namespace
 
 bool MapEntry::HasFlag(std::string_view flag) const {
@@ -385,29 +414,10 @@ Result<void> Process::ReadState() {
   if (const std::string filter = Trim(ReadText(proc + "/coredump_filter")); !filter.empty()) {
     coredump_filter_ = static_cast<std::uint32_t>(std::strtoul(filter.c_str(), nullptr, 16));
   }
-  // Mappings, with smaps' flags and anonymous sizes.
-  std::istringstream smaps(ReadText(proc + "/smaps", std::size_t{1} << 30));
-  for (std::string line; std::getline(smaps, line);) {
-    if (line.empty()) continue;
-    const bool header = std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ');
-    if (header) {
-      MapEntry m;
-      std::istringstream in(line);
-      std::string range, dev;
-      in >> range >> m.perms >> std::hex >> m.offset >> dev >> std::dec >> m.inode;
-      std::getline(in, m.path);
-      m.path = Trim(m.path);
-      const auto dash = range.find('-');
-      m.start = std::strtoull(range.substr(0, dash).c_str(), nullptr, 16);
-      m.end = std::strtoull(range.substr(dash + 1).c_str(), nullptr, 16);
-      maps_.push_back(std::move(m));
-    } else if (!maps_.empty() && line.rfind("VmFlags:", 0) == 0) {
-      std::istringstream in(line.substr(8));
-      for (std::string flag; in >> flag;) maps_.back().vm_flags.push_back(flag);
-    } else if (!maps_.empty() && line.rfind("Anonymous:", 0) == 0) {
-      maps_.back().anonymous_kb = std::strtoull(line.c_str() + 10, nullptr, 10);
-    }
-  }
+  // Mappings from /proc/PID/maps; smaps' flags and sizes come later (ReadMappingDetails), from
+  // the snapshot when there is one: smaps walks the page tables, which takes milliseconds.
+  maps_ = ParseMaps(ReadText(proc + "/maps", std::size_t{1} << 30));
+  if (!options_.defer_mapping_details) ReadMappingDetails();
   for (const MapEntry& m : maps_) {
     target::Mapping mapping;
     mapping.start = m.start;
@@ -420,6 +430,21 @@ Result<void> Process::ReadState() {
   }
   mem_fd_ = ::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
   return {};
+}
+
+
+void Process::ReadMappingDetails() {
+  std::vector<MapEntry> detailed = ParseMaps(ReadText("/proc/" + std::to_string(memory_pid_) + "/smaps", std::size_t{1} << 30));
+  std::size_t at = 0;
+  for (MapEntry& m : maps_) {
+    while (at < detailed.size() && detailed[at].start < m.start) ++at;
+    if (at < detailed.size() && detailed[at].start == m.start && detailed[at].end == m.end) {
+      m.vm_flags = detailed[at].vm_flags;
+      m.anonymous_kb = detailed[at].anonymous_kb;
+    } else if (memory_pid_ != pid_ && m.vm_flags.empty()) {
+      m.vm_flags.push_back("dc");  // in the process but not in its snapshot: MADV_DONTFORK
+    }
+  }
 }
 
 Result<std::size_t> Process::ReadSome(std::uint64_t address, std::span<std::uint8_t> out) {

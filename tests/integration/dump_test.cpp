@@ -381,7 +381,7 @@ TEST(NonStop, PausesTheProcessOnlyForTheSnapshot) {
   ASSERT_EQ(run.status, 0) << run.err;
   const json summary = json::parse(run.out);
   EXPECT_EQ(summary["non_stop"], true) << summary.dump();
-  EXPECT_EQ(summary["threads"], 11);
+  EXPECT_EQ(summary["threads"], 11);  // main (in read), heartbeat, status, 8 idle
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const auto [gap_us, sigchld] = hb.Status();
   // Generous bounds for a loaded CI machine; bench/nonstop.sh measures the real figures.
@@ -398,6 +398,29 @@ TEST(NonStop, PausesTheProcessOnlyForTheSnapshot) {
   std::size_t idle = 0;
   for (const auto& t : threads) idle += std::find(t.begin(), t.end(), "idle") != t.end();
   EXPECT_EQ(idle, 8u);
+}
+
+// The fork injected into a thread busy in user code: its registers come back exactly (its
+// self-checking loop would say "corrupt"); a MADV_DONTFORK mapping is not in the snapshot and
+// the summary says so.
+TEST(NonStop, RestoresABusyThreadExactlyAndSkipsDontforkMemory) {
+  Heartbeat hb({"--busy", "--dontfork", "--threads=2"});
+  ASSERT_GT(hb.ready.pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  TempDir dir;
+  for (int i = 0; i < 5; ++i) {
+    const auto run = RunCommand(std::string(COREKIT_BIN) + " dump --non-stop " + std::to_string(hb.ready.pid) + " -o " +
+                                Quote((dir / ("core" + std::to_string(i))).string()));
+    ASSERT_EQ(run.status, 0) << run.err;
+    EXPECT_NE(run.err.find("1 MADV_DONTFORK/MADV_WIPEONFORK mappings are not in the snapshot"), std::string::npos) << run.err;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto [gap, sigchld] = hb.Status();  // "corrupt" would have ended the process first
+  EXPECT_GE(gap, 0) << "the process is gone";
+  EXPECT_EQ(sigchld, 0);
+  EXPECT_TRUE(hb.EchoesAfterwards());
+  EXPECT_TRUE(ChildrenOf(hb.ready.pid).empty());
+  ExpectRunningUntraced(static_cast<pid_t>(hb.ready.pid));
 }
 
 // Where a snapshot is impossible the dump still happens, the ordinary way, and says why.

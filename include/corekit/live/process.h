@@ -30,6 +30,8 @@ namespace corekit::live {
 struct AttachOptions {
   // Attach to a process that made itself non-dumpable (its memory may hold secrets).
   bool force = false;
+  // Leave smaps' details (VmFlags, Anonymous) for ReadMappingDetails(), to keep the stop short.
+  bool defer_mapping_details = false;
 };
 
 // A thread's state as ptrace gives it, in the kernel's regset layouts.
@@ -113,6 +115,9 @@ class Process final : public target::Target {
   // WNOHANG) injected into one briefly stopped thread, so the process never sees a zombie, a
   // SIGCHLD or a changed wait() result. Returns how long that thread was stopped.
   Result<std::chrono::steady_clock::duration> DiscardSnapshot(pid_t child);
+  // Reads /proc/PID/smaps (of the snapshot, after ForkSnapshot) into map_entries(): VmFlags and
+  // Anonymous sizes. A mapping the snapshot lacks is marked "dc" (MADV_DONTFORK).
+  void ReadMappingDetails();
   // MADV_DONTFORK / MADV_WIPEONFORK mappings: a snapshot does not have their contents.
   static bool NotInSnapshot(const MapEntry& m) { return m.HasFlag("dc") || m.HasFlag("wf"); }
 
