@@ -10,7 +10,8 @@ build=${1:-build}
 source bench/common.sh
 bench_setup "$build" corekit heartbeat
 hb_pid=""
-cleanup() { [ -n "$hb_pid" ] && kill "$hb_pid" 2>/dev/null; rm -rf "$work"; }
+# heartbeat reads stdin: a sleep feeds it, killed with it (or it would hold our stdout open).
+cleanup() { [ -n "$hb_pid" ] && kill "$hb_pid" 2>/dev/null; pkill -P $$ sleep 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 # gap_of CMD...: runs CMD against the heartbeat process and prints the longest pause it saw (ms).
 gap_of() {
@@ -38,7 +39,7 @@ for config in "64 1" "64 32" "640 8" "2048 1" "2048 32"; do
   full=$(( $(stat -c %s "$work/core.full") >> 20 ))
   compact=$(( $(stat -c %s "$work/core.compact") >> 10 ))
   echo "| $mib MiB, $((threads + 3)) threads | $ns | $plain | $gc | $ratio | $full MiB | $compact KiB |"
-  kill "$hb_pid"; hb_pid=""
+  kill "$hb_pid"; hb_pid=""; pkill -P $$ sleep 2>/dev/null || true
   rm -f "$work"/core.* "$work"/gcore.*
 done
 echo

@@ -140,7 +140,7 @@ std::vector<std::uint8_t> XsaveLayout(std::uint64_t xcr0) {
 
 Result<void> LiveSource::Suspend() {
   live::AttachOptions options = options_;
-  options.defer_mapping_details = non_stop_;
+  options.defer_details = non_stop_;
   auto p = live::Process::Attach(pid_, options);
   if (!p) return Unexpected(p.error());
   process_ = std::move(*p);
@@ -156,6 +156,7 @@ Result<void> LiveSource::Suspend() {
       non_stop_failure_ = child.error().message;
     }
     process_->ReadMappingDetails();
+    process_->ReadThreadDetails();
   }
   return {};
 }

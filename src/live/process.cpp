@@ -165,9 +165,9 @@ Result<Injected> InjectSyscall(pid_t tid, std::uint64_t at, long nr, std::initia
     if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
       unsigned long child = 0;
       ptrace(kPtraceGetEventMsg, tid, nullptr, &child);
+      // The child stops by itself before it can run any user code (a seized tracee's clone
+      // starts with a pending trap stop); its stop is collected later, off the pause.
       out.child = static_cast<pid_t>(child);
-      int child_status = 0;  // the new child's first stop: it stays stopped
-      ::waitpid(out.child, &child_status, __WALL);
       continue;
     }
     if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP && event == 0) {
@@ -334,21 +334,8 @@ Result<void> Process::ReadState() {
     s.gregs = std::move(*gregs);
     if (auto fp = GetRegset(s.tid, elf::NT_PRFPREG, 512)) s.fpregs = std::move(*fp);
     if (auto xs = GetRegset(s.tid, elf::NT_X86_XSTATE, kMaxXstate)) s.xstate = std::move(*xs);
-    s.name = Trim(ReadText(task + "/comm"));
-    const std::string status = ReadText(task + "/status");
-    s.sigpend = HexField(StatusField(status, "SigPnd")) | HexField(StatusField(status, "ShdPnd"));
-    s.sighold = HexField(StatusField(status, "SigBlk"));
-    const std::string stat = ReadText(task + "/stat");
-    if (const auto close = stat.rfind(')'); close != std::string::npos) {
-      const std::vector<std::string> f = Words(stat.substr(close + 2));
-      if (f.size() > 13) {
-        s.utime_ticks = std::strtoull(f[11].c_str(), nullptr, 10);
-        s.stime_ticks = std::strtoull(f[12].c_str(), nullptr, 10);
-      }
-    }
     target::Thread t;
     t.tid = s.tid;
-    t.name = s.name;
     target::SetGeneralRegisters(t, elf::Bytes(s.gregs.data(), s.gregs.size()), abi_);
     for (auto [type, bytes] : {std::pair{elf::NT_FPREGSET, &s.fpregs}, std::pair{elf::NT_X86_XSTATE, &s.xstate}}) {
       if (bytes->empty()) continue;
@@ -417,7 +404,10 @@ Result<void> Process::ReadState() {
   // Mappings from /proc/PID/maps; smaps' flags and sizes come later (ReadMappingDetails), from
   // the snapshot when there is one: smaps walks the page tables, which takes milliseconds.
   maps_ = ParseMaps(ReadText(proc + "/maps", std::size_t{1} << 30));
-  if (!options_.defer_mapping_details) ReadMappingDetails();
+  if (!options_.defer_details) {
+    ReadMappingDetails();
+    ReadThreadDetails();
+  }
   for (const MapEntry& m : maps_) {
     target::Mapping mapping;
     mapping.start = m.start;
@@ -432,6 +422,26 @@ Result<void> Process::ReadState() {
   return {};
 }
 
+
+void Process::ReadThreadDetails() {
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    ThreadState& s = states_[i];
+    const std::string task = "/proc/" + std::to_string(pid_) + "/task/" + std::to_string(s.tid);
+    s.name = Trim(ReadText(task + "/comm"));
+    const std::string status = ReadText(task + "/status");
+    s.sigpend = HexField(StatusField(status, "SigPnd")) | HexField(StatusField(status, "ShdPnd"));
+    s.sighold = HexField(StatusField(status, "SigBlk"));
+    const std::string stat = ReadText(task + "/stat");
+    if (const auto close = stat.rfind(')'); close != std::string::npos) {
+      const std::vector<std::string> f = Words(stat.substr(close + 2));
+      if (f.size() > 13) {
+        s.utime_ticks = std::strtoull(f[11].c_str(), nullptr, 10);
+        s.stime_ticks = std::strtoull(f[12].c_str(), nullptr, 10);
+      }
+    }
+    if (!s.name.empty()) threads_[i].name = s.name;
+  }
+}
 
 void Process::ReadMappingDetails() {
   std::vector<MapEntry> detailed = ParseMaps(ReadText("/proc/" + std::to_string(memory_pid_) + "/smaps", std::size_t{1} << 30));
@@ -544,8 +554,9 @@ Result<pid_t> Process::ForkSnapshot() {
 
 Result<std::chrono::steady_clock::duration> Process::DiscardSnapshot(pid_t child) {
   ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, __WALL);  // as its tracer; it is now the process's zombie
+  for (int status = 0; ::waitpid(child, &status, __WALL) == child;) {  // its first stop, then its death
+    if (WIFEXITED(status) || WIFSIGNALED(status)) break;  // as its tracer; it is now the process's zombie
+  }
   if (memory_pid_ == child) memory_pid_ = pid_;
   // Reap it in the process: stop one thread, inject wait4(child, NULL, __WALL | WNOHANG, NULL).
   const auto begin = std::chrono::steady_clock::now();

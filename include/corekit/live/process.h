@@ -30,8 +30,10 @@ namespace corekit::live {
 struct AttachOptions {
   // Attach to a process that made itself non-dumpable (its memory may hold secrets).
   bool force = false;
-  // Leave smaps' details (VmFlags, Anonymous) for ReadMappingDetails(), to keep the stop short.
-  bool defer_mapping_details = false;
+  // Leave smaps' details (VmFlags, Anonymous) and the threads' names, signal masks and times for
+  // ReadMappingDetails() and ReadThreadDetails(), called once the process runs again: /proc
+  // reads that take milliseconds in all, which a --non-stop pause should not include.
+  bool defer_details = false;
 };
 
 // A thread's state as ptrace gives it, in the kernel's regset layouts.
@@ -118,6 +120,8 @@ class Process final : public target::Target {
   // Reads /proc/PID/smaps (of the snapshot, after ForkSnapshot) into map_entries(): VmFlags and
   // Anonymous sizes. A mapping the snapshot lacks is marked "dc" (MADV_DONTFORK).
   void ReadMappingDetails();
+  // Reads each thread's comm, SigPnd/SigBlk and times (/proc/PID/task/TID).
+  void ReadThreadDetails();
   // MADV_DONTFORK / MADV_WIPEONFORK mappings: a snapshot does not have their contents.
   static bool NotInSnapshot(const MapEntry& m) { return m.HasFlag("dc") || m.HasFlag("wf"); }
 
