@@ -350,8 +350,7 @@ TEST(Backtrace, StackScanRecoversFramesWithoutCfiOrFramePointers) {
 
 TEST(Backtrace, UncaughtCxxExceptionMatchesGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
-  for (const std::vector<std::string>& argv : {std::vector<std::string>{THROW_BIN},
-                                               std::vector<std::string>{THROW_BIN, "--in-thread"}}) {
+  for (const std::vector<std::string>& argv : ThrowRuns()) {
     SCOPED_TRACE(argv.size() == 1 ? "main" : "thread");
     TempDir dir;
     auto crash = CrashInDir(argv, dir.path());

@@ -72,7 +72,7 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   if (!core) GTEST_SKIP() << why_not;
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
                                              "threads --json", "regs --all", "read", "read --json",
-                                             "bt", "bt --json", "report", "report --json"};
+                                             "bt", "bt --json", "report", "report --json", "compact"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {
@@ -84,6 +84,7 @@ TEST(Malformed, EveryCommandFailsCleanly) {
     for (const std::string& command : commands) {
       std::string line = "timeout 20 " + std::string(COREKIT_BIN) + " " + command + " " + Quote(path.string());
       if (command.rfind("read", 0) == 0) line += " '$sp' 64";
+      if (command == "compact") line += " " + Quote((dir / "compacted").string());
       const CommandResult r = RunCommand(line);
       ++runs;
       SCOPED_TRACE(input.name + ": corekit " + command);

@@ -275,6 +275,12 @@ inline void WaitParked(long pid) {
   }
 }
 
+// The C++ test program's two ways to die: the exception escapes main, or a worker thread.
+inline const std::vector<std::vector<std::string>>& ThrowRuns() {
+  static const std::vector<std::vector<std::string>> runs = {{THROW_BIN}, {THROW_BIN, "--in-thread"}};
+  return runs;
+}
+
 // gdb's answers on a core, in batch mode.
 inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs::path& core,
                        const std::vector<std::string>& commands) {
