@@ -8,7 +8,7 @@ packages=(
   libdw-dev libelf-dev libfmt-dev libcli11-dev nlohmann-json3-dev libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
   # tests: frameworks, oracles, other architectures, fuzzing
   libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
-  gdb gdb-multiarch elfutils binutils
+  gdb gdb-multiarch elfutils binutils lldb
   libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   zstd xz-utils lz4 gzip
   # benchmarks
