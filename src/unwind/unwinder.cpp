@@ -759,6 +759,24 @@ std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uin
   GElf_Sym sym;
   const char* name = dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr);
   if (!name) return std::nullopt;
+  // Of several names for one address, gdb shows a global one, else a local one, before a weak
+  // alias (<__libc_pause+50>, not <pause+50>).
+  auto rank = [](const GElf_Sym& s) {
+    const int bind = GELF_ST_BIND(s.st_info);
+    return bind == STB_GLOBAL ? 3 : bind == STB_LOCAL ? 2 : bind == STB_WEAK ? 1 : 0;
+  };
+  const GElf_Addr start = address - offset;
+  int best = rank(sym);
+  const int count = dwfl_module_getsymtab(mod);
+  for (int i = 1; best < 3 && i < count; ++i) {
+    GElf_Sym other;
+    GElf_Addr other_address = 0;
+    const char* other_name = dwfl_module_getsym_info(mod, i, &other, &other_address, nullptr, nullptr, nullptr);
+    if (!other_name || other_address != start || other.st_shndx == SHN_UNDEF || *other_name == '\0') continue;
+    if (GELF_ST_TYPE(other.st_info) != GELF_ST_TYPE(sym.st_info) || rank(other) <= best) continue;
+    best = rank(other);
+    name = other_name;
+  }
   return std::make_pair(Demangle(name, options_.demangle), static_cast<std::uint64_t>(offset));
 }
 

@@ -4,7 +4,10 @@
 // with one `error:` line on stderr; 2 a usage error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "render.h"
 
@@ -24,8 +27,15 @@ int main(int argc, char** argv) {
   AddReportCommand(app, run);
   AddDumpCommand(app, run);
   AddCompactCommand(app, run);
+  AddDebugCommand(app, run);
+  // gdb's `-ex CMD` for `corekit debug`: CLI11 has no two-letter short options.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string& arg : args) {
+    if (arg == "-ex") arg = "--ex";
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -86,6 +86,7 @@ void RunWhenParsed(CLI::App& command, Runner& run, std::shared_ptr<Options> opti
 void AddInfoCommand(CLI::App& app, Runner& run);
 void AddDumpCommand(CLI::App& app, Runner& run);
 void AddCompactCommand(CLI::App& app, Runner& run);
+void AddDebugCommand(CLI::App& app, Runner& run);
 void AddNotesCommand(CLI::App& app, Runner& run);
 void AddMapsCommand(CLI::App& app, Runner& run);
 void AddThreadsCommand(CLI::App& app, Runner& run);

@@ -1,0 +1,100 @@
+// corekit debug CORE|PID: an interactive post-mortem debugger with gdb's habits (repl/debugger.h).
+// Interactive: libedit line editing, history and tab completion of command names. --batch runs
+// the -ex commands and -x files in order and exits, like gdb -batch.
+#include <editline/readline.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "backtrace_render.h"
+#include "render.h"
+#include "repl/debugger.h"
+
+namespace corekit::tools {
+namespace {
+
+struct DebugOptions {
+  CommonOptions common;
+  std::vector<std::string> commands;  // -ex
+  std::vector<std::string> scripts;   // -x
+  bool batch = false;
+};
+
+Debugger* completing = nullptr;  // libedit's completion callbacks take no context
+
+char* CompleteCommand(const char* text, int state) {
+  static std::vector<std::string> matches;
+  static std::size_t next = 0;
+  if (state == 0) {
+    matches.clear();
+    next = 0;
+    for (const std::string& name : completing->CommandNames()) {
+      if (name.rfind(text, 0) == 0) matches.push_back(name);
+    }
+  }
+  return next < matches.size() ? ::strdup(matches[next++].c_str()) : nullptr;
+}
+
+char** Complete(const char* text, int start, int) {
+  rl_attempted_completion_over = 1;
+  return start == 0 ? rl_completion_matches(text, CompleteCommand) : nullptr;
+}
+
+int Interactive(Debugger& debugger) {
+  completing = &debugger;
+  rl_attempted_completion_function = Complete;
+  const std::string prompt = debugger.Prompt();
+  for (;;) {
+    char* line = readline(prompt.c_str());
+    if (!line) {  // Ctrl-D
+      fmt::print("quit\n");
+      return 0;
+    }
+    const std::string text = line;
+    std::free(line);
+    if (!text.empty()) add_history(text.c_str());
+    if (!debugger.Execute(text)) return 0;
+  }
+}
+
+int Run(target::Target& target, const DebugOptions& options) {
+  auto unwinder = unwind::Unwinder::Create(target, UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir));
+  if (!unwinder) return Fail(unwinder.error());
+  Debugger debugger(target, **unwinder, stdout, stderr);
+  for (const std::string& script : options.scripts) {
+    std::ifstream in(script);
+    if (!in) return Fail("cannot read " + script + ": " + std::strerror(errno));
+    for (std::string line; std::getline(in, line);) {
+      if (!debugger.Execute(line)) return 0;
+    }
+  }
+  for (const std::string& command : options.commands) {
+    if (!debugger.Execute(command)) return 0;
+  }
+  if (options.batch || !::isatty(STDIN_FILENO)) {
+    if (!options.batch) {  // commands on stdin, as gdb reads them from a pipe
+      for (std::string line; std::getline(std::cin, line);) {
+        if (!debugger.Execute(line)) return 0;
+      }
+    }
+    return 0;
+  }
+  return Interactive(debugger);
+}
+
+}  // namespace
+
+void AddDebugCommand(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<DebugOptions>();
+  CLI::App* command = app.add_subcommand("debug", "interactive post-mortem debugger with gdb's commands");
+  AddCommonOptions(*command, options->common);
+  // gdb's -ex: CLI11 takes no two-letter short options, so main() passes it on as --ex.
+  command->add_option("--ex,--eval-command", options->commands, "run this command (-ex works too; repeatable, in order)");
+  command->add_option("-x,--command", options->scripts, "run the commands in this file (repeatable)");
+  command->add_flag("--batch", options->batch, "run the -ex and -x commands, then exit");
+  RunWhenParsed(*command, run, options, Run);
+}
+
+}  // namespace corekit::tools

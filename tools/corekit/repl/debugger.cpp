@@ -1,0 +1,564 @@
+#include "repl/debugger.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+
+#include "backtrace_render.h"
+#include "render.h"
+
+namespace corekit::tools {
+namespace {
+
+// An error in one command: printed, and the session goes on.
+struct CommandError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string Trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// "frame 3" -> {"frame", "3"}; "x/4xg $sp" -> {"x", "/4xg $sp"}.
+std::pair<std::string, std::string> SplitCommand(const std::string& line) {
+  std::size_t i = 0;
+  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '-' || line[i] == '_')) ++i;
+  return {line.substr(0, i), Trim(line.substr(i))};
+}
+
+long ParseCount(const std::string& text, long fallback) {
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(text.c_str(), &end, 0);
+  if (*end != '\0') throw CommandError("Invalid number \"" + text + "\".");
+  return value;
+}
+
+// The model's name for a register gdb names differently.
+std::string CanonicalRegister(std::string name) {
+  if (!name.empty() && name[0] == '$') name.erase(0, 1);
+  if (name == "eflags") return "rflags";
+  if (name == "fs_base") return "fs.base";
+  if (name == "gs_base") return "gs.base";
+  return name;
+}
+
+// gdb's name for a register of the model.
+std::string GdbRegisterName(const std::string& name) {
+  if (name == "rflags") return "eflags";
+  if (name == "fs.base") return "fs_base";
+  if (name == "gs.base") return "gs_base";
+  return name;
+}
+
+// A character as gdb quotes it: C escapes for the common controls, octal for the rest.
+std::string CharEscape(unsigned char c) {
+  switch (c) {
+    case '\a': return "\\a";
+    case '\b': return "\\b";
+    case '\t': return "\\t";
+    case '\n': return "\\n";
+    case '\v': return "\\v";
+    case '\f': return "\\f";
+    case '\r': return "\\r";
+    case 27: return "\\033";
+    default: return std::isprint(c) ? std::string(1, static_cast<char>(c)) : fmt::format("\\{:03o}", c);
+  }
+}
+
+}  // namespace
+
+Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err)
+    : target_(target), unwinder_(unwinder), out_(out), err_(err) {
+  const std::size_t crashed = [&] {
+    const auto tid = target.process().signalled_thread;
+    for (std::size_t i = 0; tid && i < target.threads().size(); ++i) {
+      if (target.threads()[i].tid == *tid) return i;
+    }
+    return std::size_t{0};
+  }();
+  thread_ = crashed;
+  Register("backtrace", "backtrace [N]: the selected thread's frames (the innermost N)", [this](const std::string& a) { Backtrace(a); });
+  Alias("bt", "backtrace");
+  Alias("where", "backtrace");
+  Register("frame", "frame [N] | frame function NAME: select a frame, or show the selected one", [this](const std::string& a) { Frame(a); });
+  Alias("f", "frame");
+  Register("up", "up [N]: select the frame N outer (callers) of this one", [this](const std::string& a) {
+    SelectFrame(static_cast<long>(frame_) + ParseCount(a, 1));
+  });
+  Register("down", "down [N]: select the frame N inner of this one", [this](const std::string& a) {
+    SelectFrame(static_cast<long>(frame_) - ParseCount(a, 1));
+  });
+  Register("info", "info threads|frame|registers|all-registers|sharedlibrary|signal|proc mappings|auxv", [this](const std::string& a) { Info(a); });
+  Alias("i", "info");
+  Register("thread", "thread [N] | thread apply all bt: select thread N (as `info threads` numbers them)", [this](const std::string& a) { Thread(a); });
+  Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a, U: b h w g", [this](const std::string& a) { Examine(a); });
+  Register("help", "help [COMMAND]", [this](const std::string& a) { Help(a); });
+  Register("echo", "echo TEXT: print TEXT (\\n for a newline), as gdb's scripts use it", [this](const std::string& a) {
+    std::string text;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] == '\\' && i + 1 < a.size()) {
+        const char c = a[++i];
+        text += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+      } else {
+        text += a[i];
+      }
+    }
+    fmt::print(out_, "{}", text);
+  });
+  Alias("h", "help");
+  Register("quit", "quit: end the session", [this](const std::string&) { quit_ = true; });
+  Alias("q", "quit");
+  for (const char* run : {"run", "continue", "step", "next", "stepi", "nexti", "finish", "start", "kill", "signal", "jump", "until"}) {
+    Register(run, std::string(run) + ": not for a core — the program is not running", [](const std::string&) {
+      throw CommandError("The program is not being run.");
+    });
+  }
+  Alias("c", "continue");
+  Alias("s", "step");
+  Alias("n", "next");
+  Alias("r", "run");
+}
+
+void Debugger::Register(const std::string& name, std::string help, Handler run) {
+  commands_[name] = Command{std::move(run), std::move(help)};
+}
+
+void Debugger::Alias(const std::string& alias, const std::string& name) { aliases_[alias] = name; }
+
+std::vector<std::string> Debugger::CommandNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, command] : commands_) names.push_back(name);
+  return names;
+}
+
+const Debugger::Command* Debugger::Find(const std::string& word, std::string* error) const {
+  if (auto alias = aliases_.find(word); alias != aliases_.end()) return &commands_.at(alias->second);
+  if (auto exact = commands_.find(word); exact != commands_.end()) return &exact->second;
+  std::vector<std::string> matches;
+  for (const auto& [name, command] : commands_) {
+    if (name.rfind(word, 0) == 0) matches.push_back(name);
+  }
+  if (matches.size() == 1) return &commands_.at(matches[0]);
+  if (matches.empty()) {
+    *error = "Undefined command: \"" + word + "\".  Try \"help\".";
+  } else {
+    std::string list;
+    for (const std::string& m : matches) list += (list.empty() ? "" : ", ") + m;
+    *error = "Ambiguous command \"" + word + "\": " + list + ".";
+  }
+  return nullptr;
+}
+
+bool Debugger::Execute(const std::string& raw) {
+  const std::string line = Trim(raw);
+  if (line.empty() || line[0] == '#') return true;
+  auto [word, args] = SplitCommand(line);
+  std::string error;
+  const Command* command = Find(word, &error);
+  try {
+    if (!command) throw CommandError(error);
+    command->run(args);
+  } catch (const CommandError& e) {
+    std::fflush(out_);
+    fmt::print(err_, "{}\n", e.what());
+  }
+  std::fflush(out_);
+  return !quit_;
+}
+
+const unwind::ThreadBacktrace& Debugger::Backtrace(std::size_t thread_index) {
+  auto it = backtraces_.find(thread_index);
+  if (it == backtraces_.end()) {
+    it = backtraces_.emplace(thread_index, unwinder_.Backtrace(target_.threads().at(thread_index))).first;
+  }
+  return it->second;
+}
+
+const unwind::Frame& Debugger::SelectedFrame() {
+  const auto& bt = Backtrace(thread_);
+  if (bt.frames.empty()) throw CommandError("No stack.");
+  return bt.frames.at(std::min(frame_, bt.frames.size() - 1));
+}
+
+void Debugger::PrintFrameLine(const unwind::Frame& f) {
+  fmt::print(out_, "{}\n", FrameText(f, target_.abi().is64));
+}
+
+void Debugger::PrintBacktrace(std::size_t thread_index, std::optional<long> limit) {
+  const auto& bt = Backtrace(thread_index);
+  std::size_t shown = 0;
+  for (const unwind::Frame& f : bt.frames) {
+    if (limit && static_cast<long>(shown) >= *limit) {
+      fmt::print(out_, "(More stack frames follow...)\n");
+      return;
+    }
+    PrintFrameLine(f);
+    ++shown;
+  }
+  if (bt.truncated) fmt::print(out_, "... truncated: {}\n", bt.stop_reason);
+}
+
+void Debugger::Backtrace(const std::string& args) {
+  std::istringstream in(args);
+  std::optional<long> limit;
+  for (std::string word; in >> word;) {
+    if (word == "full") continue;  // locals come with the expression evaluator
+    limit = ParseCount(word, 0);
+  }
+  PrintBacktrace(thread_, limit);
+}
+
+void Debugger::SelectFrame(long index) {
+  const auto& bt = Backtrace(thread_);
+  if (bt.frames.empty()) throw CommandError("No stack.");
+  if (index < 0) throw CommandError("Bottom (innermost) frame selected; you cannot go down.");
+  if (index >= static_cast<long>(bt.frames.size())) throw CommandError("Initial frame selected; you cannot go up.");
+  frame_ = static_cast<std::size_t>(index);
+  PrintFrameLine(SelectedFrame());
+}
+
+void Debugger::Frame(const std::string& args) {
+  if (args.empty()) {
+    PrintFrameLine(SelectedFrame());
+    return;
+  }
+  if (args.rfind("function ", 0) == 0) {
+    const std::string name = Trim(args.substr(9));
+    const auto& bt = Backtrace(thread_);
+    for (std::size_t i = 0; i < bt.frames.size(); ++i) {
+      const auto& fn = bt.frames[i].function;
+      if (fn && (*fn == name || fn->rfind(name + "(", 0) == 0)) {
+        SelectFrame(static_cast<long>(i));
+        return;
+      }
+    }
+    throw CommandError("No frame for function \"" + name + "\".");
+  }
+  SelectFrame(ParseCount(args, 0));
+}
+
+void Debugger::Thread(const std::string& args) {
+  const auto& threads = target_.threads();
+  if (args.rfind("apply all", 0) == 0) {
+    std::string command = Trim(args.substr(9));
+    if (command.empty()) throw CommandError("Please specify a command following the thread ID list");
+    const std::size_t selected = thread_, frame = frame_;
+    for (std::size_t i = threads.size(); i-- > 0;) {  // gdb goes from the highest number down
+      fmt::print(out_, "\nThread {} (LWP {}):\n", i + 1, threads[i].tid);
+      thread_ = i;
+      frame_ = 0;
+      Execute(command);
+    }
+    thread_ = selected;
+    frame_ = frame;
+    return;
+  }
+  if (args.empty()) {
+    fmt::print(out_, "[Current thread is {} (LWP {})]\n", thread_ + 1, threads.at(thread_).tid);
+    return;
+  }
+  const long n = ParseCount(args, 0);
+  if (n < 1 || n > static_cast<long>(threads.size())) throw CommandError("Invalid thread ID: " + args);
+  thread_ = static_cast<std::size_t>(n - 1);
+  frame_ = 0;
+  fmt::print(out_, "[Switching to thread {} (LWP {})]\n", n, threads[thread_].tid);
+  PrintFrameLine(SelectedFrame());
+}
+
+void Debugger::InfoThreads() {
+  const auto& threads = target_.threads();
+  fmt::print(out_, "  Id   Target Id         Frame\n");
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    const auto& bt = Backtrace(i);
+    const std::string where = bt.frames.empty() ? "" : FrameText(bt.frames[0], target_.abi().is64).substr(5);
+    fmt::print(out_, "{} {:<4} LWP {:<12}  {}\n", i == thread_ ? "*" : " ", i + 1, threads[i].tid, Trim(where));
+  }
+}
+
+void Debugger::InfoFrame() {
+  const unwind::Frame& f = SelectedFrame();
+  fmt::print(out_, "Stack level {}, frame at pc = {}", f.index, HexAddress(f.pc));
+  if (f.function) fmt::print(out_, " in {}", *f.function);
+  if (f.file) fmt::print(out_, " ({}:{})", *f.file, f.line.value_or(0));
+  fmt::print(out_, "; found by {}\n", f.how);
+  if (auto sp = FrameRegister("sp")) fmt::print(out_, " sp = {}\n", HexAddress(*sp));
+  const auto& bt = Backtrace(thread_);
+  if (f.index + 1 < bt.frames.size()) fmt::print(out_, " called by frame at level {}\n", f.index + 1);
+  if (f.index > 0) fmt::print(out_, " caller of frame at level {}\n", f.index - 1);
+}
+
+std::optional<std::uint64_t> Debugger::FrameRegister(const std::string& raw) {
+  std::string name = CanonicalRegister(raw);
+  const bool x86_64 = target_.abi().arch == elf::Arch::kX86_64;
+  if (name == "pc") return SelectedFrame().pc;
+  if (name == "sp") name = x86_64 ? "rsp" : target_.abi().arch == elf::Arch::kI386 ? "esp" : "sp";
+  if (name == "fp") name = x86_64 ? "rbp" : target_.abi().arch == elf::Arch::kI386 ? "ebp" : "x29";
+  const unwind::Frame& f = SelectedFrame();
+  if (f.index == 0 || f.how == "initial") {
+    const target::Thread& t = target_.threads().at(thread_);
+    if (const elf::Register* r = t.FindRegister(name); r && r->width <= 8) return r->value;
+  }
+  if ((name == "rip" || name == "eip") && f.index > 0) return f.pc;
+  for (const auto& [regno, value] : f.registers) {
+    if (unwinder_.RegisterName(regno) == name) return value;
+  }
+  return std::nullopt;
+}
+
+void Debugger::InfoRegisters(const std::string& args, bool all) {
+  const target::Thread& t = target_.threads().at(thread_);
+  std::vector<std::string> names;
+  std::istringstream in(args);
+  for (std::string n; in >> n;) names.push_back(CanonicalRegister(n));
+  if (names.empty()) {
+    for (const elf::Register& r : t.registers) {
+      if (r.name != "orig_rax" && r.name != "orig_eax") names.push_back(r.name);
+    }
+  }
+  auto print_value = [&](const std::string& name, std::uint64_t value) {
+    std::string natural = std::to_string(static_cast<std::int64_t>(value));
+    if (name == "rip" || name == "eip" || name == "pc") {
+      natural = HexAddress(value);
+      if (auto sym = unwinder_.SymbolAt(value)) {
+        natural += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+      }
+    } else if (name == "rsp" || name == "rbp" || name == "esp" || name == "ebp" || name == "sp") {
+      natural = HexAddress(value);
+    } else if (name == "rflags" || name == "eflags") {
+      static const std::pair<int, const char*> flags[] = {
+          {0, "CF"}, {2, "PF"}, {4, "AF"}, {6, "ZF"}, {7, "SF"}, {8, "TF"}, {9, "IF"}, {10, "DF"}, {11, "OF"},
+          {14, "NT"}, {16, "RF"}, {17, "VM"}, {18, "AC"}, {19, "VIF"}, {20, "VIP"}, {21, "ID"}};
+      natural = "[ ";
+      for (const auto& [bit, flag] : flags) {
+        if (value & (std::uint64_t{1} << bit)) natural += std::string(flag) + " ";
+      }
+      natural += "]";
+    }
+    fmt::print(out_, "{:<15}{:<19}{}\n", GdbRegisterName(name), HexAddress(value), " " + natural);
+  };
+  for (const std::string& name : names) {
+    const elf::Register* r = t.FindRegister(name);
+    if (r && r->width > 8) {
+      if (!all && args.empty()) continue;
+      std::string bytes;
+      for (std::uint8_t b : r->bytes) bytes += fmt::format("{}{:#04x}", bytes.empty() ? "" : ",", b);
+      fmt::print(out_, "{:<15}{{{}}}\n", name, bytes);
+      continue;
+    }
+    if (auto value = FrameRegister(name)) {
+      print_value(name, *value);
+    } else if (r || name == "pc" || name == "sp" || name == "fp") {
+      fmt::print(out_, "{:<15}<not saved>\n", GdbRegisterName(name));
+    } else {
+      throw CommandError("Invalid register `" + name + "'");
+    }
+  }
+  if (all && args.empty()) {
+    for (const auto* set : {&t.fp_registers, &t.vector_registers}) {
+      for (const elf::Register& r : *set) {
+        if (r.width <= 8) {
+          fmt::print(out_, "{:<15}{:<19}{}\n", r.name, HexAddress(r.value), r.value);
+        } else {
+          std::string bytes;
+          for (std::uint8_t b : r.bytes) bytes += fmt::format("{}{:#04x}", bytes.empty() ? "" : ",", b);
+          fmt::print(out_, "{:<15}{{{}}}\n", r.name, bytes);
+        }
+      }
+    }
+  }
+}
+
+std::uint64_t Debugger::EvaluateAddress(const std::string& text) {
+  std::uint64_t total = 0;
+  char op = '+';
+  std::size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size()) break;
+    std::size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])) && text[j] != '+' && text[j] != '-') ++j;
+    if (j == i) {
+      op = text[i];
+      ++i;
+      continue;
+    }
+    const std::string term = text.substr(i, j - i);
+    std::uint64_t value = 0;
+    if (term[0] == '$') {
+      auto reg = FrameRegister(term);
+      if (!reg) throw CommandError("value is not available: " + term);
+      value = *reg;
+    } else if (std::isdigit(static_cast<unsigned char>(term[0]))) {
+      char* end = nullptr;
+      value = std::strtoull(term.c_str(), &end, 0);
+      if (*end) throw CommandError("Invalid number \"" + term + "\".");
+    } else if (term[0] == '&' || std::isalpha(static_cast<unsigned char>(term[0])) || term[0] == '_') {
+      const std::string name = term[0] == '&' ? term.substr(1) : term;
+      auto address = unwinder_.SymbolAddress(name);
+      if (!address) throw CommandError("No symbol \"" + name + "\" in current context.");
+      value = *address;
+    } else {
+      throw CommandError("A syntax error in expression, near `" + term + "'.");
+    }
+    total = op == '-' ? total - value : total + value;
+    any = true;
+    i = j;
+  }
+  if (!any) throw CommandError("Argument required (starting display address).");
+  return total;
+}
+
+void Debugger::Examine(const std::string& args) {
+  // x/NFU ADDR
+  std::size_t count = 1;
+  char format = 'x', unit = 'w';
+  std::string rest = args;
+  if (!rest.empty() && rest[0] == '/') {
+    std::size_t i = 1;
+    std::string digits;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) digits += rest[i++];
+    if (!digits.empty()) count = std::stoul(digits);
+    for (; i < rest.size() && !std::isspace(static_cast<unsigned char>(rest[i])); ++i) {
+      const char c = rest[i];
+      if (std::string("bhwg").find(c) != std::string::npos) unit = c;
+      else if (std::string("xduotcsa").find(c) != std::string::npos) format = c;
+      else throw CommandError(std::string("Undefined output format \"") + c + "\".");
+    }
+    rest = rest.substr(i);
+  }
+  if (format == 'a') unit = target_.abi().is64 ? 'g' : 'w';
+  if (format == 'c' && args.find_first_of("hwg") == std::string::npos) unit = 'b';
+  std::uint64_t address = EvaluateAddress(rest);
+  count = std::min<std::size_t>(count, 1 << 16);
+  auto label = [&](std::uint64_t a) {
+    std::string text = HexAddress(a);
+    if (auto sym = unwinder_.SymbolAt(a)) {
+      text += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+    }
+    return text + ":";
+  };
+  if (format == 's') {
+    for (std::size_t n = 0; n < count; ++n) {
+      auto text = target_.ReadCString(address, 200);
+      if (!text) throw CommandError(fmt::format("Cannot access memory at address {}", HexAddress(address)));
+      std::string quoted;
+      for (unsigned char c : *text) quoted += c == '"' || c == '\\' ? std::string("\\") + static_cast<char>(c) : CharEscape(c);
+      fmt::print(out_, "{}\t\"{}\"\n", label(address), quoted);
+      address += text->size() + 1;
+    }
+    return;
+  }
+  const unsigned size = unit == 'b' ? 1 : unit == 'h' ? 2 : unit == 'w' ? 4 : 8;
+  const std::size_t per_line = format == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
+  std::string line;
+  for (std::size_t n = 0; n < count; ++n) {
+    const std::uint64_t at = address + n * size;
+    auto value = target_.ReadWord(at, size);
+    if (!value) {
+      if (!line.empty()) fmt::print(out_, "{}\n", line);
+      throw CommandError(fmt::format("Cannot access memory at address {}", HexAddress(at)));
+    }
+    if (n % per_line == 0) {
+      if (!line.empty()) fmt::print(out_, "{}\n", line);
+      line = label(at);
+    }
+    const std::uint64_t v = *value;
+    const std::int64_t sv = size == 8 ? static_cast<std::int64_t>(v)
+                            : size == 4 ? static_cast<std::int32_t>(v)
+                            : size == 2 ? static_cast<std::int16_t>(v)
+                                        : static_cast<std::int8_t>(v);
+    std::string cell;
+    switch (format) {
+      case 'x': cell = fmt::format("0x{:0{}x}", v, size * 2); break;
+      case 'd': cell = std::to_string(sv); break;
+      case 'u': cell = std::to_string(v); break;
+      case 'o': cell = v ? fmt::format("0{:o}", v) : "0"; break;
+      case 't': cell = fmt::format("{:0{}b}", v, size * 8); break;
+      case 'a': {
+        cell = HexAddress(v);
+        if (auto sym = unwinder_.SymbolAt(v)) cell += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+        break;
+      }
+      case 'c': {
+        const unsigned char c = static_cast<unsigned char>(v);
+        cell = fmt::format("{} '{}'", static_cast<int>(static_cast<signed char>(c)), c == '\'' ? "\\'" : CharEscape(c));
+        break;
+      }
+    }
+    line += "\t" + cell;
+  }
+  if (!line.empty()) fmt::print(out_, "{}\n", line);
+}
+
+void Debugger::Info(const std::string& args) {
+  auto [what, rest] = SplitCommand(args);
+  const std::vector<std::pair<std::string, std::function<void()>>> topics = {
+      {"threads", [this] { InfoThreads(); }},
+      {"frame", [this] { InfoFrame(); }},
+      {"registers", [this, rest = rest] { InfoRegisters(rest, false); }},
+      {"all-registers", [this, rest = rest] { InfoRegisters(rest, true); }},
+      {"sharedlibrary", [this] {
+         fmt::print(out_, "{:<19}{:<19}{}\n", "From", "To", "Shared Object Library");
+         for (const unwind::Module& m : unwinder_.modules()) {
+           fmt::print(out_, "{:<19}{:<19}{}\n", HexAddress(m.start), HexAddress(m.end), m.file.empty() ? m.name : m.file);
+         }
+       }},
+      {"signal", [this] {
+         const auto& s = target_.process().signal;
+         if (!s) {
+           fmt::print(out_, "The process was not killed by a signal.\n");
+           return;
+         }
+         fmt::print(out_, "Program terminated with signal {}.\n", SignalText(*s));
+       }},
+      {"proc", [this, rest = rest] {
+         if (rest != "mappings") throw CommandError("Undefined info proc command: \"" + rest + "\".  Try \"help info proc\".");
+         fmt::print(out_, "{:>18} {:>18} {:>10} {:>10}  {:<5} {}\n", "Start Addr", "End Addr", "Size", "Offset", "Perms", "objfile");
+         for (const target::Mapping& m : target_.mappings()) {
+           fmt::print(out_, "{:>18} {:>18} {:>10} {:>10}  {:<5} {}\n", HexAddress(m.start), HexAddress(m.end),
+                      HexAddress(m.end - m.start), HexAddress(m.offset), m.perms, m.path);
+         }
+       }},
+      {"auxv", [this] {
+         for (const elf::AuxvEntry& e : target_.process().auxv) {
+           fmt::print(out_, "{:<4} {:<20} {}\n", e.type, elf::AuxvName(e.type), HexAddress(e.value));
+         }
+       }},
+  };
+  std::vector<const std::pair<std::string, std::function<void()>>*> matches;
+  for (const auto& topic : topics) {
+    if (!what.empty() && topic.first.rfind(what, 0) == 0) matches.push_back(&topic);
+  }
+  if (what == "r") matches = {&topics[2]};  // gdb's `i r`
+  if (matches.size() != 1) {
+    throw CommandError(what.empty() ? "List of info subcommands: threads, frame, registers, all-registers, sharedlibrary, "
+                                      "signal, proc mappings, auxv."
+                                    : "Undefined info command: \"" + what + "\".  Try \"help info\".");
+  }
+  matches[0]->second();
+}
+
+void Debugger::Help(const std::string& args) {
+  if (!args.empty()) {
+    std::string error;
+    const Command* c = Find(args, &error);
+    if (!c) throw CommandError(error);
+    fmt::print(out_, "{}\n", c->help);
+    return;
+  }
+  fmt::print(out_, "corekit debug: gdb's post-mortem commands on a core or a stopped process.\n");
+  for (const auto& [name, command] : commands_) {
+    if (command.help.find("not for a core") != std::string::npos) continue;
+    fmt::print(out_, "  {}\n", command.help);
+  }
+  fmt::print(out_, "  (run, continue, step, next... answer that a core cannot run)\n");
+}
+
+}  // namespace corekit::tools
