@@ -9,7 +9,7 @@ packages=(
   libedit-dev
   # tests: frameworks, oracles, other architectures, fuzzing
   libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
-  gdb gdb-multiarch elfutils binutils lldb
+  gdb gdb-multiarch elfutils binutils lldb tmux
   libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   zstd xz-utils lz4 gzip
   # benchmarks

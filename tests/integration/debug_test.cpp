@@ -2,6 +2,8 @@
 // same core: frame selection (by number, up/down, by function, by thread), registers recovered
 // in outer frames, and x/ in every format and unit. Commands are separated by `echo` markers in
 // both debuggers' output.
+#include <thread>
+
 #include "support.h"
 
 namespace corekit::itest {
@@ -107,6 +109,42 @@ TEST(Debug, ErrorsNeverEndTheSession) {
   EXPECT_EQ(scripted.out.find("never"), std::string::npos);
   const auto piped = RunCommand("printf 'bt 1\\n' | " + std::string(COREKIT_BIN) + " debug " + Quote(crash.core.string()));
   EXPECT_NE(piped.out.find("crash_here"), std::string::npos) << piped.out;
+}
+
+// The interactive front end, driven under tmux: the prompt, tab completion, history (Up), Ctrl-C
+// dropping the line being typed with "Quit" while the session lives on, Ctrl-D ending it.
+TEST(Debug, InteractiveSessionUnderTmux) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  if (!HaveTool("tmux")) GTEST_SKIP() << "tmux is not installed";
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=1", "--mode=segv"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const std::string session = "corekit-test-" + std::to_string(::getpid());
+  const std::string tmux = "tmux -L " + session;
+  ASSERT_EQ(RunCommand(tmux + " new-session -d -s s -x 200 -y 50 " +
+                       Quote(std::string(COREKIT_BIN) + " debug " + Quote(crash.core.string()))).status, 0);
+  auto send = [&](const std::string& keys) {
+    RunCommand(tmux + " send-keys -t s " + keys);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // generous: CI machines are loaded
+  };
+  auto screen = [&] { return RunCommand(tmux + " capture-pane -t s -p").out; };
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_NE(screen().find("(corekit)"), std::string::npos) << screen();  // capture-pane trims the space
+  send("'inf' Tab");
+  send("'threads' Enter");
+  send("'frame 1' C-c");
+  send("Up Enter");
+  const std::string text = screen();
+  EXPECT_NE(text.find("(corekit) info threads"), std::string::npos) << text;  // completed "inf"
+  EXPECT_NE(text.find("Quit"), std::string::npos) << text;
+  EXPECT_EQ(text.find("middle+0x"), std::string::npos) << "the interrupted line ran: " << text;
+  std::size_t tables = 0;
+  for (std::size_t at = 0; (at = text.find("Target Id", at)) != std::string::npos; ++at) ++tables;
+  EXPECT_EQ(tables, 2u) << "Up recalls the last command: " << text;
+  send("C-d");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_NE(RunCommand(tmux + " has-session -t s 2>/dev/null").status, 0) << "Ctrl-D ends the session";
+  RunCommand(tmux + " kill-server 2>/dev/null");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // the -ex commands and -x files in order and exits, like gdb -batch.
 #include <editline/readline.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -23,6 +24,11 @@ struct DebugOptions {
 };
 
 Debugger* completing = nullptr;  // libedit's completion callbacks take no context
+volatile sig_atomic_t interrupted = 0;
+
+// Ctrl-C: libedit restores the terminal, calls this, and goes on reading; the line being typed
+// is then dropped with gdb's "Quit" instead of run.
+void OnInterrupt(int) { interrupted = 1; }
 
 char* CompleteCommand(const char* text, int state) {
   static std::vector<std::string> matches;
@@ -45,15 +51,25 @@ char** Complete(const char* text, int start, int) {
 int Interactive(Debugger& debugger) {
   completing = &debugger;
   rl_attempted_completion_function = Complete;
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &action, nullptr);
   const std::string prompt = debugger.Prompt();
   for (;;) {
+    interrupted = 0;
     char* line = readline(prompt.c_str());
-    if (!line) {  // Ctrl-D
+    if (!line && !interrupted) {  // Ctrl-D
       fmt::print("quit\n");
       return 0;
     }
-    const std::string text = line;
+    const std::string text = line ? line : "";
     std::free(line);
+    if (interrupted) {
+      fmt::print("Quit\n");
+      continue;
+    }
     if (!text.empty()) add_history(text.c_str());
     if (!debugger.Execute(text)) return 0;
   }
