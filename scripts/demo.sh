@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: builds corekit and a bundled sample program, lets the program crash (a NULL
-# dereference in a worker thread), and shows `corekit info` and `corekit threads` of its core.
-# When the kernel's cores go to a pipe (systemd-coredump), the core comes from gcore instead.
+# dereference in a worker thread), and shows `corekit info`, `threads`, `report` and a `debug`
+# batch session on its core; then dumps a running copy of the program with `--non-stop` and
+# compacts that core. When the kernel's cores go to a pipe (systemd-coredump), the crash core
+# comes from gcore instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -27,3 +29,19 @@ echo "\$ corekit info demo/core"
 echo
 echo "\$ corekit threads demo/core"
 ../build/corekit threads core
+echo
+echo "\$ corekit report demo/core"
+../build/corekit report core
+echo
+echo "\$ corekit debug demo/core --batch -ex up -ex 'info registers rip rsp' -ex 'x/2xg \$sp'"
+../build/corekit debug core --batch -ex up -ex 'info registers rip rsp' -ex 'x/2xg $sp'
+echo
+../build/tests/crash --threads=3 --mode=wait --alloc-mib=256 > running.txt &
+running=$!
+trap 'kill $running 2>/dev/null' EXIT
+for _ in $(seq 50); do grep -q ready running.txt 2>/dev/null && break; sleep 0.1; done
+echo "\$ corekit dump --non-stop $running -o demo/live.core   # a running process with 256 MiB of heap"
+../build/corekit dump --non-stop "$running" -o live.core
+echo
+echo "\$ corekit compact demo/live.core demo/live.small"
+../build/corekit compact live.core live.small

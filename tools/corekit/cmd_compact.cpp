@@ -49,8 +49,8 @@ int Run(const CompactCommandOptions& options) {
     std::fprintf(out, "%s\n", j.dump(2).c_str());
     return 0;
   }
-  fmt::print(out, "{}: {} of {} ({:.1f}%), {} of memory in {} segments\n", options.output, HumanSize(summary->file_size),
-             HumanSize(in_size), percent, HumanSize(summary->memory_bytes), summary->segments_dumped);
+  fmt::print(out, "{}: {} of {} ({:.{}f}%), {} of memory in {} segments\n", options.output, HumanSize(summary->file_size),
+             HumanSize(in_size), percent, percent < 1 ? 3 : 1, HumanSize(summary->memory_bytes), summary->segments_dumped);
   return 0;
 }
 
