@@ -72,7 +72,8 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   if (!core) GTEST_SKIP() << why_not;
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
                                              "threads --json", "regs --all", "read", "read --json",
-                                             "bt", "bt --json", "report", "report --json", "compact"};
+                                             "bt", "bt --json", "report", "report --json", "compact",
+                                             "debug --batch -ex bt -ex up -ex 'x/2xg $sp'"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {

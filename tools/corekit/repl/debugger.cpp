@@ -164,7 +164,7 @@ bool Debugger::Execute(const std::string& raw) {
   try {
     if (!command) throw CommandError(error);
     command->run(args);
-  } catch (const CommandError& e) {
+  } catch (const std::exception& e) {  // CommandError, and anything a damaged core provokes
     std::fflush(out_);
     fmt::print(err_, "{}\n", e.what());
   }
@@ -173,6 +173,7 @@ bool Debugger::Execute(const std::string& raw) {
 }
 
 const unwind::ThreadBacktrace& Debugger::Backtrace(std::size_t thread_index) {
+  if (thread_index >= target_.threads().size()) throw CommandError("No stack.");  // a core without threads
   auto it = backtraces_.find(thread_index);
   if (it == backtraces_.end()) {
     it = backtraces_.emplace(thread_index, unwinder_.Backtrace(target_.threads().at(thread_index))).first;
@@ -259,8 +260,9 @@ void Debugger::Thread(const std::string& args) {
     frame_ = frame;
     return;
   }
+  if (threads.empty()) throw CommandError("No threads.");
   if (args.empty()) {
-    fmt::print(out_, "[Current thread is {} (LWP {})]\n", thread_ + 1, threads.at(thread_).tid);
+    fmt::print(out_, "[Current thread is {} (LWP {})]\n", thread_ + 1, threads[thread_].tid);
     return;
   }
   const long n = ParseCount(args, 0);
@@ -312,7 +314,8 @@ std::optional<std::uint64_t> Debugger::FrameRegister(const std::string& raw) {
 }
 
 void Debugger::InfoRegisters(const std::string& args, bool all) {
-  const target::Thread& t = target_.threads().at(thread_);
+  if (thread_ >= target_.threads().size()) throw CommandError("No registers.");
+  const target::Thread& t = target_.threads()[thread_];
   std::vector<std::string> names;
   std::istringstream in(args);
   for (std::string n; in >> n;) names.push_back(CanonicalRegister(n));
