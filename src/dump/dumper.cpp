@@ -120,16 +120,23 @@ Result<void> Dumper::CollectThreadNotes() {
   return {};
 }
 
+namespace {
+
+// How the COREKIT note lists one segment the size limit dropped.
+nlohmann::json DroppedJson(const PlannedSegment& s) {
+  char range[64];
+  std::snprintf(range, sizeof range, "0x%llx-0x%llx", static_cast<unsigned long long>(s.start),
+                static_cast<unsigned long long>(s.end));
+  return {{"range", range}, {"path", s.path}, {"bytes", s.dump_size}};
+}
+
+}  // namespace
+
 std::vector<std::uint8_t> Dumper::CorekitNote() const {
   nlohmann::json dropped = nlohmann::json::array();
-  for (const PlannedSegment& s : summary_.dropped) {
-    char range[64];
-    std::snprintf(range, sizeof range, "0x%llx-0x%llx", static_cast<unsigned long long>(s.start),
-                  static_cast<unsigned long long>(s.end));
-    dropped.push_back({{"range", range}, {"path", s.path}, {"bytes", s.dump_size}});
-  }
+  for (const PlannedSegment& s : summary_.dropped) dropped.push_back(DroppedJson(s));
   const nlohmann::json info = {{"producer", options_.producer},
-                               {"time", static_cast<std::int64_t>(std::time(nullptr))},
+                               {"time", static_cast<std::int64_t>(time_)},
                                {"options", options_.options_text},
                                {"max_size", options_.max_size ? nlohmann::json(*options_.max_size) : nlohmann::json(nullptr)},
                                {"dropped", dropped}};
@@ -146,31 +153,47 @@ Result<void> Dumper::PlanMemory() {
   segments_ = std::move(*plan);
   for (PlannedSegment& s : segments_) s.dump_size = std::min(AlignUp(s.dump_size, kPage), s.end - s.start);
   summary_.dropped.clear();
-  // Lay out the file; while it is over the size limit, drop the least useful segment and redo.
+  time_ = std::time(nullptr);
+  // Lay out the file; while it is over the size limit, drop the least useful segment (the
+  // order is fixed once: higher priority value first, larger first, then plan order) and lay it
+  // out again. Only the COREKIT note changes size as segments are dropped: the dump() of its
+  // JSON grows by each dropped entry's text and a comma between entries.
+  std::uint64_t fixed_notes = 0;
+  for (const NoteData& n : process_notes_) fixed_notes += NoteSize(n);
+  for (const auto& t : thread_notes_) {
+    for (const NoteData& n : t) fixed_notes += NoteSize(n);
+  }
+  const std::size_t empty_corekit = CorekitNote().size();
+  std::vector<std::size_t> victims;
+  std::uint64_t memory = 0;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    if (segments_[i].dump_size > 0) victims.push_back(i);
+    memory += segments_[i].dump_size;
+  }
+  std::stable_sort(victims.begin(), victims.end(), [this](std::size_t a, std::size_t b) {
+    const PlannedSegment &x = segments_[a], &y = segments_[b];
+    return x.priority != y.priority ? x.priority > y.priority : x.dump_size > y.dump_size;
+  });
+  const std::size_t phnum = 1 + segments_.size();
+  std::size_t corekit_size = empty_corekit, next_victim = 0;
   for (;;) {
-    std::size_t notes_size = 0;
-    for (const NoteData& n : process_notes_) notes_size += NoteSize(n);
-    for (const auto& t : thread_notes_) {
-      for (const NoteData& n : t) notes_size += NoteSize(n);
-    }
-    notes_size += NoteSize({"COREKIT", elf::NT_COREKIT_INFO, CorekitNote()});
-    const std::size_t phnum = 1 + segments_.size();
+    const std::uint64_t notes_size = fixed_notes + NoteSize({"COREKIT", 0, {}}) + AlignUp(corekit_size, 4);
     data_offset_ = AlignUp(kEhdrSize + kPhdrSize * phnum + notes_size, kPage);
-    std::uint64_t end = data_offset_;
-    for (const PlannedSegment& s : segments_) end += s.dump_size;
-    file_size_ = phnum >= kPnXnum ? end + kShdrSize : end;
+    file_size_ = data_offset_ + memory + (phnum >= kPnXnum ? kShdrSize : 0);
     if (!options_.max_size || file_size_ <= *options_.max_size) break;
-    auto victim = std::max_element(segments_.begin(), segments_.end(), [](const PlannedSegment& a, const PlannedSegment& b) {
-      if (a.dump_size == 0 || b.dump_size == 0) return a.dump_size == 0 && b.dump_size != 0;
-      if (a.priority != b.priority) return a.priority < b.priority;
-      return a.dump_size < b.dump_size;
-    });
-    if (victim == segments_.end() || victim->dump_size == 0) {
+    if (next_victim == victims.size()) {
       return Unexpected(Errc::kInvalidArgument, "--max-size is smaller than the core's headers and notes (" +
                                                     std::to_string(data_offset_) + " bytes)");
     }
-    summary_.dropped.push_back(*victim);
-    victim->dump_size = 0;
+    PlannedSegment& victim = segments_[victims[next_victim++]];
+    summary_.dropped.push_back(victim);
+    corekit_size += DroppedJson(victim).dump().size() + (summary_.dropped.size() > 1 ? 1 : 0);
+    memory -= victim.dump_size;
+    victim.dump_size = 0;
+  }
+  corekit_note_ = CorekitNote();
+  if (corekit_note_.size() != corekit_size) {
+    return Unexpected(Errc::kInvalidArgument, "internal error: the COREKIT note's size changed after layout");
   }
   bytes_total_ = 0;
   for (const PlannedSegment& s : segments_) bytes_total_ += s.dump_size;
@@ -187,7 +210,7 @@ Result<void> Dumper::WriteHeaders(Sink& sink) {
   for (std::size_t t = 0; t < thread_notes_.size(); ++t) {
     for (std::size_t i = t == 0 ? 1 : 0; i < thread_notes_[t].size(); ++i) notes.push_back(thread_notes_[t][i]);
   }
-  notes.push_back({"COREKIT", elf::NT_COREKIT_INFO, CorekitNote()});
+  notes.push_back({"COREKIT", elf::NT_COREKIT_INFO, corekit_note_});
   const std::size_t phnum = 1 + segments_.size();
   const bool xnum = phnum >= kPnXnum;
   std::vector<std::uint8_t> out(kEhdrSize + kPhdrSize * phnum, 0);

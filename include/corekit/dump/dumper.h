@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <optional>
 #include <span>
@@ -123,6 +124,7 @@ class Dumper {
   Result<void> CheckCancelled() const;
   Result<void> Enter(Phase phase, Phase expected);
   void Notify(Phase phase);
+  // The COREKIT note's text (NUL-terminated JSON) for what summary_.dropped holds now.
   std::vector<std::uint8_t> CorekitNote() const;
 
   DumpSource& source_;
@@ -135,6 +137,8 @@ class Dumper {
   std::vector<std::vector<NoteData>> thread_notes_;
   std::vector<PlannedSegment> segments_;
   std::uint64_t data_offset_ = 0, file_size_ = 0;
+  std::time_t time_ = 0;                    // when the dump was planned, in the COREKIT note
+  std::vector<std::uint8_t> corekit_note_;  // written as laid out
   std::atomic<std::size_t> threads_done_{0};
   std::atomic<std::uint64_t> bytes_done_{0};
   std::uint64_t bytes_total_ = 0;
