@@ -530,7 +530,8 @@ Result<pid_t> Process::ForkSnapshot() {
     return Unexpected(Errc::kUnsupported, "the process runs under seccomp (mode " + *seccomp +
                                               "): an injected clone could kill it");
   }
-  const auto at = FindSyscallInstruction(*this, maps_);
+  syscall_at_ = FindSyscallInstruction(*this, maps_);
+  const auto at = syscall_at_;
   if (!at) return Unexpected(Errc::kUnsupported, "no syscall instruction found in the vDSO or libc");
   const ThreadState& thread = states_.front();
   ptrace(kPtraceSetOptions, thread.tid, nullptr, reinterpret_cast<void*>(kTraceClone | kTraceFork | kTraceVfork));
@@ -570,7 +571,7 @@ Result<std::chrono::steady_clock::duration> Process::DiscardSnapshot(pid_t child
   const int pending = WIFSTOPPED(stop) && (stop >> 16) != PTRACE_EVENT_STOP ? WSTOPSIG(stop) : 0;
   Result<std::int64_t> reaped = Unexpected(Errc::kIo, "the snapshot was not reaped");
   if (auto regs = GetRegset(tid, elf::NT_PRSTATUS, 27 * 8)) {
-    if (auto at = FindSyscallInstruction(*this, maps_)) {
+    if (const auto at = syscall_at_) {  // found before the fork: no search inside this pause
       for (int attempt = 0; attempt < 20; ++attempt) {
         auto injected = InjectSyscall(tid, *at, kSysWait4, {static_cast<std::uint64_t>(child), 0, kWall | kWnohang, 0}, *regs);
         if (!injected) {

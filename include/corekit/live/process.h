@@ -147,6 +147,7 @@ class Process final : public target::Target {
   Diagnostics diagnostics_;
   int mem_fd_ = -1, pagemap_fd_ = -1;
   pid_t memory_pid_ = 0;  // whose memory reads see: the process, or its snapshot
+  std::optional<std::uint64_t> syscall_at_;  // the `syscall` instruction ForkSnapshot used
   std::chrono::steady_clock::time_point stopped_at_, resumed_at_;
 };
 
