@@ -334,13 +334,19 @@ std::string WithoutSignature(std::string name) {
 
 // A function's name from DWARF: its demangled linkage name when it has one (with parameter
 // types, as the symbol table names it), else its qualified source name.
-std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
+// The function's linkage (mangled) name, following abstract origins and specifications.
+const char* LinkageName(Dwarf_Die* die) {
   Dwarf_Attribute attr;
   for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
     if (dwarf_attr_integrate(die, code, &attr)) {
-      if (const char* name = dwarf_formstring(&attr)) return Demangle(name, demangle);
+      if (const char* name = dwarf_formstring(&attr)) return name;
     }
   }
+  return nullptr;
+}
+
+std::optional<std::string> DieName(Dwarf_Die* die, bool demangle) {
+  if (const char* name = LinkageName(die)) return Demangle(name, demangle);
   return QualifiedName(die);
 }
 
@@ -380,13 +386,8 @@ Dwarf_Die* FindCu(Session& s, Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Die* s
 // An inlined call's name, as gdb prints it: the linkage name demangled without its signature,
 // else the qualified DWARF name.
 std::optional<std::string> InlinedName(Dwarf_Die* die, bool demangle) {
-  Dwarf_Attribute attr;
-  for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
-    if (dwarf_attr_integrate(die, code, &attr)) {
-      if (const char* name = dwarf_formstring(&attr)) {
-        return demangle && std::strncmp(name, "_Z", 2) == 0 ? WithoutSignature(Demangle(name, true)) : std::string(name);
-      }
-    }
+  if (const char* name = LinkageName(die)) {
+    return demangle && std::strncmp(name, "_Z", 2) == 0 ? WithoutSignature(Demangle(name, true)) : std::string(name);
   }
   return QualifiedName(die);
 }
