@@ -1,4 +1,5 @@
 #include "corekit/unwind/unwinder.h"
+#include "corekit/unwind/dwarf_access.h"
 
 #include <cxxabi.h>
 #include <dwarf.h>
@@ -302,34 +303,6 @@ std::optional<std::string> QualifiedName(Dwarf_Die* die) {
   }
   std::free(scopes);
   return qualified;
-}
-
-// A demangled C++ function name without its parameter list, cv/ref qualifiers and (templates')
-// return type, as gdb prints an inlined call: "void ns::f<int>(int) const" -> "ns::f<int>".
-std::string WithoutSignature(std::string name) {
-  // The parameter list: the last top-level "(...)", with whatever qualifiers follow it.
-  int depth = 0;
-  for (std::size_t i = name.size(); i-- > 0;) {
-    if (name[i] == ')') ++depth;
-    if (name[i] == '(' && --depth == 0) {
-      if (i >= 8 && name.compare(i - 8, 8, "operator") == 0) break;  // "operator()" itself
-      name.resize(i);
-      break;
-    }
-  }
-  // A return type: everything up to the last space outside <> and (), unless it is an operator's.
-  int angle = 0, paren = 0;
-  std::size_t cut = std::string::npos;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (c == '<') ++angle;
-    if (c == '>') --angle;
-    if (c == '(') ++paren;
-    if (c == ')') --paren;
-    if (c == ' ' && angle == 0 && paren == 0 && !(i >= 8 && name.compare(i - 8, 8, "operator") == 0)) cut = i;
-  }
-  if (cut != std::string::npos) name.erase(0, cut + 1);
-  return name;
 }
 
 // A function's name from DWARF: its demangled linkage name when it has one (with parameter
@@ -753,6 +726,21 @@ std::string_view Unwinder::RegisterName(unsigned dwarf_regno) const {
   return dwarf_regno < names.size() ? std::string_view(names[dwarf_regno]) : std::string_view();
 }
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::SymbolBounds(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (!mod || !dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr)) return std::nullopt;
+  return std::make_pair(address - offset, static_cast<std::uint64_t>(sym.st_size));
+}
+
+bool Unwinder::IsLineStart(std::uint64_t pc) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
+  Dwfl_Line* line = mod ? dwfl_module_getsrc(mod, pc) : nullptr;
+  Dwarf_Addr start = 0;
+  return line && dwfl_lineinfo(line, &start, nullptr, nullptr, nullptr, nullptr) && start == pc;
+}
+
 std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
   if (!mod) return std::nullopt;
@@ -791,6 +779,7 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
   Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
   Frame base;
   base.pc = pc;
+  base.lookup = lookup;
   // The kernel's signal trampoline, between a handler and the code the signal interrupted.
   if (mod && CfiAt(mod, lookup).signal_frame) base.how = "signal-trampoline";
   if (mod) {
@@ -849,6 +838,7 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       f.file = file;
       f.line = line;
       if (f.inlined) f.how = "inline";
+      f.inline_depth = static_cast<unsigned>(depth);
       expanded.push_back(f);
       if (tag != DW_TAG_inlined_subroutine) break;
       // The caller's location is where this inlined call was made.
@@ -953,6 +943,43 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
     }
   }
   return bt;
+}
+
+}  // namespace corekit::unwind
+
+namespace corekit::unwind {
+
+std::string WithoutSignature(std::string name) {
+  // The parameter list: the last top-level "(...)", with whatever qualifiers follow it.
+  int depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    if (name[i] == ')') ++depth;
+    if (name[i] == '(' && --depth == 0) {
+      if (i >= 8 && name.compare(i - 8, 8, "operator") == 0) break;  // "operator()" itself
+      name.resize(i);
+      break;
+    }
+  }
+  // A return type: everything up to the last space outside <> and (), unless it is an operator's.
+  int angle = 0, paren = 0;
+  std::size_t cut = std::string::npos;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<') ++angle;
+    if (c == '>') --angle;
+    if (c == '(') ++paren;
+    if (c == ')') --paren;
+    if (c == ' ' && angle == 0 && paren == 0 && !(i >= 8 && name.compare(i - 8, 8, "operator") == 0)) cut = i;
+  }
+  if (cut != std::string::npos) name.erase(0, cut + 1);
+  return name;
+}
+
+Dwfl* DwarfAccess::Session(Unwinder& unwinder) { return unwinder.session_->dwfl; }
+
+Dwarf_Die* DwarfAccess::CompileUnitAt(Unwinder& unwinder, Dwfl_Module* module, std::uint64_t address,
+                                      Dwarf_Die* storage, Dwarf_Addr* bias) {
+  return FindCu(*unwinder.session_, module, address, storage, bias);
 }
 
 }  // namespace corekit::unwind

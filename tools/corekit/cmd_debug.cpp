@@ -26,9 +26,13 @@ struct DebugOptions {
 Debugger* completing = nullptr;  // libedit's completion callbacks take no context
 volatile sig_atomic_t interrupted = 0;
 
-// Ctrl-C: libedit restores the terminal, calls this, and goes on reading; the line being typed
-// is then dropped with gdb's "Quit" instead of run.
-void OnInterrupt(int) { interrupted = 1; }
+// Ctrl-C: while a line is typed, libedit restores the terminal, calls this, and goes on reading;
+// the line is then dropped with gdb's "Quit" instead of run. While a command runs, the command
+// stops at its next step with "Quit".
+void OnInterrupt(int) {
+  interrupted = 1;
+  Debugger::Interrupt();
+}
 
 char* CompleteCommand(const char* text, int state) {
   static std::vector<std::string> matches;
@@ -43,9 +47,20 @@ char* CompleteCommand(const char* text, int state) {
   return next < matches.size() ? ::strdup(matches[next++].c_str()) : nullptr;
 }
 
+char* CompleteSymbol(const char* text, int state) {
+  static std::vector<std::string> matches;
+  static std::size_t next = 0;
+  if (state == 0) {
+    matches = completing->SymbolNames(text);
+    next = 0;
+  }
+  return next < matches.size() ? ::strdup(matches[next++].c_str()) : nullptr;
+}
+
+// The first word completes to a command, later words to variables, functions and types.
 char** Complete(const char* text, int start, int) {
   rl_attempted_completion_over = 1;
-  return start == 0 ? rl_completion_matches(text, CompleteCommand) : nullptr;
+  return rl_completion_matches(text, start == 0 ? CompleteCommand : CompleteSymbol);
 }
 
 int Interactive(Debugger& debugger) {
@@ -71,6 +86,7 @@ int Interactive(Debugger& debugger) {
       continue;
     }
     if (!text.empty()) add_history(text.c_str());
+    Debugger::ClearInterrupt();
     if (!debugger.Execute(text)) return 0;
   }
 }
@@ -78,7 +94,7 @@ int Interactive(Debugger& debugger) {
 int Run(target::Target& target, const DebugOptions& options) {
   auto unwinder = unwind::Unwinder::Create(target, UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir));
   if (!unwinder) return Fail(unwinder.error());
-  Debugger debugger(target, **unwinder, stdout, stderr);
+  Debugger debugger(target, **unwinder, stdout, stderr, options.common.source_dirs);
   for (const std::string& script : options.scripts) {
     std::ifstream in(script);
     if (!in) return Fail("cannot read " + script + ": " + std::strerror(errno));

@@ -37,6 +37,11 @@ struct Frame {
   std::optional<int> line;
   std::optional<std::string> comp_dir;  // the compile unit's build directory
   bool inlined = false;                 // an inlined call expanded from the physical frame
+  // The address looked up for this frame: pc, or pc - 1 for a return address (the call itself).
+  std::uint64_t lookup = 0;
+  // Of the frames one pc stands for, 0 for the innermost inlined call, counting outwards to the
+  // physical frame (the function the code belongs to).
+  unsigned inline_depth = 0;
   // How the frame was recovered: "initial", "cfi", "frame-pointer", "inline", "signal" (the
   // code a signal interrupted, its pc exact), "signal-trampoline" (the kernel's return path), or
   // "stack-scan" (a return address found by scanning the stack where nothing else led on: a guess).
@@ -63,6 +68,11 @@ struct UnwindOptions {
   bool demangle = true;
 };
 
+// A demangled C++ function name without its parameter list, cv/ref qualifiers and (templates')
+// return type, as gdb names a function that has debug information: "void ns::f<int>(int) const"
+// -> "ns::f<int>". A C name is returned as it is.
+std::string WithoutSignature(std::string demangled);
+
 // $COREKIT_CACHE_DIR, else $XDG_CACHE_HOME/corekit, else $HOME/.cache/corekit; "" (no cache)
 // when COREKIT_CACHE_DIR is "off" or no home is known.
 std::string DefaultCacheDir();
@@ -80,6 +90,11 @@ class Unwinder {
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
   // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
   std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
+  // The bounds of the function symbol containing `address`: start and size (0 when unknown).
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> SymbolBounds(std::uint64_t address);
+  // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame
+  // lines).
+  bool IsLineStart(std::uint64_t pc);
   // The value of the index-th (0-based) integer argument of the call `caller` was making when
   // it was stopped (its pc is the return address), as the compiler recorded it at that call site
   // (DWARF call_site_parameter values: constants, addresses, callee-saved registers). For
@@ -89,6 +104,7 @@ class Unwinder {
   std::string_view RegisterName(unsigned dwarf_regno) const;
 
   struct Session;  // libdwfl state, private to unwinder.cpp
+  friend class DwarfAccess;  // dwarf_access.h: the evaluator's way in to the same libdwfl state
 
  private:
   Unwinder() = default;

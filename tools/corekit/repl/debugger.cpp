@@ -13,11 +13,6 @@
 namespace corekit::tools {
 namespace {
 
-// An error in one command: printed, and the session goes on.
-struct CommandError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 std::string Trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return {};
@@ -73,8 +68,12 @@ std::string CharEscape(unsigned char c) {
 
 }  // namespace
 
-Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err)
-    : target_(target), unwinder_(unwinder), out_(out), err_(err) {
+volatile std::sig_atomic_t Debugger::interrupt_ = 0;
+
+Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err,
+                   std::vector<std::string> source_dirs)
+    : target_(target), unwinder_(unwinder), out_(out), err_(err), evaluator_(target, unwinder),
+      sources_(std::move(source_dirs)) {
   const std::size_t crashed = [&] {
     const auto tid = target.process().signalled_thread;
     for (std::size_t i = 0; tid && i < target.threads().size(); ++i) {
@@ -94,10 +93,22 @@ Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE
   Register("down", "down [N]: select the frame N inner of this one", [this](const std::string& a) {
     SelectFrame(static_cast<long>(frame_) - ParseCount(a, 1));
   });
-  Register("info", "info threads|frame|registers|all-registers|sharedlibrary|signal|proc mappings|auxv", [this](const std::string& a) { Info(a); });
+  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|proc mappings|auxv", [this](const std::string& a) { Info(a); });
   Alias("i", "info");
   Register("thread", "thread [N] | thread apply all bt: select thread N (as `info threads` numbers them)", [this](const std::string& a) { Thread(a); });
-  Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a, U: b h w g", [this](const std::string& a) { Examine(a); });
+  Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a i, U: b h w g", [this](const std::string& a) { Examine(a); });
+  Register("print", "print[/F] EXPR: evaluate EXPR in the selected frame (F: x d u o t c a z)", [this](const std::string& a) { Print(a, true); });
+  Alias("p", "print");
+  Alias("inspect", "print");
+  Register("output", "output EXPR: print the value alone, without history or newline", [this](const std::string& a) { Print(a, false); });
+  Register("call", "call FUNC(ARGS): not for a core — the program is not running", [](const std::string&) {
+    throw CommandError("You can't do that without a process to debug.");
+  });
+  Register("ptype", "ptype EXPR|TYPE: the type, structs and enums expanded", [this](const std::string& a) { Ptype(a, false); });
+  Register("whatis", "whatis EXPR|TYPE: the type's name", [this](const std::string& a) { Ptype(a, true); });
+  Register("list", "list [LINE|FUNCTION|FILE:LINE]: source lines around the frame's line, then the next ones", [this](const std::string& a) { List(a); });
+  Alias("l", "list");
+  Register("disassemble", "disassemble [ADDR]: the selected frame's function, => at its pc", [this](const std::string& a) { Disassemble(a); });
   Register("help", "help [COMMAND]", [this](const std::string& a) { Help(a); });
   Register("echo", "echo TEXT: print TEXT (\\n for a newline), as gdb's scripts use it", [this](const std::string& a) {
     std::string text;
@@ -176,7 +187,15 @@ const unwind::ThreadBacktrace& Debugger::Backtrace(std::size_t thread_index) {
   if (thread_index >= target_.threads().size()) throw CommandError("No stack.");  // a core without threads
   auto it = backtraces_.find(thread_index);
   if (it == backtraces_.end()) {
-    it = backtraces_.emplace(thread_index, unwinder_.Backtrace(target_.threads().at(thread_index))).first;
+    unwind::ThreadBacktrace bt = unwinder_.Backtrace(target_.threads().at(thread_index));
+    // gdb's `backtrace past-main off`: the frames outside main (libc's start-up) are not shown.
+    for (std::size_t i = 0; i < bt.frames.size(); ++i) {
+      if (!bt.frames[i].inlined && bt.frames[i].function && *bt.frames[i].function == "main") {
+        bt.frames.resize(i + 1);
+        break;
+      }
+    }
+    it = backtraces_.emplace(thread_index, std::move(bt)).first;
   }
   return it->second;
 }
@@ -187,32 +206,98 @@ const unwind::Frame& Debugger::SelectedFrame() {
   return bt.frames.at(std::min(frame_, bt.frames.size() - 1));
 }
 
-void Debugger::PrintFrameLine(const unwind::Frame& f) {
-  fmt::print(out_, "{}\n", FrameText(f, target_.abi().is64));
+eval::Evaluator& Debugger::Evaluator() {
+  const unwind::Frame* frame = nullptr;
+  if (thread_ < target_.threads().size() && !Backtrace(thread_).frames.empty()) frame = &SelectedFrame();
+  if (frame != evaluator_frame_) {
+    evaluator_.SelectFrame(frame);
+    evaluator_frame_ = frame;
+  }
+  return evaluator_;
 }
 
-void Debugger::PrintBacktrace(std::size_t thread_index, std::optional<long> limit) {
+eval::Value Debugger::EvaluateOrThrow(const std::string& expression) {
+  auto value = Evaluator().Evaluate(expression);
+  if (!value) throw CommandError(value.error().message);
+  return *value;
+}
+
+void Debugger::CheckInterrupt() {
+  if (interrupt_) throw CommandError("Quit");  // cleared by the front end before each command
+}
+
+std::string Debugger::GdbFrameText(const unwind::Frame& f) {
+  const auto& frames = Backtrace(thread_).frames;
+  if (f.how == "signal-trampoline") return fmt::format("#{:<3}<signal handler called>", f.index);
+  // gdb shows the pc unless the frame is a caller an inlined call was expanded from (its pc is
+  // its callee's) or the pc starts a line exactly (a frame stopped at a line's first instruction).
+  const bool holds_inlined_call = f.index > 0 && frames[f.index - 1].inlined && frames[f.index - 1].pc == f.pc;
+  bool show_address = !holds_inlined_call;
+  if (show_address && f.lookup == f.pc && unwinder_.IsLineStart(f.pc)) show_address = false;
+  std::string text = fmt::format("#{:<3}", f.index);
+  if (show_address) text += HexAddress(f.pc, target_.abi().is64) + " in ";
+  if (!f.function) return text + "?? ()";
+  text += f.file ? unwind::WithoutSignature(*f.function) : *f.function;
+  text += " (" + (f.file ? Evaluator().FrameArguments(f) : std::string()) + ")";
+  if (f.file) {
+    text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
+  } else if (!f.module.empty()) {
+    text += " from " + f.module;
+  }
+  return text;
+}
+
+void Debugger::PrintFrameLine(const unwind::Frame& f, bool with_source) {
+  fmt::print(out_, "{}\n", GdbFrameText(f));
+  if (!with_source || !f.file || !f.line) return;
+  if (auto text = sources_.Line(f)) {
+    fmt::print(out_, "{}\t{}\n", *f.line, *text);
+  } else {
+    fmt::print(out_, "{}\t{}: No such file or directory.\n", *f.line, *f.file);
+  }
+  list_next_.reset();  // `list` now centers on this frame's line
+}
+
+void Debugger::PrintBacktrace(std::size_t thread_index, std::optional<long> limit, bool full) {
+  const std::size_t selected_thread = thread_;
+  thread_ = thread_index;
   const auto& bt = Backtrace(thread_index);
   std::size_t shown = 0;
   for (const unwind::Frame& f : bt.frames) {
+    CheckInterrupt();
     if (limit && static_cast<long>(shown) >= *limit) {
       fmt::print(out_, "(More stack frames follow...)\n");
-      return;
+      break;
     }
     PrintFrameLine(f);
+    if (full) {
+      const std::size_t frame = frame_;
+      frame_ = f.index;
+      try {
+        PrintNamedValues(true, "        ");
+      } catch (const CommandError& e) {
+        fmt::print(out_, "{}\n", e.what());
+      }
+      frame_ = frame;
+    }
     ++shown;
   }
+  thread_ = selected_thread;
   if (bt.truncated) fmt::print(out_, "... truncated: {}\n", bt.stop_reason);
 }
 
 void Debugger::Backtrace(const std::string& args) {
   std::istringstream in(args);
   std::optional<long> limit;
+  bool full = false;
   for (std::string word; in >> word;) {
-    if (word == "full") continue;  // locals come with the expression evaluator
+    if (word == "full" || word == "-full") {
+      full = true;
+      continue;
+    }
     limit = ParseCount(word, 0);
   }
-  PrintBacktrace(thread_, limit);
+  PrintBacktrace(thread_, limit, full);
 }
 
 void Debugger::SelectFrame(long index) {
@@ -221,12 +306,12 @@ void Debugger::SelectFrame(long index) {
   if (index < 0) throw CommandError("Bottom (innermost) frame selected; you cannot go down.");
   if (index >= static_cast<long>(bt.frames.size())) throw CommandError("Initial frame selected; you cannot go up.");
   frame_ = static_cast<std::size_t>(index);
-  PrintFrameLine(SelectedFrame());
+  PrintFrameLine(SelectedFrame(), true);
 }
 
 void Debugger::Frame(const std::string& args) {
   if (args.empty()) {
-    PrintFrameLine(SelectedFrame());
+    PrintFrameLine(SelectedFrame(), true);
     return;
   }
   if (args.rfind("function ", 0) == 0) {
@@ -234,7 +319,7 @@ void Debugger::Frame(const std::string& args) {
     const auto& bt = Backtrace(thread_);
     for (std::size_t i = 0; i < bt.frames.size(); ++i) {
       const auto& fn = bt.frames[i].function;
-      if (fn && (*fn == name || fn->rfind(name + "(", 0) == 0)) {
+      if (fn && (*fn == name || unwind::WithoutSignature(*fn) == name)) {
         SelectFrame(static_cast<long>(i));
         return;
       }
@@ -251,6 +336,7 @@ void Debugger::Thread(const std::string& args) {
     if (command.empty()) throw CommandError("Please specify a command following the thread ID list");
     const std::size_t selected = thread_, frame = frame_;
     for (std::size_t i = threads.size(); i-- > 0;) {  // gdb goes from the highest number down
+      CheckInterrupt();
       fmt::print(out_, "\nThread {} (LWP {}):\n", i + 1, threads[i].tid);
       thread_ = i;
       frame_ = 0;
@@ -270,7 +356,7 @@ void Debugger::Thread(const std::string& args) {
   thread_ = static_cast<std::size_t>(n - 1);
   frame_ = 0;
   fmt::print(out_, "[Switching to thread {} (LWP {})]\n", n, threads[thread_].tid);
-  PrintFrameLine(SelectedFrame());
+  PrintFrameLine(SelectedFrame(), true);
 }
 
 void Debugger::InfoThreads() {
@@ -378,44 +464,10 @@ void Debugger::InfoRegisters(const std::string& args, bool all) {
 }
 
 std::uint64_t Debugger::EvaluateAddress(const std::string& text) {
-  std::uint64_t total = 0;
-  char op = '+';
-  std::size_t i = 0;
-  bool any = false;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i >= text.size()) break;
-    std::size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])) && text[j] != '+' && text[j] != '-') ++j;
-    if (j == i) {
-      op = text[i];
-      ++i;
-      continue;
-    }
-    const std::string term = text.substr(i, j - i);
-    std::uint64_t value = 0;
-    if (term[0] == '$') {
-      auto reg = FrameRegister(term);
-      if (!reg) throw CommandError("value is not available: " + term);
-      value = *reg;
-    } else if (std::isdigit(static_cast<unsigned char>(term[0]))) {
-      char* end = nullptr;
-      value = std::strtoull(term.c_str(), &end, 0);
-      if (*end) throw CommandError("Invalid number \"" + term + "\".");
-    } else if (term[0] == '&' || std::isalpha(static_cast<unsigned char>(term[0])) || term[0] == '_') {
-      const std::string name = term[0] == '&' ? term.substr(1) : term;
-      auto address = unwinder_.SymbolAddress(name);
-      if (!address) throw CommandError("No symbol \"" + name + "\" in current context.");
-      value = *address;
-    } else {
-      throw CommandError("A syntax error in expression, near `" + term + "'.");
-    }
-    total = op == '-' ? total - value : total + value;
-    any = true;
-    i = j;
-  }
-  if (!any) throw CommandError("Argument required (starting display address).");
-  return total;
+  if (Trim(text).empty()) throw CommandError("Argument required (starting display address).");
+  auto address = Evaluator().AsAddress(EvaluateOrThrow(text));
+  if (!address) throw CommandError(address.error().message);
+  return *address;
 }
 
 void Debugger::Examine(const std::string& args) {
@@ -431,7 +483,7 @@ void Debugger::Examine(const std::string& args) {
     for (; i < rest.size() && !std::isspace(static_cast<unsigned char>(rest[i])); ++i) {
       const char c = rest[i];
       if (std::string("bhwg").find(c) != std::string::npos) unit = c;
-      else if (std::string("xduotcsa").find(c) != std::string::npos) format = c;
+      else if (std::string("xduotcsai").find(c) != std::string::npos) format = c;
       else throw CommandError(std::string("Undefined output format \"") + c + "\".");
     }
     rest = rest.substr(i);
@@ -440,6 +492,10 @@ void Debugger::Examine(const std::string& args) {
   if (format == 'c' && args.find_first_of("hwg") == std::string::npos) unit = 'b';
   std::uint64_t address = EvaluateAddress(rest);
   count = std::min<std::size_t>(count, 1 << 16);
+  if (format == 'i') {
+    PrintInstructions(address, count, ~std::uint64_t{0}, false);
+    return;
+  }
   auto label = [&](std::uint64_t a) {
     std::string text = HexAddress(a);
     if (auto sym = unwinder_.SymbolAt(a)) {
@@ -462,6 +518,7 @@ void Debugger::Examine(const std::string& args) {
   const std::size_t per_line = format == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
   std::string line;
   for (std::size_t n = 0; n < count; ++n) {
+    CheckInterrupt();
     const std::uint64_t at = address + n * size;
     auto value = target_.ReadWord(at, size);
     if (!value) {
@@ -505,6 +562,8 @@ void Debugger::Info(const std::string& args) {
   const std::vector<std::pair<std::string, std::function<void()>>> topics = {
       {"threads", [this] { InfoThreads(); }},
       {"frame", [this] { InfoFrame(); }},
+      {"locals", [this] { PrintNamedValues(true, ""); }},
+      {"args", [this] { PrintNamedValues(false, ""); }},
       {"registers", [this, rest = rest] { InfoRegisters(rest, false); }},
       {"all-registers", [this, rest = rest] { InfoRegisters(rest, true); }},
       {"sharedlibrary", [this] {
@@ -541,8 +600,8 @@ void Debugger::Info(const std::string& args) {
   }
   if (what == "r") matches = {&topics[2]};  // gdb's `i r`
   if (matches.size() != 1) {
-    throw CommandError(what.empty() ? "List of info subcommands: threads, frame, registers, all-registers, sharedlibrary, "
-                                      "signal, proc mappings, auxv."
+    throw CommandError(what.empty() ? "List of info subcommands: threads, frame, locals, args, registers, all-registers, "
+                                      "sharedlibrary, signal, proc mappings, auxv."
                                     : "Undefined info command: \"" + what + "\".  Try \"help info\".");
   }
   matches[0]->second();

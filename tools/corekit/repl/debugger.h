@@ -1,34 +1,52 @@
 // Debugger: gdb's post-mortem commands over a Target and its Unwinder — the session state
 // (selected thread and frame) and one method that runs a command line.
 //
-// Commands take gdb's names and forms, and unambiguous prefixes of them: backtrace/bt [N],
+// Commands take gdb's names and forms, and unambiguous prefixes of them: backtrace/bt [N] [full],
 // frame [N], frame function NAME, up [N], down [N], info frame, info threads, thread [N],
-// thread apply all bt, info registers [REG...], info all-registers, x/NFU ADDR, info
-// sharedlibrary, info signal, info proc mappings, info auxv, help, quit. Execution commands
-// (run, continue, step...) answer that a core cannot run. An error ends the command, never the
-// session: Execute() prints it and returns true.
+// thread apply all CMD, info registers [REG...], info all-registers, print[/F] EXPR, output,
+// ptype, whatis, info locals, info args, x/NFU ADDR, list, disassemble, info sharedlibrary,
+// info signal, info proc mappings, info auxv, help, quit. Expressions are eval::Evaluator's.
+// Execution commands (run, continue, step...) answer that a core cannot run. An error ends the
+// command, never the session: Execute() prints it and returns true. Interrupt() (from a SIGINT
+// handler) ends the running command at its next step with "Quit".
 #pragma once
 
 #include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <csignal>
+
+#include "corekit/analyze/source_lines.h"
+#include "corekit/eval/evaluator.h"
 #include "corekit/target/target.h"
 #include "corekit/unwind/unwinder.h"
 
 namespace corekit::tools {
 
+// An error in one command: printed, and the session goes on.
+struct CommandError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Debugger {
  public:
-  Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err);
+  Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err,
+           std::vector<std::string> source_dirs = {});
 
   // Runs one command line; false when it was `quit`.
   bool Execute(const std::string& line);
   // The command names, for completion.
   std::vector<std::string> CommandNames() const;
+  // Variables, functions and types starting with `prefix`, for completion of expressions.
+  std::vector<std::string> SymbolNames(const std::string& prefix);
+  // Async-signal-safe: asks the running command to stop.
+  static void Interrupt() { interrupt_ = 1; }
+  static void ClearInterrupt() { interrupt_ = 0; }
   std::string Prompt() const { return "(corekit) "; }
 
  private:
@@ -44,8 +62,15 @@ class Debugger {
 
   const unwind::ThreadBacktrace& Backtrace(std::size_t thread_index);
   const unwind::Frame& SelectedFrame();
-  void PrintFrameLine(const unwind::Frame& frame);
-  void PrintBacktrace(std::size_t thread_index, std::optional<long> limit);
+  // gdb's frame line: "#1  0x... in f (a=1) at file.c:12"; with_source adds the line's text.
+  void PrintFrameLine(const unwind::Frame& frame, bool with_source = false);
+  std::string GdbFrameText(const unwind::Frame& frame);
+  // The evaluator looking at the selected frame.
+  eval::Evaluator& Evaluator();
+  eval::Value EvaluateOrThrow(const std::string& expression);
+  // Throws "Quit" when Interrupt() was called since the command began.
+  void CheckInterrupt();
+  void PrintBacktrace(std::size_t thread_index, std::optional<long> limit, bool full = false);
   void SelectFrame(long index);
   // A register of the selected frame, by our name or gdb's ($pc, $sp, $fp): nullopt when the
   // unwinder did not recover it there.
@@ -62,6 +87,15 @@ class Debugger {
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);
+  // data_commands.cpp
+  void Print(const std::string& args, bool record);
+  void Ptype(const std::string& args, bool whatis);
+  void PrintNamedValues(bool locals, const std::string& indent);
+  void List(const std::string& args);
+  void Disassemble(const std::string& args);
+  // Prints `count` instructions from `address` (x/i), "=> " marking the selected frame's pc;
+  // returns the address after the last one.
+  std::uint64_t PrintInstructions(std::uint64_t address, std::size_t count, std::uint64_t end, bool offsets);
 
   target::Target& target_;
   unwind::Unwinder& unwinder_;
@@ -73,6 +107,12 @@ class Debugger {
   std::size_t thread_ = 0;
   std::size_t frame_ = 0;
   bool quit_ = false;
+  eval::Evaluator evaluator_;
+  const unwind::Frame* evaluator_frame_ = nullptr;
+  analyze::SourceLines sources_;
+  // Where `list` goes on from: the frame it listed, and the next line.
+  std::optional<std::pair<const unwind::Frame*, int>> list_next_;
+  static volatile std::sig_atomic_t interrupt_;
 };
 
 }  // namespace corekit::tools

@@ -1,0 +1,107 @@
+// Evaluator: C expressions over a stopped program's memory and registers, as gdb's `print`
+// evaluates them — variables (locals, arguments, statics, globals) found through the DWARF scopes
+// of a selected frame, their DWARF locations evaluated with the registers the unwinder recovered
+// in that frame (callee-saved ones in callers) and the frame's CFA; member access, indexing,
+// unary * and &, casts to named types, integer and pointer arithmetic, comparisons, registers
+// ($pc, $sp, $rax...) and the value history ($1, $, $$n). Values print in gdb's format.
+//
+// An Evaluator borrows its Target and Unwinder, which must outlive it, and the frame selected
+// with SelectFrame (owned by the caller's backtrace) until the next SelectFrame. Every method
+// that reads the program returns an Error whose message is what gdb would say ("No symbol \"x\"
+// in current context.", "Cannot access memory at address 0x0"). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "corekit/base/result.h"
+#include "corekit/eval/types.h"
+#include "corekit/target/target.h"
+#include "corekit/unwind/unwinder.h"
+
+namespace corekit::eval {
+
+struct Value {
+  enum class Where {
+    kMemory,        // at `address` in the program's memory, read when needed
+    kRegister,      // held in a register of the frame (`bytes` are its contents)
+    kComputed,      // the result of an operation, a constant or an implicit DWARF value
+    kOptimizedOut,  // the compiler kept no copy at this pc
+  };
+  const Type* type = nullptr;
+  Where where = Where::kComputed;
+  std::uint64_t address = 0;
+  std::vector<std::uint8_t> bytes;
+  unsigned bit_size = 0;    // a bit-field: `bit_size` bits from `bit_offset` (LSB first)
+  unsigned bit_offset = 0;
+  bool not_saved = false;   // a register the unwinder did not recover in this frame
+};
+
+struct NamedValue {
+  std::string name;
+  Value value;
+};
+
+// gdb's /FMT letters: 0 for the natural format, or one of x d u o t c a z f s.
+struct PrintFormat {
+  char letter = 0;
+};
+
+class Evaluator {
+ public:
+  Evaluator(target::Target& target, unwind::Unwinder& unwinder);
+  ~Evaluator();
+
+  // The frame whose scopes and registers expressions see; nullptr for none (globals only).
+  void SelectFrame(const unwind::Frame* frame);
+
+  // Errors: kInvalidArgument for what does not parse or type-check, kNotInCore for memory the
+  // core does not hold, kUnsupported for what the evaluator does not do (function calls,
+  // assignment: a core cannot run).
+  Result<Value> Evaluate(std::string_view expression);
+  // A type named in an expression or a ptype/whatis command: "struct point", "unsigned long *".
+  Result<const Type*> ParseType(std::string_view text);
+  // Evaluates `text` as a type if it names one, else as an expression, for ptype and whatis.
+  Result<const Type*> TypeOfExpressionOrType(std::string_view text);
+
+  // The selected frame's locals (innermost block first) and arguments, as `info locals` and
+  // `info args` list them. Errors: kNotInCore when the frame has no debug information.
+  Result<std::vector<NamedValue>> Locals();
+  Result<std::vector<NamedValue>> Arguments();
+  // "p=0x0, n=3": the frame's arguments as gdb's frame lines show them (aggregates as "...").
+  std::string FrameArguments(const unwind::Frame& frame);
+
+  // The value as gdb's print shows it, with or without the "(type *) " prefix of a top-level
+  // pointer.
+  std::string Format(const Value& value, PrintFormat format = {}, bool top_level = true);
+  // Appends to the value history; returns its number ($N).
+  std::size_t Record(const Value& value);
+
+  // The address `x ADDR` examines: a pointer's or integer's value, an array's or function's
+  // address, an lvalue's address.
+  Result<std::uint64_t> AsAddress(const Value& value);
+  // Where a function with debug information is defined (for `list FUNCTION`).
+  struct SourcePlace {
+    std::string file;  // as the DWARF names it
+    int line = 0;
+    std::string comp_dir;
+  };
+  std::optional<SourcePlace> FunctionSource(const std::string& name);
+  // The value with its bytes read now (lazy memory values are fetched), so that an unreadable
+  // top-level value is an error, as in gdb's print, rather than text.
+  Result<Value> Fetched(const Value& value);
+  // Names of variables, functions and types starting with `prefix`, for completion.
+  std::vector<std::string> Complete(const std::string& prefix, std::size_t limit);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace corekit::eval

@@ -1,0 +1,104 @@
+// Types of the program being debugged, as the evaluator models them: built from DWARF type DIEs
+// (libdw) on first use, or made up for what DWARF does not hold (the type of a literal, of `&x`,
+// of a register). Names and declarations are spelled as gdb spells them ("char *",
+// "int (*)(int)", "struct point", "char [16]").
+//
+// A TypeTable owns every Type it returns; pointers stay valid as long as the table. The types
+// DWARF describes are built by the evaluator (src/eval/dwarf_types.h) into its table. Not
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace corekit::eval {
+
+enum class TypeKind {
+  kVoid,
+  kInteger,
+  kBool,
+  kChar,       // char, signed char, unsigned char: printed with their character
+  kFloat,
+  kEnum,
+  kPointer,
+  kReference,  // & and && (Type::rvalue)
+  kArray,
+  kStruct,     // struct and class (Type::keyword says which)
+  kUnion,
+  kFunction,
+  kTypedef,
+  kConst,
+  kVolatile,
+  kOther,      // what we do not model (pointer to member, nullptr_t): printed as raw integers
+};
+
+struct Type;
+
+struct Member {
+  std::string name;     // "" for an anonymous struct or union member
+  const Type* type = nullptr;
+  std::uint64_t offset = 0;  // bytes from the start of the aggregate
+  unsigned bit_size = 0;     // a bit-field's width, else 0
+  unsigned bit_offset = 0;   // a bit-field's first bit, counted from the least significant bit at `offset`
+  bool is_base = false;      // a C++ base class
+  bool is_static = false;    // a C++ static member: not stored in the object
+  std::string access;        // C++: "public", "private", "protected" as declared
+};
+
+struct Type {
+  TypeKind kind = TypeKind::kOther;
+  std::string name;          // the DWARF name ("int", "point", "size_t"), "" when anonymous
+  std::uint64_t size = 0;    // bytes
+  bool is_signed = false;    // integers, chars, enums
+  const Type* target = nullptr;  // pointee, element, referent, typedef/cv target, return type
+  std::optional<std::uint64_t> count;  // arrays: elements (nullopt: unknown bound, `int a[]`)
+  bool rvalue = false;       // a `&&` reference
+  std::vector<Member> members;
+  std::vector<std::pair<std::string, std::int64_t>> enumerators;
+  std::vector<const Type*> parameters;  // functions
+  bool prototyped = false;
+  bool varargs = false;
+  std::string keyword;       // "struct", "class", "union", "enum" for aggregates and enums
+  bool cplus = false;        // from a C++ unit: aggregates are named without their keyword
+  bool declaration = false;  // an incomplete type (`struct x;`): no members, no size
+  std::vector<std::string> methods;  // C++ member functions, declared as gdb's ptype shows them
+  // A symbol-table entry without debug information ("<text variable, no debug info>" or
+  // "<data variable, no debug info>" in `name`): the symbol it stands for.
+  std::string no_debug_symbol;
+};
+
+// The type with typedefs and cv-qualifiers removed.
+const Type* Strip(const Type* type);
+bool IsScalar(const Type* type);     // integers, chars, bools, enums, floats, pointers
+bool IsIntegral(const Type* type);   // integers, chars, bools, enums
+
+// "char *", "const char *", "int [4]", "int (*)(int)", "struct point": `declarator` is what the
+// type describes ("" for the type alone, "argv" for a declaration of argv).
+std::string TypeName(const Type* type, const std::string& declarator = "");
+// gdb's ptype body: aggregates and enums expanded one level (`struct point {\n    int x;\n...}`),
+// everything else as TypeName; typedefs are resolved first.
+std::string TypeDefinition(const Type* type);
+
+class TypeTable {
+ public:
+  const Type* Void();
+  // A base type of C by its spelling: "int", "unsigned long", "char", "_Bool"/"bool", "double".
+  const Type* Base(const std::string& spelling);
+  const Type* PointerTo(const Type* target);
+  const Type* ArrayOf(const Type* element, std::uint64_t count);
+  const Type* Make(Type type);
+  // A new, empty type to fill in (the DWARF builder fills it after recording where it is).
+  Type& Add();
+
+ private:
+  std::deque<Type> types_;
+  std::map<const Type*, const Type*> pointers_;
+  std::map<std::string, const Type*> bases_;
+};
+
+}  // namespace corekit::eval

@@ -1,0 +1,23 @@
+// DwarfAccess: the libdwfl session of an Unwinder, for readers of DWARF beyond frames (the
+// expression evaluator reads variables, types and locations through it). Everything returned
+// belongs to the Unwinder and lives as long as it does.
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <cstdint>
+
+#include "corekit/unwind/unwinder.h"
+
+namespace corekit::unwind {
+
+class DwarfAccess {
+ public:
+  static Dwfl* Session(Unwinder& unwinder);
+  // The compile unit holding `address`, in `storage`, with the module's bias; nullptr when no
+  // DWARF covers it. Also finds units of DWARF without .debug_aranges (clang's).
+  static Dwarf_Die* CompileUnitAt(Unwinder& unwinder, Dwfl_Module* module, std::uint64_t address,
+                                  Dwarf_Die* storage, Dwarf_Addr* bias);
+};
+
+}  // namespace corekit::unwind

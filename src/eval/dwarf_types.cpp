@@ -1,0 +1,312 @@
+#include "dwarf_types.h"
+
+#include <dwarf.h>
+
+#include <string>
+
+namespace corekit::eval {
+namespace {
+
+// Deeper type nesting than this is taken as damaged DWARF.
+constexpr int kMaxDepth = 64;
+
+std::optional<Dwarf_Die> TypeOf(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  Dwarf_Die type;
+  if (dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type)) return type;
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> Unsigned(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  Dwarf_Word value = 0;
+  if (dwarf_attr_integrate(die, name, &attr) && dwarf_formudata(&attr, &value) == 0) return value;
+  return std::nullopt;
+}
+
+bool Flag(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  bool value = false;
+  return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &value) == 0 && value;
+}
+
+std::string Name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+  return name ? name : "";
+}
+
+bool IsCplus(Dwarf_Die* die) {
+  Dwarf_Die cu;
+  if (!dwarf_diecu(die, &cu, nullptr, nullptr)) return false;
+  const int lang = dwarf_srclang(&cu);
+  return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 || lang == DW_LANG_C_plus_plus_11 ||
+         lang == DW_LANG_C_plus_plus_14;
+}
+
+// A member's byte offset: a constant, or (older DWARF) DW_OP_plus_uconst N.
+std::uint64_t MemberOffset(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  if (!dwarf_attr(die, DW_AT_data_member_location, &attr)) return 0;
+  Dwarf_Word value = 0;
+  if (dwarf_formudata(&attr, &value) == 0) return value;
+  Dwarf_Op* ops = nullptr;
+  std::size_t n = 0;
+  if (dwarf_getlocation(&attr, &ops, &n) == 0 && n == 1 && ops[0].atom == DW_OP_plus_uconst) return ops[0].number;
+  return 0;
+}
+
+// gdb's spelling of C's integer types: "long unsigned int" -> "unsigned long", "short int" ->
+// "short". Other names are kept.
+std::string CanonicalIntegerName(const std::string& name) {
+  int longs = 0, shorts = 0, ints = 0;
+  bool is_unsigned = false, is_signed = false;
+  std::size_t start = 0;
+  while (start < name.size()) {
+    std::size_t end = name.find(' ', start);
+    if (end == std::string::npos) end = name.size();
+    const std::string word = name.substr(start, end - start);
+    if (word == "long") ++longs;
+    else if (word == "short") ++shorts;
+    else if (word == "int") ++ints;
+    else if (word == "unsigned") is_unsigned = true;
+    else if (word == "signed") is_signed = true;
+    else return name;  // __int128, char16_t...
+    start = end + 1;
+  }
+  std::string base = shorts ? "short" : longs >= 2 ? "long long" : longs ? "long" : "int";
+  if (is_unsigned) return "unsigned " + base;
+  (void)is_signed;
+  (void)ints;
+  return base;
+}
+
+}  // namespace
+
+const Type* DwarfTypes::FromDie(Dwarf_Die die) {
+  const std::pair<const void*, Dwarf_Off> key{dwarf_cu_getdwarf(die.cu), dwarf_dieoffset(&die)};
+  if (auto it = by_die_.find(key); it != by_die_.end()) return it->second;
+  if (depth_ > 2 * kMaxDepth) {  // arrays of arrays of...: only damaged DWARF nests this deep
+    Type deep;
+    deep.name = "<type nested too deeply>";
+    return table_.Make(std::move(deep));
+  }
+  ++depth_;
+  const Type* built = Build(die);
+  if (depth_ == 1) {
+    while (!pending_targets_.empty()) {
+      auto [type, target] = pending_targets_.back();
+      pending_targets_.pop_back();
+      type->target = FromDie(target);
+    }
+  }
+  --depth_;
+  return built;
+}
+
+const Type* DwarfTypes::Build(Dwarf_Die die) {
+  const std::pair<const void*, Dwarf_Off> key{dwarf_cu_getdwarf(die.cu), dwarf_dieoffset(&die)};
+  Type& t = table_.Add();
+  by_die_[key] = &t;  // before the parts, which may point back here
+  t.name = Name(&die);
+  t.cplus = IsCplus(&die);
+  Dwarf_Word size = 0;
+  if (auto s = Unsigned(&die, DW_AT_byte_size)) size = *s;
+  t.size = size;
+  auto target = [&]() -> const Type* {
+    auto type = TypeOf(&die);
+    return type ? FromDie(*type) : table_.Void();
+  };
+  switch (dwarf_tag(&die)) {
+    case DW_TAG_base_type: {
+      const auto encoding = Unsigned(&die, DW_AT_encoding).value_or(0);
+      t.kind = TypeKind::kInteger;
+      if (encoding == DW_ATE_boolean) t.kind = TypeKind::kBool;
+      if (encoding == DW_ATE_float) t.kind = TypeKind::kFloat;
+      if (encoding == DW_ATE_signed_char || encoding == DW_ATE_unsigned_char) t.kind = TypeKind::kChar;
+      t.is_signed = encoding == DW_ATE_signed || encoding == DW_ATE_signed_char || encoding == DW_ATE_float;
+      if (t.kind == TypeKind::kInteger) t.name = CanonicalIntegerName(t.name);
+      break;
+    }
+    case DW_TAG_unspecified_type:
+      t.kind = t.name == "void" ? TypeKind::kVoid : TypeKind::kOther;
+      if (t.size == 0) t.size = 8;
+      break;
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+      t.kind = dwarf_tag(&die) == DW_TAG_pointer_type ? TypeKind::kPointer : TypeKind::kReference;
+      t.rvalue = dwarf_tag(&die) == DW_TAG_rvalue_reference_type;
+      if (t.size == 0) t.size = 8;
+      if (auto type = TypeOf(&die); type && depth_ > 8) {
+        pending_targets_.emplace_back(&t, *type);
+      } else {
+        t.target = target();
+      }
+      break;
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+      t.kind = dwarf_tag(&die) == DW_TAG_const_type ? TypeKind::kConst : TypeKind::kVolatile;
+      t.target = target();
+      t.size = t.target->size;
+      break;
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type:
+    case DW_TAG_typedef:
+      // restrict and _Atomic change nothing a reader sees: they are named as their target.
+      t.target = target();
+      t.size = t.target->size;
+      if (dwarf_tag(&die) == DW_TAG_typedef) {
+        t.kind = TypeKind::kTypedef;
+      } else {
+        t = *t.target;
+      }
+      break;
+    case DW_TAG_enumeration_type: {
+      t.kind = TypeKind::kEnum;
+      t.keyword = "enum";
+      if (auto underlying = TypeOf(&die)) t.is_signed = FromDie(*underlying)->is_signed;
+      Dwarf_Die child;
+      if (dwarf_child(&die, &child) == 0) {
+        do {
+          if (dwarf_tag(&child) != DW_TAG_enumerator) continue;
+          Dwarf_Attribute attr;
+          Dwarf_Sword value = 0;
+          if (dwarf_attr(&child, DW_AT_const_value, &attr) && dwarf_formsdata(&attr, &value) == 0) {
+            t.enumerators.emplace_back(Name(&child), value);
+            if (value < 0) t.is_signed = true;
+          }
+        } while (dwarf_siblingof(&child, &child) == 0 && t.enumerators.size() < 100000);
+      }
+      break;
+    }
+    case DW_TAG_array_type: {
+      std::vector<std::optional<std::uint64_t>> dims;
+      Dwarf_Die child;
+      if (dwarf_child(&die, &child) == 0) {
+        do {
+          if (dwarf_tag(&child) != DW_TAG_subrange_type) continue;
+          if (auto count = Unsigned(&child, DW_AT_count)) {
+            dims.push_back(*count);
+          } else if (auto upper = Unsigned(&child, DW_AT_upper_bound)) {
+            dims.push_back(*upper + 1 - Unsigned(&child, DW_AT_lower_bound).value_or(0));
+          } else {
+            dims.push_back(std::nullopt);
+          }
+        } while (dwarf_siblingof(&child, &child) == 0 && dims.size() < 64);
+      }
+      if (dims.empty()) dims.push_back(std::nullopt);
+      const Type* element = target();
+      for (std::size_t i = dims.size(); i-- > 1;) {
+        Type inner;
+        inner.kind = TypeKind::kArray;
+        inner.target = element;
+        inner.count = dims[i];
+        inner.size = dims[i].value_or(0) * element->size;
+        element = table_.Make(std::move(inner));
+      }
+      t.kind = TypeKind::kArray;
+      t.target = element;
+      t.count = dims[0];
+      t.size = dims[0].value_or(0) * element->size;
+      break;
+    }
+    case DW_TAG_subroutine_type:
+    case DW_TAG_subprogram: {
+      t.kind = TypeKind::kFunction;
+      t.name.clear();
+      t.target = target();
+      t.prototyped = Flag(&die, DW_AT_prototyped) || t.cplus;
+      t.size = 1;
+      Dwarf_Die child;
+      if (dwarf_child(&die, &child) == 0) {
+        do {
+          if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) t.varargs = true;
+          if (dwarf_tag(&child) != DW_TAG_formal_parameter) continue;
+          auto type = TypeOf(&child);
+          t.parameters.push_back(type ? FromDie(*type) : table_.Void());
+        } while (dwarf_siblingof(&child, &child) == 0 && t.parameters.size() < 1000);
+      }
+      break;
+    }
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+    case DW_TAG_union_type: {
+      const int tag = dwarf_tag(&die);
+      t.kind = tag == DW_TAG_union_type ? TypeKind::kUnion : TypeKind::kStruct;
+      t.keyword = tag == DW_TAG_union_type ? "union" : tag == DW_TAG_class_type ? "class" : "struct";
+      t.declaration = Flag(&die, DW_AT_declaration);
+      const std::string default_access = tag == DW_TAG_class_type ? "private" : "public";
+      Dwarf_Die child;
+      if (dwarf_child(&die, &child) != 0) break;
+      int budget = 100000;
+      do {
+        const int ctag = dwarf_tag(&child);
+        std::string access = default_access;
+        if (auto a = Unsigned(&child, DW_AT_accessibility)) {
+          access = *a == DW_ACCESS_public ? "public" : *a == DW_ACCESS_private ? "private" : "protected";
+        }
+        if (ctag == DW_TAG_member || ctag == DW_TAG_inheritance || (ctag == DW_TAG_variable && t.cplus)) {
+          Member m;
+          m.name = Name(&child);
+          auto type = TypeOf(&child);
+          m.type = type ? FromDie(*type) : table_.Void();
+          m.is_base = ctag == DW_TAG_inheritance;
+          m.is_static = ctag == DW_TAG_variable || Flag(&child, DW_AT_external) || Flag(&child, DW_AT_declaration);
+          m.access = t.cplus ? access : "";
+          if (m.is_base && !Unsigned(&child, DW_AT_accessibility)) m.access = tag == DW_TAG_class_type ? "private" : "public";
+          m.offset = MemberOffset(&child);
+          if (auto bits = Unsigned(&child, DW_AT_bit_size)) {
+            m.bit_size = static_cast<unsigned>(*bits);
+            if (auto data_bit = Unsigned(&child, DW_AT_data_bit_offset)) {
+              m.offset = *data_bit / 8;
+              m.bit_offset = static_cast<unsigned>(*data_bit % 8);
+            } else if (auto old_bit = Unsigned(&child, DW_AT_bit_offset)) {
+              // DWARF 2/3: counted from the most significant bit of a storage unit of byte_size.
+              const std::uint64_t unit = Unsigned(&child, DW_AT_byte_size).value_or(m.type->size) * 8;
+              const std::uint64_t low = unit - *old_bit - m.bit_size;
+              m.offset += low / 8;
+              m.bit_offset = static_cast<unsigned>(low % 8);
+            }
+          }
+          t.members.push_back(std::move(m));
+        } else if (ctag == DW_TAG_subprogram && !Flag(&child, DW_AT_artificial)) {
+          std::string params;
+          bool is_const = false;
+          Dwarf_Die p;
+          if (dwarf_child(&child, &p) == 0) {
+            do {
+              if (dwarf_tag(&p) == DW_TAG_unspecified_parameters) params += params.empty() ? "..." : ", ...";
+              if (dwarf_tag(&p) != DW_TAG_formal_parameter) continue;
+              auto type = TypeOf(&p);
+              const Type* ptype = type ? FromDie(*type) : table_.Void();
+              if (Flag(&p, DW_AT_artificial)) {  // `this`: a pointer to const in a const method
+                const Type* pointee = ptype && Strip(ptype)->kind == TypeKind::kPointer ? Strip(ptype)->target : nullptr;
+                is_const = pointee && pointee->kind == TypeKind::kConst;
+                continue;
+              }
+              params += (params.empty() ? "" : ", ") + TypeName(ptype);
+            } while (dwarf_siblingof(&p, &p) == 0 && --budget > 0);
+          }
+          const std::string name = Name(&child);
+          const bool special = name == t.name || (!name.empty() && name[0] == '~');  // constructors, destructors
+          std::string decl = name + "(" + (params.empty() ? "void" : params) + ")" + (is_const ? " const" : "");
+          if (!special) {
+            auto ret = TypeOf(&child);
+            decl = TypeName(ret ? FromDie(*ret) : table_.Void(), decl);
+          }
+          if (Unsigned(&child, DW_AT_virtuality).value_or(0)) decl = "virtual " + decl;
+          t.methods.push_back(decl);
+        }
+      } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
+      break;
+    }
+    default:
+      t.kind = TypeKind::kOther;
+      if (t.size == 0) t.size = 8;
+      break;
+  }
+  return &t;
+}
+
+}  // namespace corekit::eval

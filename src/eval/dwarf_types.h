@@ -1,0 +1,32 @@
+// DwarfTypes: the Types that DWARF type DIEs describe (DW_TAG_base_type, pointer_type,
+// structure_type...), built into a TypeTable on first use, once per DIE. Types that refer to each
+// other (a list node's `next`) are pointers back into the table, and long chains of pointers are
+// built iteratively, so damaged or deep DWARF never exhausts the stack.
+#pragma once
+
+#include <elfutils/libdw.h>
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "corekit/eval/types.h"
+
+namespace corekit::eval {
+
+class DwarfTypes {
+ public:
+  explicit DwarfTypes(TypeTable& table) : table_(table) {}
+  // The type `die` describes; a DIE that is not a type, or damaged DWARF, gives kOther.
+  const Type* FromDie(Dwarf_Die die);
+
+ private:
+  const Type* Build(Dwarf_Die die);
+  TypeTable& table_;
+  std::map<std::pair<const void*, Dwarf_Off>, Type*> by_die_;
+  // Past a few levels of recursion, pointer targets are queued and built by the outermost call.
+  int depth_ = 0;
+  std::vector<std::pair<Type*, Dwarf_Die>> pending_targets_;
+};
+
+}  // namespace corekit::eval

@@ -1,0 +1,914 @@
+#include <dwarf.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <set>
+
+#include "corekit/unwind/dwarf_access.h"
+#include "impl.h"
+#include "location.h"
+
+namespace corekit::eval {
+namespace {
+
+bool IsFunctionScope(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine; }
+
+std::string DieName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+  return name ? name : "";
+}
+
+bool HasFlag(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attr;
+  bool value = false;
+  return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &value) == 0 && value;
+}
+
+// The parents of `die` that are scopes, innermost first, up to and including the first function
+// (a subprogram or an inlined call) above it.
+std::vector<Dwarf_Die> ScopesAbove(Dwarf_Die die) {
+  Dwarf_Die* parents = nullptr;
+  const int n = dwarf_getscopes_die(&die, &parents);
+  std::vector<Dwarf_Die> chain;
+  for (int k = 1; k < n; ++k) {
+    chain.push_back(parents[k]);
+    if (IsFunctionScope(dwarf_tag(&parents[k]))) break;
+  }
+  std::free(parents);
+  return chain;
+}
+
+template <typename Visit>
+void ForEachChild(Dwarf_Die parent, Visit visit) {
+  Dwarf_Die child;
+  if (dwarf_child(&parent, &child) != 0) return;
+  int budget = 1 << 20;
+  do {
+    if (!visit(child)) return;
+  } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
+}
+
+bool IsTypeTag(int tag) {
+  return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type ||
+         tag == DW_TAG_enumeration_type || tag == DW_TAG_typedef || tag == DW_TAG_base_type;
+}
+
+}  // namespace
+
+Unexpected EvalError(std::string message) { return Unexpected(Errc::kInvalidArgument, std::move(message)); }
+
+Evaluator::Impl::Impl(target::Target& t, unwind::Unwinder& u)
+    : target(t), unwinder(u), dwfl(unwind::DwarfAccess::Session(u)) {}
+
+Evaluator::Evaluator(target::Target& target, unwind::Unwinder& unwinder)
+    : impl_(std::make_unique<Impl>(target, unwinder)) {}
+
+Evaluator::~Evaluator() = default;
+
+void Evaluator::SelectFrame(const unwind::Frame* frame) { impl_->Select(frame); }
+
+void Evaluator::Impl::Select(const unwind::Frame* f) {
+  frame = f;
+  frame_dwarf = f ? DwarfFor(*f) : std::nullopt;
+  cfa_cache.reset();
+}
+
+std::optional<Evaluator::Impl::FrameDwarf> Evaluator::Impl::DwarfFor(const unwind::Frame& f) {
+  Dwfl_Module* module = dwfl_addrmodule(dwfl, f.lookup);
+  if (!module) return std::nullopt;
+  FrameDwarf d;
+  d.module = module;
+  Dwarf_Die storage;
+  Dwarf_Die* cu = unwind::DwarfAccess::CompileUnitAt(unwinder, module, f.lookup, &storage, &d.bias);
+  if (!cu) return std::nullopt;
+  d.cu = *cu;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, f.lookup - d.bias, &scopes);
+  for (int k = 0; k < n; ++k) {
+    d.scopes.push_back(scopes[k]);
+    if (IsFunctionScope(dwarf_tag(&scopes[k]))) break;
+  }
+  std::free(scopes);
+  if (d.scopes.empty() || !IsFunctionScope(dwarf_tag(&d.scopes.back()))) {
+    d.scopes.clear();
+    return d;
+  }
+  // An inlined call's caller: dwarf_getscopes continues into the abstract origin, so the
+  // concrete scopes around each inlined call are its DIE's own parents.
+  for (unsigned depth = 0; depth < f.inline_depth && dwarf_tag(&d.scopes.back()) == DW_TAG_inlined_subroutine; ++depth) {
+    d.scopes = ScopesAbove(d.scopes.back());
+    if (d.scopes.empty()) return std::nullopt;
+  }
+  std::vector<Dwarf_Die> outer = {d.scopes.back()};
+  for (int hops = 0; hops < 64 && dwarf_tag(&outer.back()) == DW_TAG_inlined_subroutine; ++hops) {
+    outer = ScopesAbove(outer.back());
+    if (outer.empty()) break;
+  }
+  if (!outer.empty() && dwarf_tag(&outer.back()) == DW_TAG_subprogram) d.subprogram = outer.back();
+  return d;
+}
+
+// ---- memory and registers ----
+
+Result<std::vector<std::uint8_t>> Evaluator::Impl::Read(std::uint64_t address, std::uint64_t size) {
+  if (size > kMaxValueSize) {
+    return EvalError(fmt::format("value requires {} bytes, which is more than max-value-size", size));
+  }
+  std::vector<std::uint8_t> bytes(size);
+  if (!target.ReadExact(address, bytes)) {
+    return Unexpected(Errc::kNotInCore, fmt::format("Cannot access memory at address {:#x}", address));
+  }
+  return bytes;
+}
+
+Result<std::vector<std::uint8_t>> Evaluator::Impl::Contents(const Value& v) {
+  switch (v.where) {
+    case Value::Where::kOptimizedOut:
+      return EvalError(v.not_saved ? "value is not available" : "value has been optimized out");
+    case Value::Where::kMemory: {
+      const Type* t = Strip(v.type);
+      const std::uint64_t size = v.bit_size ? (v.bit_offset + v.bit_size + 7) / 8 : (t ? t->size : 0);
+      return Read(v.address, size);
+    }
+    default:
+      return v.bytes;
+  }
+}
+
+std::optional<std::uint64_t> Evaluator::Impl::Register(unsigned regno) const {
+  if (!frame) return std::nullopt;
+  for (const auto& [number, value] : frame->registers) {
+    if (number == regno) return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<unsigned> Evaluator::Impl::RegisterNumber(const std::string& raw) const {
+  std::string name = raw;
+  const bool x86_64 = target.abi().arch == elf::Arch::kX86_64;
+  if (name == "pc") name = x86_64 ? "rip" : "pc";
+  if (name == "sp") name = x86_64 ? "rsp" : "sp";
+  if (name == "fp") name = x86_64 ? "rbp" : "x29";
+  if (name == "eflags") name = "rflags";
+  for (unsigned regno = 0; regno < 256; ++regno) {
+    if (unwinder.RegisterName(regno) == name) return regno;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> Evaluator::Impl::Cfa() {
+  if (cfa_cache) return *cfa_cache;
+  cfa_cache = std::optional<std::uint64_t>();
+  if (!frame || !frame_dwarf) return std::nullopt;
+  Dwarf_Frame* cfi_frame = nullptr;
+  for (bool eh : {false, true}) {
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI* cfi = eh ? dwfl_module_eh_cfi(frame_dwarf->module, &bias) : dwfl_module_dwarf_cfi(frame_dwarf->module, &bias);
+    if (cfi && dwarf_cfi_addrframe(cfi, frame->lookup - bias, &cfi_frame) == 0) break;
+    cfi_frame = nullptr;
+  }
+  if (!cfi_frame) return std::nullopt;
+  Dwarf_Op* ops = nullptr;
+  std::size_t n = 0;
+  if (dwarf_frame_cfa(cfi_frame, &ops, &n) == 0) {
+    LocationContext c;
+    c.read_register = [this](unsigned regno) { return Register(regno); };
+    const Location l = EvaluateLocation(ops, n, c);
+    if (l.error.empty() && l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kMemory) {
+      cfa_cache = l.pieces[0].address;
+    }
+  }
+  std::free(cfi_frame);
+  return *cfa_cache;
+}
+
+std::optional<std::uint64_t> Evaluator::Impl::FrameBase() {
+  if (!frame || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
+  Dwarf_Attribute attr;
+  if (!dwarf_attr(&*frame_dwarf->subprogram, DW_AT_frame_base, &attr)) return std::nullopt;
+  Dwarf_Op* ops = nullptr;
+  std::size_t n = 0;
+  if (dwarf_getlocation_addr(&attr, frame->lookup - frame_dwarf->bias, &ops, &n, 1) != 1) return std::nullopt;
+  LocationContext c;
+  c.read_register = [this](unsigned regno) { return Register(regno); };
+  c.cfa = [this] { return Cfa(); };
+  const Location l = EvaluateLocation(ops, n, c);
+  if (!l.error.empty() || l.pieces.size() != 1) return std::nullopt;
+  const Piece& p = l.pieces[0];
+  if (p.kind == Piece::Kind::kMemory) return p.address;
+  if (p.kind == Piece::Kind::kRegister) return Register(p.regno);
+  if (p.kind == Piece::Kind::kValue) return p.value;
+  return std::nullopt;
+}
+
+// ---- values ----
+
+Value Evaluator::Impl::AtAddress(const Type* type, std::uint64_t address) const {
+  Value v;
+  v.type = type;
+  v.where = Value::Where::kMemory;
+  v.address = address;
+  return v;
+}
+
+Value Evaluator::Impl::Scalar(const Type* type, std::uint64_t bits) const {
+  Value v;
+  v.type = type;
+  const std::uint64_t size = std::min<std::uint64_t>(Strip(type) ? Strip(type)->size : 8, 16);
+  v.bytes.resize(size);
+  for (std::uint64_t i = 0; i < size && i < 8; ++i) v.bytes[i] = static_cast<std::uint8_t>(bits >> (8 * i));
+  return v;
+}
+
+const Type* Evaluator::Impl::TypeOfDie(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  Dwarf_Die type;
+  if (dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type)) return dwarf_types.FromDie(type);
+  return types.Void();
+}
+
+Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, bool in_frame) {
+  Value v;
+  v.type = TypeOfDie(&die);
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(&die, DW_AT_const_value, &attr)) {
+    Dwarf_Block block;
+    Dwarf_Sword value = 0;
+    if (dwarf_formblock(&attr, &block) == 0) {
+      v.bytes.assign(block.data, block.data + block.length);
+    } else if (dwarf_formsdata(&attr, &value) == 0) {
+      v = Scalar(v.type, static_cast<std::uint64_t>(value));
+    }
+    return v;
+  }
+  Dwarf_Op* ops = nullptr;
+  std::size_t n = 0;
+  int found = 0;
+  if (dwarf_attr(&die, DW_AT_location, &attr)) {
+    if (frame && in_frame) {
+      found = dwarf_getlocation_addr(&attr, frame->lookup - bias, &ops, &n, 1);
+    } else {
+      found = dwarf_getlocation(&attr, &ops, &n) == 0 ? 1 : 0;
+    }
+  }
+  if (found != 1) {
+    v.where = Value::Where::kOptimizedOut;
+    return v;
+  }
+  LocationContext c;
+  c.read_register = [this](unsigned regno) { return Register(regno); };
+  c.read_memory = [this](std::uint64_t address, unsigned size) -> std::optional<std::uint64_t> {
+    auto bytes = Read(address, size);
+    if (!bytes) return std::nullopt;
+    std::uint64_t value = 0;
+    for (unsigned i = 0; i < size; ++i) value |= static_cast<std::uint64_t>((*bytes)[i]) << (8 * i);
+    return value;
+  };
+  c.frame_base = [this] { return FrameBase(); };
+  c.cfa = [this] { return Cfa(); };
+  c.bias = bias;
+  c.attribute = &attr;
+  const Location l = EvaluateLocation(ops, n, c);
+  if (!l.error.empty()) return EvalError(l.error);
+  const std::uint64_t size = Strip(v.type) ? Strip(v.type)->size : 0;
+  if (l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kMemory) return AtAddress(v.type, l.pieces[0].address);
+  // Registers, values and pieces: assembled into the value's bytes now.
+  std::vector<std::uint8_t> bytes;
+  for (const Piece& p : l.pieces) {
+    const std::uint64_t piece_size = p.size ? p.size : size;
+    std::vector<std::uint8_t> part;
+    switch (p.kind) {
+      case Piece::Kind::kMemory: {
+        auto read = Read(p.address, piece_size);
+        if (!read) return Unexpected(read.error());
+        part = *read;
+        break;
+      }
+      case Piece::Kind::kRegister: {
+        auto reg = Register(p.regno);
+        if (!reg || piece_size > 8) {
+          v.where = Value::Where::kOptimizedOut;
+          return v;
+        }
+        for (std::uint64_t i = 0; i < piece_size; ++i) part.push_back(static_cast<std::uint8_t>(*reg >> (8 * i)));
+        break;
+      }
+      case Piece::Kind::kValue:
+        for (std::uint64_t i = 0; i < piece_size; ++i) part.push_back(i < 8 ? static_cast<std::uint8_t>(p.value >> (8 * i)) : 0);
+        break;
+      case Piece::Kind::kImplicit:
+        part = p.bytes;
+        part.resize(piece_size);
+        break;
+      case Piece::Kind::kOptimizedOut:
+        v.where = Value::Where::kOptimizedOut;
+        return v;
+    }
+    bytes.insert(bytes.end(), part.begin(), part.end());
+    if (bytes.size() > kMaxValueSize) return EvalError("value too large");
+  }
+  bytes.resize(size);
+  v.where = l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kRegister ? Value::Where::kRegister
+                                                                                : Value::Where::kComputed;
+  v.bytes = std::move(bytes);
+  return v;
+}
+
+Result<Value> Evaluator::Impl::FunctionValue(Dwarf_Die function, Dwarf_Addr bias) {
+  Dwarf_Addr low = 0;
+  if (dwarf_lowpc(&function, &low) != 0 && dwarf_entrypc(&function, &low) != 0) {
+    return EvalError("Function \"" + DieName(&function) + "\" has no code here (it was inlined everywhere).");
+  }
+  return AtAddress(dwarf_types.FromDie(function), low + bias);
+}
+
+std::vector<Dwfl_Module*> Evaluator::Impl::Modules() {
+  if (module_order.empty()) {
+    std::vector<Dwfl_Module*> all;
+    dwfl_getmodules(
+        dwfl,
+        [](Dwfl_Module* m, void**, const char*, Dwarf_Addr, void* arg) -> int {
+          static_cast<std::vector<Dwfl_Module*>*>(arg)->push_back(m);
+          return DWARF_CB_OK;
+        },
+        &all, 0);
+    // The executable (no ".so" in its name) before the libraries, as gdb searches objfiles.
+    std::stable_partition(all.begin(), all.end(), [](Dwfl_Module* m) {
+      const char* name = dwfl_module_info(m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+      return name && !std::strstr(name, ".so") && name[0] != '[';
+    });
+    module_order = all;
+  }
+  std::vector<Dwfl_Module*> order;
+  if (frame_dwarf) order.push_back(frame_dwarf->module);
+  for (Dwfl_Module* m : module_order) {
+    if (order.empty() || m != order.front()) order.push_back(m);
+  }
+  return order;
+}
+
+const Evaluator::Impl::ModuleIndex& Evaluator::Impl::IndexOf(Dwfl_Module* module) {
+  auto [it, inserted] = index.try_emplace(module);
+  if (!inserted) return it->second;
+  ModuleIndex& idx = it->second;
+  Dwarf* dwarf = dwfl_module_getdwarf(module, &idx.bias);
+  if (!dwarf) return idx;
+  // Recurse into namespaces, naming their members "ns::name" as well.
+  std::function<void(Dwarf_Die, const std::string&, int)> scan = [&](Dwarf_Die parent, const std::string& prefix, int depth) {
+    ForEachChild(parent, [&](Dwarf_Die child) {
+      const int tag = dwarf_tag(&child);
+      if (tag == DW_TAG_namespace && depth < 8) {
+        const std::string name = DieName(&child);
+        scan(child, prefix + (name.empty() ? "(anonymous namespace)" : name) + "::", depth + 1);
+        return true;
+      }
+      if (tag == DW_TAG_enumeration_type) {
+        ForEachChild(child, [&](Dwarf_Die e) {
+          Dwarf_Attribute value;
+          Dwarf_Sword number = 0;
+          if (dwarf_tag(&e) == DW_TAG_enumerator && dwarf_attr(&e, DW_AT_const_value, &value) && dwarf_formsdata(&value, &number) == 0) {
+            idx.enumerators.emplace(prefix + DieName(&e), std::make_pair(child, static_cast<std::int64_t>(number)));
+          }
+          return true;
+        });
+      }
+      const std::string name = DieName(&child);
+      if (name.empty()) return true;
+      Dwarf_Attribute attr;
+      if (tag == DW_TAG_variable && (dwarf_attr(&child, DW_AT_location, &attr) || dwarf_attr(&child, DW_AT_const_value, &attr))) {
+        idx.variables.emplace(prefix + name, child);
+      } else if (tag == DW_TAG_subprogram && !HasFlag(&child, DW_AT_declaration)) {
+        Dwarf_Addr low = 0;
+        if (dwarf_lowpc(&child, &low) == 0 || dwarf_entrypc(&child, &low) == 0) idx.functions.emplace(prefix + name, child);
+      } else if (IsTypeTag(tag) && !HasFlag(&child, DW_AT_declaration)) {
+        idx.types.emplace(prefix + name, child);
+      }
+      return true;
+    });
+  };
+  Dwarf_Off offset = 0, next = 0;
+  std::size_t header_size = 0;
+  while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+    Dwarf_Die cu;
+    if (dwarf_offdie(dwarf, offset + header_size, &cu)) scan(cu, "", 0);
+    offset = next;
+  }
+  return idx;
+}
+
+Result<Value> Evaluator::Impl::Lookup(const std::string& name) {
+  // The frame's blocks, innermost first, then its function's parameters.
+  if (frame_dwarf) {
+    for (const Dwarf_Die& scope : frame_dwarf->scopes) {
+      std::optional<Dwarf_Die> found;
+      ForEachChild(scope, [&](Dwarf_Die child) {
+        const int tag = dwarf_tag(&child);
+        if ((tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) && DieName(&child) == name) {
+          found = child;
+          return false;
+        }
+        return true;
+      });
+      if (found) return VariableValue(*found, frame_dwarf->bias, true);
+    }
+    // C++: a member of `this`, as in the method's own code.
+    if (name != "this") {
+      auto self = Lookup("this");
+      if (self) {
+        auto object = Dereference(*self);
+        if (object) {
+          auto member = MemberOf(*object, name);
+          if (member) return member;
+        }
+      }
+    }
+  }
+  for (Dwfl_Module* module : Modules()) {
+    const ModuleIndex& idx = IndexOf(module);
+    if (auto it = idx.variables.find(name); it != idx.variables.end()) return VariableValue(it->second, idx.bias, false);
+    if (auto it = idx.functions.find(name); it != idx.functions.end()) return FunctionValue(it->second, idx.bias);
+    if (auto it = idx.enumerators.find(name); it != idx.enumerators.end()) {
+      return Scalar(dwarf_types.FromDie(it->second.first), static_cast<std::uint64_t>(it->second.second));
+    }
+  }
+  // The symbol tables: a function without debug information, or data of unknown type.
+  for (Dwfl_Module* module : Modules()) {
+    const int count = dwfl_module_getsymtab(module);
+    for (int i = 1; i < count; ++i) {
+      GElf_Sym sym;
+      GElf_Addr address = 0;
+      const char* symbol = dwfl_module_getsym_info(module, i, &sym, &address, nullptr, nullptr, nullptr);
+      if (!symbol || name != symbol || sym.st_shndx == SHN_UNDEF) continue;
+      const int type = GELF_ST_TYPE(sym.st_info);
+      const bool code = type == STT_FUNC || type == STT_GNU_IFUNC;
+      Type t;
+      t.kind = code ? TypeKind::kFunction : TypeKind::kOther;
+      t.name = code ? "<text variable, no debug info>" : "<data variable, no debug info>";
+      t.size = code ? 1 : 4;
+      t.no_debug_symbol = name;
+      return AtAddress(types.Make(std::move(t)), address);
+    }
+  }
+  return EvalError("No symbol \"" + name + "\" in current context.");
+}
+
+Result<Value> Evaluator::Impl::RegisterValue(const std::string& name) {
+  const auto regno = RegisterNumber(name);
+  if (!regno) {
+    Value v;
+    v.type = types.Void();  // an unset convenience variable, as gdb has it
+    return v;
+  }
+  const std::string canonical(unwinder.RegisterName(*regno));
+  const Type* type = types.Base("long");
+  if (canonical == "rip" || canonical == "pc") {
+    Type code;
+    code.kind = TypeKind::kFunction;
+    code.target = types.Void();
+    code.size = 1;
+    type = types.PointerTo(types.Make(std::move(code)));
+  } else if (canonical == "rsp" || canonical == "rbp" || canonical == "sp" || canonical == "x29") {
+    type = types.PointerTo(types.Void());
+  } else if (canonical == "rflags") {
+    type = types.Base("int");
+  }
+  const auto value = Register(*regno);
+  if (!value) {
+    Value v;
+    v.type = type;
+    v.where = Value::Where::kOptimizedOut;
+    v.not_saved = true;
+    return v;
+  }
+  Value v = Scalar(type, *value);
+  v.where = Value::Where::kRegister;
+  return v;
+}
+
+std::optional<const Type*> Evaluator::Impl::NamedType(const std::string& keyword, const std::string& name) {
+  auto matches = [&](Dwarf_Die* die) {
+    const int tag = dwarf_tag(die);
+    if (keyword == "struct" || keyword == "class") return tag == DW_TAG_structure_type || tag == DW_TAG_class_type;
+    if (keyword == "union") return tag == DW_TAG_union_type;
+    if (keyword == "enum") return tag == DW_TAG_enumeration_type;
+    if (tag == DW_TAG_typedef || tag == DW_TAG_base_type) return true;
+    return dwarf_types.FromDie(*die)->cplus;  // C++ names its classes without a keyword
+  };
+  if (frame_dwarf) {
+    std::optional<Dwarf_Die> found;
+    ForEachChild(frame_dwarf->cu, [&](Dwarf_Die child) {
+      if (IsTypeTag(dwarf_tag(&child)) && !HasFlag(&child, DW_AT_declaration) && DieName(&child) == name && matches(&child)) {
+        found = child;
+        return false;
+      }
+      return true;
+    });
+    if (found) return dwarf_types.FromDie(*found);
+  }
+  for (Dwfl_Module* module : Modules()) {
+    const ModuleIndex& idx = IndexOf(module);
+    auto [begin, end] = idx.types.equal_range(name);
+    for (auto it = begin; it != end; ++it) {
+      Dwarf_Die die = it->second;
+      if (matches(&die)) return dwarf_types.FromDie(die);
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- scalars and operators ----
+
+Result<Value> Evaluator::Impl::Coerced(const Value& v) {
+  const Type* t = Strip(v.type);
+  if (!t || t->kind != TypeKind::kReference) return v;
+  auto bits = Bits(v);
+  if (!bits) return Unexpected(bits.error());
+  return AtAddress(t->target, *bits);
+}
+
+Result<std::uint64_t> Evaluator::Impl::Bits(const Value& v) {
+  const Type* t = Strip(v.type);
+  if (t && !t->no_debug_symbol.empty() && t->kind == TypeKind::kOther) {
+    return EvalError("'" + t->no_debug_symbol + "' has unknown type; cast it to its declared type");
+  }
+  auto bytes = Contents(v);
+  if (!bytes) return Unexpected(bytes.error());
+  std::uint64_t raw = 0;
+  const std::size_t n = std::min<std::size_t>(bytes->size(), 8);
+  for (std::size_t i = 0; i < n; ++i) raw |= static_cast<std::uint64_t>((*bytes)[i]) << (8 * i);
+  unsigned width = static_cast<unsigned>(n * 8);
+  if (v.bit_size) {
+    raw >>= v.bit_offset;
+    width = v.bit_size;
+  }
+  if (width < 64) {
+    raw &= (std::uint64_t{1} << width) - 1;
+    if (t && t->is_signed && t->kind != TypeKind::kFloat && (raw >> (width - 1)) & 1) raw |= ~((std::uint64_t{1} << width) - 1);
+  }
+  return raw;
+}
+
+Result<std::int64_t> Evaluator::Impl::AsInteger(const Value& value) {
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && t->kind == TypeKind::kFloat) {
+    auto d = AsDouble(*v);
+    if (!d) return Unexpected(d.error());
+    return static_cast<std::int64_t>(*d);
+  }
+  if (t && t->kind == TypeKind::kArray && v->where == Value::Where::kMemory) return static_cast<std::int64_t>(v->address);
+  if (!t || !(IsIntegral(t) || t->kind == TypeKind::kPointer || t->kind == TypeKind::kOther)) {
+    return EvalError("Value can't be converted to integer.");
+  }
+  auto bits = Bits(*v);
+  if (!bits) return Unexpected(bits.error());
+  return static_cast<std::int64_t>(*bits);
+}
+
+Result<double> Evaluator::Impl::AsDouble(const Value& value) {
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && t->kind == TypeKind::kFloat) {
+    auto bytes = Contents(*v);
+    if (!bytes) return Unexpected(bytes.error());
+    if (t->size == 4 && bytes->size() >= 4) {
+      float f;
+      std::memcpy(&f, bytes->data(), 4);
+      return f;
+    }
+    if (t->size == 8 && bytes->size() >= 8) {
+      double d;
+      std::memcpy(&d, bytes->data(), 8);
+      return d;
+    }
+    if (t->size > 8 && bytes->size() >= 10 && sizeof(long double) >= 10) {
+      long double ld = 0;
+      std::memcpy(&ld, bytes->data(), std::min<std::size_t>(bytes->size(), sizeof ld));
+      return static_cast<double>(ld);
+    }
+    return EvalError("Unsupported floating-point size.");
+  }
+  auto i = AsInteger(*v);
+  if (!i) return Unexpected(i.error());
+  return t && !t->is_signed && t->kind != TypeKind::kPointer ? static_cast<double>(static_cast<std::uint64_t>(*i))
+                                                             : static_cast<double>(*i);
+}
+
+Result<Value> Evaluator::Impl::Dereference(const Value& value) {
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && t->kind == TypeKind::kArray) return Element(*v, 0);
+  if (t && t->kind == TypeKind::kFunction) return *v;
+  if (t && t->kind == TypeKind::kInteger) {  // gdb allows *ADDRESS: an int there
+    auto address = Bits(*v);
+    if (!address) return Unexpected(address.error());
+    return AtAddress(types.Base("int"), *address);
+  }
+  if (!t || t->kind != TypeKind::kPointer) return EvalError("Attempt to take contents of a non-pointer value.");
+  const Type* target = t->target ? t->target : types.Void();
+  if (Strip(target)->kind == TypeKind::kVoid) return EvalError("Attempt to take contents of a non-pointer value.");
+  auto address = Bits(*v);
+  if (!address) return Unexpected(address.error());
+  return AtAddress(target, *address);
+}
+
+Result<Value> Evaluator::Impl::MemberOf(const Value& value, const std::string& name) {
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (!t || (t->kind != TypeKind::kStruct && t->kind != TypeKind::kUnion)) {
+    return EvalError("Attempt to extract a component of a value that is not a structure.");
+  }
+  if (t->declaration && t->members.empty()) {
+    if (auto full = NamedType(t->keyword, t->name); full && !(*full)->declaration) t = *full;
+  }
+  auto slice = [&](const Member& m) {
+    Value member;
+    member.type = m.type;
+    member.bit_size = m.bit_size;
+    member.bit_offset = m.bit_offset;
+    if (v->where == Value::Where::kMemory) {
+      member.where = Value::Where::kMemory;
+      member.address = v->address + m.offset;
+    } else {
+      member.where = v->where == Value::Where::kOptimizedOut ? Value::Where::kOptimizedOut : Value::Where::kComputed;
+      const std::uint64_t size = m.bit_size ? (m.bit_offset + m.bit_size + 7) / 8 : Strip(m.type)->size;
+      if (m.offset + size <= v->bytes.size()) member.bytes.assign(v->bytes.begin() + m.offset, v->bytes.begin() + m.offset + size);
+    }
+    return member;
+  };
+  for (const Member& m : t->members) {
+    if (!m.is_base && !m.is_static && m.name == name) return slice(m);
+  }
+  // Anonymous structs and unions, and base classes, hold members of their own.
+  for (const Member& m : t->members) {
+    if ((m.name.empty() || m.is_base) && !m.is_static) {
+      auto inner = MemberOf(slice(m), name);
+      if (inner) return inner;
+    }
+  }
+  return EvalError("There is no member named " + name + ".");
+}
+
+Result<Value> Evaluator::Impl::Element(const Value& value, std::int64_t index) {
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && t->kind == TypeKind::kArray) {
+    const Type* element = t->target;
+    const std::uint64_t size = Strip(element)->size;
+    if (v->where == Value::Where::kMemory) return AtAddress(element, v->address + static_cast<std::uint64_t>(index) * size);
+    if (index < 0 || (static_cast<std::uint64_t>(index) + 1) * size > v->bytes.size()) return EvalError("no such vector element");
+    Value e;
+    e.type = element;
+    e.where = v->where == Value::Where::kRegister ? Value::Where::kComputed : v->where;
+    e.bytes.assign(v->bytes.begin() + index * size, v->bytes.begin() + (index + 1) * size);
+    return e;
+  }
+  if (t && t->kind == TypeKind::kPointer) {
+    const Type* target = t->target ? t->target : types.Void();
+    if (Strip(target)->kind == TypeKind::kVoid) return EvalError("Attempt to take contents of a non-pointer value.");
+    auto base = Bits(*v);
+    if (!base) return Unexpected(base.error());
+    return AtAddress(target, *base + static_cast<std::uint64_t>(index) * Strip(target)->size);
+  }
+  return EvalError("cannot subscript something of type `" + TypeName(v->type) + "'");
+}
+
+Result<Value> Evaluator::Impl::AddressOf(const Value& value) {
+  const Type* t = Strip(value.type);
+  if (t && t->kind == TypeKind::kReference) {
+    auto referent = Coerced(value);
+    if (!referent) return Unexpected(referent.error());
+    return AddressOf(*referent);
+  }
+  if (value.bit_size) return EvalError("Attempt to take address of value not located in memory.");
+  if (value.where != Value::Where::kMemory) {
+    return EvalError(value.where == Value::Where::kRegister ? "Address requested for identifier which is in register"
+                                                            : "Attempt to take address of value not located in memory.");
+  }
+  return Scalar(types.PointerTo(value.type), value.address);
+}
+
+Result<Value> Evaluator::Impl::Cast(const Value& value, const Type* type) {
+  const Type* to = Strip(type);
+  auto v = Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* from = Strip(v->type);
+  if (!to || !from) return EvalError("Invalid cast.");
+  if (to->kind == TypeKind::kVoid) {
+    Value out;
+    out.type = type;
+    return out;
+  }
+  if (to->kind == TypeKind::kStruct || to->kind == TypeKind::kUnion || to->kind == TypeKind::kArray) {
+    if (v->where == Value::Where::kMemory && (from->size == to->size || to->kind == TypeKind::kArray)) return AtAddress(type, v->address);
+    return EvalError("Invalid cast.");
+  }
+  if (to->kind == TypeKind::kFloat) {
+    auto d = AsDouble(*v);
+    if (!d) return Unexpected(d.error());
+    Value out;
+    out.type = type;
+    out.bytes.resize(to->size);
+    if (to->size == 4) {
+      const float f = static_cast<float>(*d);
+      std::memcpy(out.bytes.data(), &f, 4);
+    } else if (to->size == 8) {
+      std::memcpy(out.bytes.data(), &*d, 8);
+    } else {
+      const long double ld = *d;
+      std::memcpy(out.bytes.data(), &ld, std::min<std::size_t>(sizeof ld, out.bytes.size()));
+    }
+    return out;
+  }
+  if (IsIntegral(to) || to->kind == TypeKind::kPointer || to->kind == TypeKind::kOther) {
+    if (from->kind == TypeKind::kFunction && v->where == Value::Where::kMemory) return Scalar(type, v->address);
+    auto i = AsInteger(*v);
+    if (!i) return Unexpected(i.error());
+    std::uint64_t bits = static_cast<std::uint64_t>(*i);
+    if (to->kind == TypeKind::kBool) bits = bits != 0;
+    return Scalar(type, bits);
+  }
+  return EvalError("Invalid cast.");
+}
+
+// ---- the public face ----
+
+Result<Value> Evaluator::Evaluate(std::string_view expression) { return ParseAndEvaluate(*impl_, expression); }
+
+Result<const Type*> Evaluator::ParseType(std::string_view text) { return ParseTypeText(*impl_, text); }
+
+Result<const Type*> Evaluator::TypeOfExpressionOrType(std::string_view text) {
+  if (auto type = ParseTypeText(*impl_, text)) return type;
+  auto value = ParseAndEvaluate(*impl_, text);
+  if (!value) return Unexpected(value.error());
+  return value->type;
+}
+
+Result<std::vector<NamedValue>> Evaluator::Locals() {
+  Impl& s = *impl_;
+  if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
+  std::vector<NamedValue> locals;
+  for (const Dwarf_Die& scope : s.frame_dwarf->scopes) {
+    ForEachChild(scope, [&](Dwarf_Die child) {
+      if (dwarf_tag(&child) != DW_TAG_variable || HasFlag(&child, DW_AT_declaration)) return true;
+      const std::string name = DieName(&child);
+      if (name.empty()) return true;
+      auto value = s.VariableValue(child, s.frame_dwarf->bias, true);
+      if (!value) {
+        Value broken;
+        broken.type = s.TypeOfDie(&child);
+        broken.where = Value::Where::kOptimizedOut;
+        value = broken;
+      }
+      locals.push_back({name, *value});
+      return true;
+    });
+  }
+  return locals;
+}
+
+Result<std::vector<NamedValue>> Evaluator::Arguments() {
+  Impl& s = *impl_;
+  if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
+  std::vector<NamedValue> args;
+  ForEachChild(s.frame_dwarf->scopes.back(), [&](Dwarf_Die child) {
+    if (dwarf_tag(&child) != DW_TAG_formal_parameter) return true;
+    const std::string name = DieName(&child);
+    auto value = s.VariableValue(child, s.frame_dwarf->bias, true);
+    if (!value) {
+      Value broken;
+      broken.type = s.TypeOfDie(&child);
+      broken.where = Value::Where::kOptimizedOut;
+      value = broken;
+    }
+    args.push_back({name, *value});
+    return true;
+  });
+  return args;
+}
+
+std::string Evaluator::FrameArguments(const unwind::Frame& frame) {
+  const unwind::Frame* selected = impl_->frame;
+  impl_->Select(&frame);
+  std::string text;
+  if (auto args = Arguments()) {
+    for (const NamedValue& arg : *args) {
+      const Type* t = Strip(arg.value.type);
+      std::string shown;
+      const Type* referent = t && t->kind == TypeKind::kReference ? Strip(t->target) : t;
+      if (arg.value.where != Value::Where::kOptimizedOut && referent &&
+          (referent->kind == TypeKind::kStruct || referent->kind == TypeKind::kUnion || referent->kind == TypeKind::kArray)) {
+        shown = "...";  // gdb's `print frame-arguments scalars`
+      } else {
+        shown = impl_->Format(arg.value, 0, false, 0);
+      }
+      text += (text.empty() ? "" : ", ") + arg.name + "=" + shown;
+    }
+  }
+  impl_->Select(selected);
+  return text;
+}
+
+std::string Evaluator::Format(const Value& value, PrintFormat format, bool top_level) {
+  return impl_->Format(value, format.letter, top_level, 0);
+}
+
+std::size_t Evaluator::Record(const Value& value) {
+  // History values are fixed when recorded, as gdb's are: later reads see the same bytes.
+  Value kept = value;
+  if (kept.where == Value::Where::kMemory && Strip(kept.type) && Strip(kept.type)->size <= kMaxValueSize &&
+      Strip(kept.type)->kind != TypeKind::kFunction) {
+    if (auto bytes = impl_->Contents(kept)) {
+      kept.where = Value::Where::kComputed;
+      kept.bytes = *bytes;
+      kept.address = value.address;
+    }
+  }
+  impl_->history.push_back(kept);
+  return impl_->history.size();
+}
+
+Result<std::uint64_t> Evaluator::AsAddress(const Value& value) {
+  auto v = impl_->Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && (t->kind == TypeKind::kArray || t->kind == TypeKind::kFunction || t->kind == TypeKind::kStruct ||
+            t->kind == TypeKind::kUnion) && v->where == Value::Where::kMemory) {
+    return v->address;
+  }
+  auto i = impl_->AsInteger(*v);
+  if (!i) return Unexpected(i.error());
+  return static_cast<std::uint64_t>(*i);
+}
+
+std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::string& name) {
+  Impl& s = *impl_;
+  for (Dwfl_Module* module : s.Modules()) {
+    const auto& idx = s.IndexOf(module);
+    auto it = idx.functions.find(name);
+    if (it == idx.functions.end()) continue;
+    Dwarf_Die die = it->second;
+    const char* file = dwarf_decl_file(&die);
+    int line = 0;
+    if (!file || dwarf_decl_line(&die, &line) != 0) return std::nullopt;
+    SourcePlace place{file, line, ""};
+    Dwarf_Die cu;
+    Dwarf_Attribute attr;
+    if (dwarf_diecu(&die, &cu, nullptr, nullptr)) {
+      if (const char* dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr))) place.comp_dir = dir;
+    }
+    return place;
+  }
+  return std::nullopt;
+}
+
+Result<Value> Evaluator::Fetched(const Value& value) {
+  const Type* t = Strip(value.type);
+  if (value.where != Value::Where::kMemory || !t || t->kind == TypeKind::kFunction || !t->no_debug_symbol.empty()) {
+    if (t && !t->no_debug_symbol.empty() && t->kind == TypeKind::kOther) {
+      auto bits = impl_->Bits(value);
+      if (!bits) return Unexpected(bits.error());
+    }
+    return value;
+  }
+  auto bytes = impl_->Contents(value);
+  if (!bytes) return Unexpected(bytes.error());
+  Value fetched = value;
+  fetched.where = Value::Where::kComputed;
+  fetched.bytes = std::move(*bytes);
+  return fetched;
+}
+
+std::vector<std::string> Evaluator::Complete(const std::string& prefix, std::size_t limit) {
+  std::set<std::string> names;
+  Impl& s = *impl_;
+  auto consider = [&](const std::string& name) {
+    if (names.size() < limit && name.rfind(prefix, 0) == 0) names.insert(name);
+  };
+  if (s.frame_dwarf) {
+    for (const Dwarf_Die& scope : s.frame_dwarf->scopes) {
+      ForEachChild(scope, [&](Dwarf_Die child) {
+        const int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) consider(DieName(&child));
+        return true;
+      });
+    }
+  }
+  for (Dwfl_Module* module : s.Modules()) {
+    const auto& idx = s.IndexOf(module);
+    for (const auto* map : {&idx.variables, &idx.functions, &idx.types}) {
+      for (auto it = map->lower_bound(prefix); it != map->end() && it->first.rfind(prefix, 0) == 0; ++it) consider(it->first);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+}  // namespace corekit::eval

@@ -1,0 +1,334 @@
+// Values printed as gdb prints them with its default settings (print elements 200, repeats 10,
+// print symbol on, print null-stop off): integers, chars with their quoted character, enums by
+// name, floats with all significant digits, pointers with <symbol+offset> and char pointers with
+// the string, structs as {name = value, ...}, arrays with runs folded into <repeats N times>,
+// char arrays as strings, references as @address: value.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "impl.h"
+
+namespace corekit::eval {
+namespace {
+
+constexpr std::size_t kPrintElements = 200;  // gdb's `print elements`
+constexpr std::size_t kRepeatThreshold = 10; // gdb's `print repeats`
+constexpr int kMaxDepth = 32;
+
+// A character as gdb writes it inside `quote` ('"' in strings, '\'' in char literals).
+std::string Escaped(unsigned char c, char quote) {
+  switch (c) {
+    case '\a': return "\\a";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    case '\v': return "\\v";
+    case '\\': return "\\\\";
+    default:
+      if (c == static_cast<unsigned char>(quote)) return std::string("\\") + quote;
+      if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
+      return fmt::format("\\{:03o}", c);
+  }
+}
+
+// gdb's printstr: runs longer than the repeat threshold become 'c' <repeats N times>, the rest
+// is quoted; `truncated` adds "...".
+std::string QuotedString(const std::vector<std::uint8_t>& chars, bool truncated) {
+  std::string out;
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < chars.size();) {
+    std::size_t run = 1;
+    while (i + run < chars.size() && chars[i + run] == chars[i]) ++run;
+    if (run > kRepeatThreshold) {
+      if (in_quotes) {
+        out += "\"";
+        in_quotes = false;
+      }
+      if (!out.empty()) out += ", ";
+      out += "'" + Escaped(chars[i], '\'') + fmt::format("' <repeats {} times>", run);
+    } else {
+      if (!in_quotes) {
+        if (!out.empty()) out += ", ";
+        out += "\"";
+        in_quotes = true;
+      }
+      for (std::size_t k = 0; k < run; ++k) out += Escaped(chars[i], '"');
+    }
+    i += run;
+  }
+  if (in_quotes) out += "\"";
+  if (out.empty()) out = "\"\"";
+  if (truncated) out += "...";
+  return out;
+}
+
+template <typename F>
+std::string FloatText(F value) {
+  if (std::isnan(value)) {
+    std::uint64_t mantissa = 0;
+    if constexpr (sizeof(F) == 4) {
+      std::uint32_t bits;
+      std::memcpy(&bits, &value, 4);
+      mantissa = bits & 0x7fffff;
+    } else {
+      std::uint64_t bits;
+      std::memcpy(&bits, &value, 8);
+      mantissa = bits & 0xfffffffffffffull;
+    }
+    return fmt::format("{}nan({:#x})", std::signbit(value) ? "-" : "", mantissa);
+  }
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*g", std::numeric_limits<F>::max_digits10, static_cast<double>(value));
+  return buffer;
+}
+
+std::string LongDoubleText(long double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char buffer[80];
+  std::snprintf(buffer, sizeof buffer, "%.*Lg", std::numeric_limits<long double>::max_digits10, value);
+  return buffer;
+}
+
+std::string Binary(std::uint64_t v) {
+  if (v == 0) return "0";
+  std::string s;
+  for (; v; v >>= 1) s.insert(s.begin(), static_cast<char>('0' + (v & 1)));
+  return s;
+}
+
+}  // namespace
+
+std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth) {
+  if (depth > kMaxDepth) return "...";
+  const Type* t = Strip(value.type);
+  if (!t || t->kind == TypeKind::kVoid) return "void";
+  if (value.where == Value::Where::kOptimizedOut) return value.not_saved ? "<not saved>" : "<optimized out>";
+  auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
+  auto symbolic = [this](std::uint64_t address) -> std::string {
+    auto symbol = unwinder.SymbolAt(address);
+    if (!symbol) return "";
+    return symbol->second ? fmt::format(" <{}+{}>", symbol->first, symbol->second) : fmt::format(" <{}>", symbol->first);
+  };
+
+  switch (t->kind) {
+    case TypeKind::kReference: {
+      auto referent = Coerced(value);
+      if (!referent) return error_text(referent.error());
+      std::string text = fmt::format("@{:#x}: {}", referent->address, Format(*referent, letter, false, depth + 1));
+      return top_level ? "(" + TypeName(value.type) + ") " + text : text;
+    }
+    case TypeKind::kFunction:
+      return "{" + TypeName(value.type) + "} " + fmt::format("{:#x}", value.address) + symbolic(value.address);
+    case TypeKind::kStruct:
+    case TypeKind::kUnion: {
+      const Type* full = t;
+      if (t->declaration) {
+        if (auto found = NamedType(t->keyword, t->name); found && !(*found)->declaration) full = *found;
+        if (full->declaration) return "<incomplete type>";
+      }
+      if (auto bytes = Contents(value); !bytes) {
+        return error_text(bytes.error());
+      }
+      std::string text = "{";
+      bool any = false;
+      for (const Member& m : full->members) {
+        if (m.is_static) continue;
+        Value copy = value;
+        copy.type = full;
+        auto member = m.name.empty() || m.is_base ? Result<Value>(EvalError("")) : MemberOf(copy, m.name);
+        if (m.name.empty() || m.is_base) {
+          // Anonymous members and bases are sliced directly (they have no name to look up).
+          Value part;
+          part.type = m.type;
+          if (value.where == Value::Where::kMemory) {
+            part.where = Value::Where::kMemory;
+            part.address = value.address + m.offset;
+          } else {
+            part.where = Value::Where::kComputed;
+            const std::uint64_t size = Strip(m.type)->size;
+            if (m.offset + size <= value.bytes.size()) part.bytes.assign(value.bytes.begin() + m.offset, value.bytes.begin() + m.offset + size);
+          }
+          member = part;
+        }
+        text += any ? ", " : "";
+        any = true;
+        if (m.is_base) text += "<" + TypeName(m.type) + "> = ";
+        else if (!m.name.empty()) text += m.name + " = ";
+        text += member ? Format(*member, letter, false, depth + 1) : error_text(member.error());
+      }
+      if (!any) text += "<No data fields>";
+      return text + "}";
+    }
+    case TypeKind::kArray: {
+      const Type* element = t->target;
+      const Type* es = Strip(element);
+      const std::uint64_t count = t->count.value_or(0);
+      const std::uint64_t esize = es ? es->size : 0;
+      if (count == 0 || esize == 0) return "{}";
+      if (es->kind == TypeKind::kChar && esize == 1 && (letter == 0 || letter == 's')) {
+        const std::uint64_t shown = std::min<std::uint64_t>(count, kPrintElements);
+        Value head = value;
+        if (value.where == Value::Where::kMemory) head.type = types.ArrayOf(element, shown);
+        auto bytes = Contents(head);
+        if (!bytes) return error_text(bytes.error());
+        std::vector<std::uint8_t> chars(bytes->begin(), bytes->begin() + std::min<std::size_t>(bytes->size(), shown));
+        const bool truncated = count > kPrintElements;
+        if (!truncated && !chars.empty() && chars.back() == 0) chars.pop_back();
+        return QuotedString(chars, truncated);
+      }
+      std::string text = "{";
+      std::size_t printed = 0;
+      std::uint64_t i = 0;
+      auto element_bytes = [&](std::uint64_t index) -> Result<std::vector<std::uint8_t>> {
+        auto e = Element(value, static_cast<std::int64_t>(index));
+        if (!e) return Unexpected(e.error());
+        return Contents(*e);
+      };
+      for (; i < count && printed < kPrintElements;) {
+        auto e = Element(value, static_cast<std::int64_t>(i));
+        if (!e) return text + error_text(e.error()) + "}";
+        auto mine = Contents(*e);
+        std::uint64_t run = 1;
+        if (mine) {
+          while (i + run < count) {
+            auto next = element_bytes(i + run);
+            if (!next || *next != *mine) break;
+            ++run;
+          }
+        }
+        if (i) text += ", ";
+        text += Format(*e, letter, false, depth + 1);
+        if (run > kRepeatThreshold) {
+          text += fmt::format(" <repeats {} times>", run);
+          i += run;
+          printed += kRepeatThreshold;
+        } else {
+          ++i;
+          ++printed;
+        }
+      }
+      if (i < count) text += "...";
+      return text + "}";
+    }
+    default:
+      break;
+  }
+
+  // Scalars.
+  if (!t->no_debug_symbol.empty()) {
+    auto bits = Bits(value);  // data of unknown type: gdb's error
+    if (!bits) return error_text(bits.error());
+  }
+  if (t->kind == TypeKind::kFloat && (letter == 0 || letter == 'f')) {
+    auto bytes = Contents(value);
+    if (!bytes) return error_text(bytes.error());
+    if (t->size == 4 && bytes->size() >= 4) {
+      float f;
+      std::memcpy(&f, bytes->data(), 4);
+      return FloatText(f);
+    }
+    if (t->size == 8 && bytes->size() >= 8) {
+      double d;
+      std::memcpy(&d, bytes->data(), 8);
+      return FloatText(d);
+    }
+    long double ld = 0;
+    std::memcpy(&ld, bytes->data(), std::min<std::size_t>(bytes->size(), sizeof ld));
+    return LongDoubleText(ld);
+  }
+  std::uint64_t bits = 0;
+  if (t->kind == TypeKind::kFloat) {
+    auto i = AsInteger(value);  // print/x 2.5 is 0x2, as in gdb
+    if (!i) return error_text(i.error());
+    bits = static_cast<std::uint64_t>(*i);
+  } else {
+    auto b = Bits(value);
+    if (!b) return error_text(b.error());
+    bits = *b;
+  }
+  const unsigned width = value.bit_size ? value.bit_size : static_cast<unsigned>(std::min<std::uint64_t>(t->size, 8) * 8);
+  const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+  auto signed_value = [&] {
+    if (width >= 64) return static_cast<std::int64_t>(bits);
+    std::uint64_t v = bits & mask;
+    if ((v >> (width - 1)) & 1) v |= ~mask;
+    return static_cast<std::int64_t>(v);
+  };
+  switch (letter) {
+    case 'x': return fmt::format("{:#x}", bits & mask);
+    case 'z': return fmt::format("0x{:0{}x}", bits & mask, (width + 3) / 4);
+    case 'o': return (bits & mask) ? fmt::format("0{:o}", bits & mask) : "0";
+    case 't': return Binary(bits & mask);
+    case 'd': return fmt::format("{}", signed_value());
+    case 'u': return fmt::format("{}", bits & mask);
+    case 'a': return fmt::format("{:#x}", bits & mask) + symbolic(bits & mask);
+    case 'c': {
+      const auto c = static_cast<std::int8_t>(bits & 0xff);
+      return fmt::format("{} '{}'", t->is_signed || t->kind != TypeKind::kChar ? static_cast<int>(c) : static_cast<int>(bits & 0xff),
+                         Escaped(static_cast<unsigned char>(c), '\''));
+    }
+    default:
+      break;
+  }
+  switch (t->kind) {
+    case TypeKind::kBool:
+      return bits == 0 ? "false" : bits == 1 ? "true" : fmt::format("{}", bits);
+    case TypeKind::kChar:
+      return fmt::format("{} '{}'", t->is_signed ? signed_value() : static_cast<std::int64_t>(bits & mask),
+                         Escaped(static_cast<unsigned char>(bits & 0xff), '\''));
+    case TypeKind::kEnum: {
+      const std::int64_t v = t->is_signed ? signed_value() : static_cast<std::int64_t>(bits & mask);
+      for (const auto& [name, number] : t->enumerators) {
+        if (number == v) return name;
+      }
+      return fmt::format("{}", v);
+    }
+    case TypeKind::kPointer: {
+      const std::uint64_t address = bits & mask;
+      const Type* target = Strip(t->target);
+      std::string text = fmt::format("{:#x}", address);
+      if (target && target->kind == TypeKind::kChar && target->size == 1) {
+        if (address != 0) {
+          // A C string: up to `print elements` characters, then "..." when it goes on.
+          std::vector<std::uint8_t> chars;
+          std::string trailer;
+          std::uint8_t byte = 0;
+          for (std::size_t n = 0; n <= kPrintElements; ++n) {
+            if (!target_read(address + n, &byte)) {
+              trailer = fmt::format("<error: Cannot access memory at address {:#x}>", address + n);
+              break;
+            }
+            if (byte == 0) break;
+            if (n == kPrintElements) {
+              trailer = "...";
+              break;
+            }
+            chars.push_back(byte);
+          }
+          if (!chars.empty() || trailer.empty()) text += " " + QuotedString(chars, false) + trailer;
+          else text += " " + trailer;
+        }
+        return text;  // gdb shows no type prefix for strings
+      }
+      text += symbolic(address);
+      return top_level ? "(" + TypeName(value.type) + ") " + text : text;
+    }
+    default:
+      return t->is_signed ? fmt::format("{}", signed_value()) : fmt::format("{}", bits & mask);
+  }
+}
+
+bool Evaluator::Impl::target_read(std::uint64_t address, std::uint8_t* byte) {
+  // One byte at a time would be slow for long strings; the Target reads from an mmap or a page
+  // cache, so this stays cheap for the 200 bytes print reads at most.
+  return static_cast<bool>(target.ReadExact(address, std::span<std::uint8_t>(byte, 1)));
+}
+
+}  // namespace corekit::eval

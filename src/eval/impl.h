@@ -1,0 +1,100 @@
+// The Evaluator's state and the operations its parts share: evaluator.cpp (scopes, variables,
+// memory, registers), expression.cpp (the parser and operators), format.cpp (gdb's printing).
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corekit/eval/evaluator.h"
+#include "dwarf_types.h"
+
+namespace corekit::eval {
+
+// gdb refuses to fetch a value larger than this (its max-value-size); so do we.
+constexpr std::uint64_t kMaxValueSize = 65536;
+
+Unexpected EvalError(std::string message);
+
+struct Evaluator::Impl {
+  Impl(target::Target& t, unwind::Unwinder& u);
+
+  target::Target& target;
+  unwind::Unwinder& unwinder;
+  TypeTable types;
+  DwarfTypes dwarf_types{types};
+  Dwfl* dwfl = nullptr;
+
+  // The selected frame and its DWARF: the scopes that hold pc, innermost first, ending with the
+  // frame's function (an inlined call's DIE or a subprogram), and the physical frame's subprogram
+  // (its frame base).
+  const unwind::Frame* frame = nullptr;
+  struct FrameDwarf {
+    Dwfl_Module* module = nullptr;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die cu{};
+    std::vector<Dwarf_Die> scopes;
+    std::optional<Dwarf_Die> subprogram;
+  };
+  std::optional<FrameDwarf> frame_dwarf;
+  std::optional<std::optional<std::uint64_t>> cfa_cache;
+
+  std::vector<Value> history;
+
+  // Named top-level DIEs of each module's DWARF, built on the first lookup that needs them.
+  struct ModuleIndex {
+    std::multimap<std::string, Dwarf_Die> variables, functions, types;
+    std::multimap<std::string, std::pair<Dwarf_Die, std::int64_t>> enumerators;  // by name: its enum, its value
+    Dwarf_Addr bias = 0;
+  };
+  std::map<Dwfl_Module*, ModuleIndex> index;
+  std::vector<Dwfl_Module*> module_order;  // the selected frame's module, the executable, the rest
+
+  void Select(const unwind::Frame* f);
+  std::optional<FrameDwarf> DwarfFor(const unwind::Frame& f);
+
+  // Memory and registers.
+  Result<std::vector<std::uint8_t>> Read(std::uint64_t address, std::uint64_t size);
+  Result<std::vector<std::uint8_t>> Contents(const Value& value);
+  std::optional<std::uint64_t> Register(unsigned regno) const;
+  std::optional<unsigned> RegisterNumber(const std::string& name) const;
+  std::optional<std::uint64_t> Cfa();
+  std::optional<std::uint64_t> FrameBase();
+
+  // Values.
+  Value AtAddress(const Type* type, std::uint64_t address) const;
+  Value Scalar(const Type* type, std::uint64_t bits) const;
+  // A variable's value; `in_frame`: its location may depend on the selected frame's pc.
+  Result<Value> VariableValue(Dwarf_Die variable, Dwarf_Addr bias, bool in_frame);
+  Result<Value> FunctionValue(Dwarf_Die function, Dwarf_Addr bias);
+  Result<Value> Lookup(const std::string& name);
+  Result<Value> RegisterValue(const std::string& name);
+  const Type* TypeOfDie(Dwarf_Die* die);
+  // A named type: "int", "struct point", "size_t", "ns::Class".
+  std::optional<const Type*> NamedType(const std::string& keyword, const std::string& name);
+  const ModuleIndex& IndexOf(Dwfl_Module* module);
+  std::vector<Dwfl_Module*> Modules();
+
+  // Scalars out of values.
+  Result<std::uint64_t> Bits(const Value& value);  // the raw bits, zero- or sign-extended
+  Result<std::int64_t> AsInteger(const Value& value);
+  Result<double> AsDouble(const Value& value);
+  Result<Value> Dereference(const Value& pointer);
+  Result<Value> MemberOf(const Value& aggregate, const std::string& name);
+  Result<Value> Element(const Value& array_or_pointer, std::int64_t index);
+  Result<Value> AddressOf(const Value& value);
+  Result<Value> Cast(const Value& value, const Type* type);
+  Result<Value> Coerced(const Value& value);  // references followed: the referent
+
+  std::string Format(const Value& value, char letter, bool top_level, int depth);
+  bool target_read(std::uint64_t address, std::uint8_t* byte);
+};
+
+// expression.cpp
+Result<Value> ParseAndEvaluate(Evaluator::Impl& impl, std::string_view text);
+Result<const Type*> ParseTypeText(Evaluator::Impl& impl, std::string_view text);
+
+}  // namespace corekit::eval

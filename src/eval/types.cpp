@@ -1,0 +1,211 @@
+#include "corekit/eval/types.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace corekit::eval {
+namespace {
+
+// Deeper type nesting than this (pointer to pointer to...) is taken as damaged DWARF.
+constexpr int kMaxDepth = 64;
+
+const char* Qualifier(TypeKind kind) { return kind == TypeKind::kConst ? "const" : "volatile"; }
+
+bool StartsWithQualifier(const std::string& s) { return s.rfind("const", 0) == 0 || s.rfind("volatile", 0) == 0; }
+
+std::string Join(const std::string& base, const std::string& declarator) {
+  return declarator.empty() ? base : base + " " + declarator;
+}
+
+std::string AggregateName(const Type* t) {
+  const std::string name = t->name.empty() ? "{...}" : t->name;
+  return t->cplus && t->kind != TypeKind::kEnum ? name : t->keyword + " " + name;
+}
+
+std::string Body(const Type* t, int indent);
+
+std::string NameWith(const Type* t, const std::string& declarator, int expand_indent, int depth) {
+  if (!t) return Join("void", declarator);
+  if (depth > kMaxDepth) return Join("?", declarator);
+  switch (t->kind) {
+    case TypeKind::kStruct:
+    case TypeKind::kUnion:
+    case TypeKind::kEnum:
+      if (expand_indent >= 0) {
+        return Join((t->name.empty() ? t->keyword : AggregateName(t)) + " " + Body(t, expand_indent), declarator);
+      }
+      if (t->name.empty()) return Join(t->keyword + " {...}", declarator);
+      return Join(AggregateName(t), declarator);
+    case TypeKind::kConst:
+    case TypeKind::kVolatile: {
+      const Type* target = t->target;
+      if (target && (target->kind == TypeKind::kPointer || target->kind == TypeKind::kReference)) {
+        return NameWith(target, Join(Qualifier(t->kind), declarator), expand_indent, depth + 1);
+      }
+      return std::string(Qualifier(t->kind)) + " " + NameWith(target, declarator, expand_indent, depth + 1);
+    }
+    case TypeKind::kPointer:
+    case TypeKind::kReference: {
+      const std::string op = t->kind == TypeKind::kPointer ? "*" : t->rvalue ? "&&" : "&";
+      return NameWith(t->target, op + (StartsWithQualifier(declarator) ? " " : "") + declarator, expand_indent, depth + 1);
+    }
+    case TypeKind::kArray: {
+      const bool wrap = !declarator.empty() && (declarator[0] == '*' || declarator[0] == '&');
+      const std::string d = (wrap ? "(" + declarator + ")" : declarator) +
+                            (t->count ? fmt::format("[{}]", *t->count) : std::string("[]"));
+      return NameWith(t->target, d, expand_indent, depth + 1);
+    }
+    case TypeKind::kFunction: {
+      if (!t->no_debug_symbol.empty()) return Join(t->name, declarator);
+      const bool wrap = !declarator.empty() && (declarator[0] == '*' || declarator[0] == '&');
+      std::string params;
+      for (const Type* p : t->parameters) params += (params.empty() ? "" : ", ") + NameWith(p, "", -1, depth + 1);
+      if (t->varargs) params += params.empty() ? "..." : ", ...";
+      if (params.empty() && t->prototyped) params = "void";
+      return NameWith(t->target, (wrap ? "(" + declarator + ")" : declarator) + "(" + params + ")", expand_indent, depth + 1);
+    }
+    case TypeKind::kVoid:
+      return Join("void", declarator);
+    default:
+      return Join(t->name.empty() ? "?" : t->name, declarator);
+  }
+}
+
+// `{\n    int x;\n}` for a struct or union, `{A, B = 4}` for an enum.
+std::string Body(const Type* t, int indent) {
+  if (t->kind == TypeKind::kEnum) {
+    std::string text = "{";
+    std::int64_t next = 0;
+    for (std::size_t i = 0; i < t->enumerators.size(); ++i) {
+      const auto& [name, value] = t->enumerators[i];
+      text += (i ? ", " : "") + name;
+      if (value != next) text += fmt::format(" = {}", value);
+      next = value + 1;
+    }
+    return text + "}";
+  }
+  if (t->declaration) return "{\n" + std::string(indent + 4, ' ') + "<incomplete type>\n" + std::string(indent, ' ') + "}";
+  const std::string pad(indent + 4, ' ');
+  const bool is_class = t->keyword == "class";
+  std::string text;
+  // C++ bases go on the first line: "class Circle : public Shape {".
+  std::string bases;
+  for (const Member& m : t->members) {
+    if (m.is_base) bases += (bases.empty() ? " : " : ", ") + m.access + " " + NameWith(m.type, "", -1, 0);
+  }
+  text += bases.empty() ? "{\n" : bases.substr(1) + " {\n";
+  if (!bases.empty()) text = " " + text;
+  std::string section = is_class ? "" : "public";
+  for (const Member& m : t->members) {
+    if (m.is_base) continue;
+    if (t->cplus && !m.access.empty() && m.access != section) {
+      section = m.access;
+      text += std::string(indent + 2, ' ') + section + ":\n";
+    }
+    std::string line;
+    const Type* stripped = m.type;
+    if (stripped && stripped->name.empty() && (stripped->kind == TypeKind::kStruct || stripped->kind == TypeKind::kUnion)) {
+      line = NameWith(stripped, m.name, indent + 4, 0);  // an anonymous type is shown expanded
+    } else {
+      line = NameWith(m.type, m.name, -1, 0);
+    }
+    if (m.is_static) line = "static " + line;
+    if (m.bit_size) line += fmt::format(" : {}", m.bit_size);
+    text += pad + line + ";\n";
+  }
+  if (!t->methods.empty()) {
+    if (t->members.size() > 0) text += "\n";
+    for (const std::string& method : t->methods) text += pad + method + ";\n";
+  }
+  return (bases.empty() ? "" : "") + text + std::string(indent, ' ') + "}";
+}
+
+}  // namespace
+
+const Type* Strip(const Type* type) {
+  for (int depth = 0; type && depth < kMaxDepth; ++depth) {
+    if (type->kind != TypeKind::kTypedef && type->kind != TypeKind::kConst && type->kind != TypeKind::kVolatile) return type;
+    type = type->target;
+  }
+  return type;
+}
+
+bool IsIntegral(const Type* type) {
+  type = Strip(type);
+  if (!type) return false;
+  return type->kind == TypeKind::kInteger || type->kind == TypeKind::kChar || type->kind == TypeKind::kBool ||
+         type->kind == TypeKind::kEnum;
+}
+
+bool IsScalar(const Type* type) {
+  const Type* t = Strip(type);
+  return IsIntegral(t) || (t && (t->kind == TypeKind::kFloat || t->kind == TypeKind::kPointer));
+}
+
+std::string TypeName(const Type* type, const std::string& declarator) { return NameWith(type, declarator, -1, 0); }
+
+std::string TypeDefinition(const Type* type) {
+  // ptype looks through typedefs at the top, and expands the aggregate under pointers and arrays.
+  const Type* t = type;
+  for (int depth = 0; t && t->kind == TypeKind::kTypedef && depth < kMaxDepth; ++depth) t = t->target;
+  return NameWith(t, "", 0, 0);
+}
+
+const Type* TypeTable::Make(Type type) { return &types_.emplace_back(std::move(type)); }
+
+const Type* TypeTable::Void() { return Base("void"); }
+
+const Type* TypeTable::Base(const std::string& spelling) {
+  if (auto it = bases_.find(spelling); it != bases_.end()) return it->second;
+  struct Spec {
+    const char* name;
+    TypeKind kind;
+    std::uint64_t size;
+    bool is_signed;
+  };
+  static const Spec kSpecs[] = {
+      {"void", TypeKind::kVoid, 1, false},           {"char", TypeKind::kChar, 1, true},
+      {"signed char", TypeKind::kChar, 1, true},     {"unsigned char", TypeKind::kChar, 1, false},
+      {"short", TypeKind::kInteger, 2, true},        {"unsigned short", TypeKind::kInteger, 2, false},
+      {"int", TypeKind::kInteger, 4, true},          {"unsigned int", TypeKind::kInteger, 4, false},
+      {"long", TypeKind::kInteger, 8, true},         {"unsigned long", TypeKind::kInteger, 8, false},
+      {"long long", TypeKind::kInteger, 8, true},    {"unsigned long long", TypeKind::kInteger, 8, false},
+      {"float", TypeKind::kFloat, 4, true},          {"double", TypeKind::kFloat, 8, true},
+      {"long double", TypeKind::kFloat, 16, true},   {"_Bool", TypeKind::kBool, 1, false},
+      {"bool", TypeKind::kBool, 1, false},
+  };
+  for (const Spec& spec : kSpecs) {
+    if (spelling == spec.name) {
+      Type t;
+      t.kind = spec.kind;
+      t.name = spec.name;
+      t.size = spec.size;
+      t.is_signed = spec.is_signed;
+      return bases_[spelling] = Make(std::move(t));
+    }
+  }
+  return nullptr;
+}
+
+const Type* TypeTable::PointerTo(const Type* target) {
+  if (auto it = pointers_.find(target); it != pointers_.end()) return it->second;
+  Type t;
+  t.kind = TypeKind::kPointer;
+  t.size = 8;
+  t.target = target;
+  return pointers_[target] = Make(std::move(t));
+}
+
+const Type* TypeTable::ArrayOf(const Type* element, std::uint64_t count) {
+  Type t;
+  t.kind = TypeKind::kArray;
+  t.target = element;
+  t.count = count;
+  t.size = count * (element ? element->size : 0);
+  return Make(std::move(t));
+}
+
+Type& TypeTable::Add() { return types_.emplace_back(); }
+
+}  // namespace corekit::eval

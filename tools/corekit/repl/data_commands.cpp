@@ -1,0 +1,216 @@
+// The debugger's commands about data and code: print, output, ptype, whatis, info locals and
+// args (and bt full's locals), list, disassemble and x/i.
+#include <capstone/capstone.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "render.h"
+#include "repl/debugger.h"
+
+namespace corekit::tools {
+namespace {
+
+// "/x rest" -> {'x', "rest"}; anything else -> {0, text}.
+std::pair<char, std::string> SplitFormat(const std::string& text) {
+  if (text.empty() || text[0] != '/') return {0, text};
+  std::size_t i = 1;
+  char letter = 0;
+  for (; i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])); ++i) {
+    const char c = text[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) throw CommandError("Item count other than 1 is meaningless in \"print\" command.");
+    if (std::string("xduotcazfs").find(c) == std::string::npos) throw CommandError(std::string("Undefined output format \"") + c + "\".");
+    letter = c;
+  }
+  const auto rest = text.find_first_not_of(" \t", i);
+  return {letter, rest == std::string::npos ? std::string() : text.substr(rest)};
+}
+
+constexpr int kListLines = 10;
+
+}  // namespace
+
+void Debugger::Print(const std::string& args, bool record) {
+  auto [letter, expression] = SplitFormat(args);
+  if (expression.empty()) throw CommandError(record ? "Argument required (expression to compute)." : "Argument required (expression to compute).");
+  eval::Evaluator& evaluator = Evaluator();
+  auto value = evaluator.Fetched(EvaluateOrThrow(expression));
+  if (!value) throw CommandError(value.error().message);
+  const std::string text = evaluator.Format(*value, eval::PrintFormat{letter}, true);
+  if (!record) {
+    fmt::print(out_, "{}", text);
+    return;
+  }
+  const std::size_t number = evaluator.Record(*value);
+  fmt::print(out_, "${} = {}\n", number, text);
+}
+
+void Debugger::Ptype(const std::string& args, bool whatis) {
+  if (args.empty()) throw CommandError("Argument required (one or more choice items).");
+  eval::Evaluator& evaluator = Evaluator();
+  std::string text;
+  if (auto type = evaluator.ParseType(args)) {
+    const eval::Type* t = *type;
+    // whatis of a typedef's name shows what it stands for, one level down, as gdb does.
+    if (whatis && t->kind == eval::TypeKind::kTypedef && t->target) t = t->target;
+    text = whatis ? eval::TypeName(t) : eval::TypeDefinition(t);
+  } else {
+    const eval::Value value = EvaluateOrThrow(args);
+    text = whatis ? eval::TypeName(value.type) : eval::TypeDefinition(value.type);
+  }
+  fmt::print(out_, "type = {}\n", text);
+}
+
+void Debugger::PrintNamedValues(bool locals, const std::string& indent) {
+  eval::Evaluator& evaluator = Evaluator();
+  auto values = locals ? evaluator.Locals() : evaluator.Arguments();
+  if (!values) {
+    if (!indent.empty()) {  // bt full goes on past a frame without debug information
+      fmt::print(out_, "{}{}\n", indent, values.error().message);
+      return;
+    }
+    throw CommandError(values.error().message);
+  }
+  if (values->empty()) fmt::print(out_, "{}\n", locals ? "No locals." : "No arguments.");  // unindented, as gdb has it
+  for (const eval::NamedValue& v : *values) {
+    CheckInterrupt();
+    fmt::print(out_, "{}{} = {}\n", indent, v.name, evaluator.Format(v.value, {}, false));
+  }
+}
+
+void Debugger::List(const std::string& args) {
+  unwind::Frame place;
+  int center = 0;
+  std::optional<int> first;
+  if (args.empty()) {
+    const unwind::Frame& f = SelectedFrame();
+    if (!f.file || !f.line) throw CommandError("No symbol table is loaded.  Use the \"file\" command.");
+    place = f;
+    if (list_next_ && list_next_->first == &f) {
+      first = list_next_->second;
+    } else {
+      center = *f.line;
+    }
+  } else {
+    const std::string text = args;
+    const auto colon = text.rfind(':');
+    const bool all_digits = std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (all_digits) {
+      const unwind::Frame& f = SelectedFrame();
+      if (!f.file) throw CommandError("No symbol table is loaded.  Use the \"file\" command.");
+      place = f;
+      center = std::stoi(text.substr(0, 9));
+    } else if (colon != std::string::npos && colon + 1 < text.size() &&
+               std::all_of(text.begin() + static_cast<long>(colon) + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      place.file = text.substr(0, colon);
+      place.comp_dir = SelectedFrame().comp_dir;
+      center = std::stoi(text.substr(colon + 1, 9));
+    } else {
+      auto where = Evaluator().FunctionSource(text);
+      if (!where) throw CommandError("Function \"" + text + "\" not defined.");
+      place.file = where->file;
+      place.comp_dir = where->comp_dir;
+      center = where->line;
+    }
+  }
+  const int from = first ? *first : std::max(1, center - kListLines / 2);
+  int shown = 0;
+  for (int n = from; n < from + kListLines; ++n) {
+    auto text = sources_.Line(place, n);
+    if (!text) {
+      if (n == from) {
+        if (!sources_.Path(place)) throw CommandError(fmt::format("{}\t{}: No such file or directory.", n, place.file.value_or("??")));
+        throw CommandError(fmt::format("Line number {} out of range; \"{}\" has fewer lines.", n, *place.file));
+      }
+      break;
+    }
+    fmt::print(out_, "{}\t{}\n", n, *text);
+    ++shown;
+  }
+  if (args.empty()) list_next_ = std::make_pair(&SelectedFrame(), from + shown);
+}
+
+std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t count, std::uint64_t end, bool offsets) {
+  cs_arch arch = CS_ARCH_X86;
+  cs_mode mode = CS_MODE_64;
+  switch (target_.abi().arch) {
+    case elf::Arch::kX86_64: break;
+    case elf::Arch::kI386: mode = CS_MODE_32; break;
+    case elf::Arch::kAarch64: arch = CS_ARCH_ARM64; mode = CS_MODE_ARM; break;
+    case elf::Arch::kArm: arch = CS_ARCH_ARM; mode = CS_MODE_ARM; break;
+    default: throw CommandError("Disassembly is not supported for this architecture.");
+  }
+  csh handle = 0;
+  if (cs_open(arch, mode, &handle) != CS_ERR_OK) throw CommandError("The disassembler could not start.");
+  struct Closer {
+    csh& h;
+    ~Closer() { cs_close(&h); }
+  } closer{handle};
+  if (arch == CS_ARCH_X86) cs_option(handle, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);  // gdb's default syntax
+  const std::uint64_t pc = SelectedFrame().pc;
+  const std::uint64_t function_start = [&] {
+    if (auto sym = unwinder_.SymbolAt(address)) return address - sym->second;
+    return address;
+  }();
+  std::size_t printed = 0;
+  while (printed < count && address < end) {
+    CheckInterrupt();
+    std::vector<std::uint8_t> code(std::min<std::uint64_t>(4096, end - address));
+    auto got = target_.ReadSome(address, code);
+    if (!got || *got == 0) throw CommandError(fmt::format("Cannot access memory at address {:#x}", address));
+    cs_insn* insns = nullptr;
+    const std::size_t n = cs_disasm(handle, code.data(), *got, address, std::min<std::size_t>(count - printed, 256), &insns);
+    if (n == 0) {
+      fmt::print(out_, "   {:#x}:\t(bad)\n", address);
+      ++address;
+      ++printed;
+      continue;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const cs_insn& insn = insns[i];
+      if (insn.address >= end) break;
+      std::string operands = insn.op_str;
+      // objdump's (gdb's) spelling: "%rsp,%rbp", not "%rsp, %rbp".
+      for (std::size_t at; (at = operands.find(", ")) != std::string::npos;) operands.erase(at + 1, 1);
+      std::string text = operands.empty() ? std::string(insn.mnemonic) : fmt::format("{:<6} {}", insn.mnemonic, operands);
+      // Direct branches and calls name their target, as gdb does.
+      if (operands.rfind("0x", 0) == 0 && (insn.mnemonic[0] == 'j' || std::string(insn.mnemonic).rfind("call", 0) == 0 ||
+                                           insn.mnemonic[0] == 'b')) {
+        if (auto target = unwinder_.SymbolAt(std::strtoull(operands.c_str(), nullptr, 16))) {
+          text += target->second ? fmt::format(" <{}+{}>", target->first, target->second) : fmt::format(" <{}>", target->first);
+        }
+      }
+      const std::string marker = insn.address == pc ? "=> " : "   ";
+      if (offsets) {
+        fmt::print(out_, "{}{} <+{}>:\t{}\n", marker, HexAddress(insn.address, target_.abi().is64), insn.address - function_start, text);
+      } else {
+        std::string label;
+        if (auto sym = unwinder_.SymbolAt(insn.address)) {
+          label = sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+        }
+        fmt::print(out_, "{}{:#x}{}:\t{}\n", marker, insn.address, label, text);
+      }
+      address = insn.address + insn.size;
+      if (++printed >= count) break;
+    }
+    cs_free(insns, n);
+  }
+  return address;
+}
+
+void Debugger::Disassemble(const std::string& args) {
+  const std::uint64_t pc = args.empty() ? SelectedFrame().pc : EvaluateAddress(args);
+  // The function's bounds, from the symbol table (an inlined frame's code is its caller's).
+  const std::uint64_t lookup = args.empty() ? SelectedFrame().lookup : pc;
+  const auto bounds = unwinder_.SymbolBounds(lookup);
+  const auto label = bounds ? unwinder_.SymbolAt(bounds->first) : std::nullopt;
+  if (!bounds || bounds->second == 0 || !label) throw CommandError("No function contains specified address.");
+  fmt::print(out_, "Dump of assembler code for function {}:\n", label->first);
+  PrintInstructions(bounds->first, ~std::size_t{0}, bounds->first + bounds->second, true);
+  fmt::print(out_, "End of assembler dump.\n");
+}
+
+std::vector<std::string> Debugger::SymbolNames(const std::string& prefix) { return Evaluator().Complete(prefix, 200); }
+
+}  // namespace corekit::tools
