@@ -2,6 +2,9 @@
 
 #include <dwarf.h>
 
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace corekit::eval {
@@ -81,6 +84,49 @@ std::string CanonicalIntegerName(const std::string& name) {
   return base;
 }
 
+// gdb's spelling inside C++ names: "Box<long int>" -> "Box<long>".
+std::string CanonicalTemplateArguments(std::string name) {
+  static const std::pair<const char*, const char*> kSpellings[] = {
+      {"long long unsigned int", "unsigned long long"}, {"long unsigned int", "unsigned long"},
+      {"short unsigned int", "unsigned short"},         {"long long int", "long long"},
+      {"long int", "long"},                             {"short int", "short"}};
+  if (name.find('<') == std::string::npos) return name;
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const auto& [from, to] : kSpellings) {
+    const std::string f = from;
+    for (std::size_t at = 0; (at = name.find(f, at)) != std::string::npos;) {
+      const bool bounded = (at == 0 || !word_char(name[at - 1])) && (at + f.size() >= name.size() || !word_char(name[at + f.size()]));
+      if (bounded) {
+        name.replace(at, f.size(), to);
+        at += std::strlen(to);
+      } else {
+        at += f.size();
+      }
+    }
+  }
+  return name;
+}
+
+// "ns::Outer::" for a C++ DIE inside namespace ns and class Outer; "" at file scope.
+std::string ScopePrefix(Dwarf_Die* die) {
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(die, &scopes);
+  std::string prefix;
+  for (int k = 1; k < n; ++k) {
+    const int tag = dwarf_tag(&scopes[k]);
+    const std::string name = Name(&scopes[k]);
+    if (tag == DW_TAG_namespace) {
+      prefix = (name.empty() ? std::string("(anonymous namespace)") : name) + "::" + prefix;
+    } else if ((tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type) && !name.empty()) {
+      prefix = CanonicalTemplateArguments(name) + "::" + prefix;
+    } else {
+      break;
+    }
+  }
+  std::free(scopes);
+  return prefix;
+}
+
 }  // namespace
 
 const Type* DwarfTypes::FromDie(Dwarf_Die die) {
@@ -110,6 +156,13 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
   by_die_[key] = &t;  // before the parts, which may point back here
   t.name = Name(&die);
   t.cplus = IsCplus(&die);
+  const int die_tag = dwarf_tag(&die);
+  std::string scope;  // C++: the namespaces and classes around the type
+  if (t.cplus && (die_tag == DW_TAG_structure_type || die_tag == DW_TAG_class_type || die_tag == DW_TAG_union_type ||
+                  die_tag == DW_TAG_enumeration_type || die_tag == DW_TAG_typedef)) {
+    scope = ScopePrefix(&die);
+    if (!t.name.empty()) t.name = scope + CanonicalTemplateArguments(t.name);
+  }
   Dwarf_Word size = 0;
   if (auto s = Unsigned(&die, DW_AT_byte_size)) size = *s;
   t.size = size;
@@ -173,7 +226,9 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
           Dwarf_Attribute attr;
           Dwarf_Sword value = 0;
           if (dwarf_attr(&child, DW_AT_const_value, &attr) && dwarf_formsdata(&attr, &value) == 0) {
-            t.enumerators.emplace_back(Name(&child), value);
+            // C++ names enumerators by their scope, and a scoped enum's by the enum too.
+            const std::string qualified = t.cplus ? scope + (Flag(&die, DW_AT_enum_class) ? Name(&die) + "::" : "") : "";
+            t.enumerators.emplace_back(qualified + Name(&child), value);
             if (value < 0) t.is_signed = true;
           }
         } while (dwarf_siblingof(&child, &child) == 0 && t.enumerators.size() < 100000);
@@ -246,7 +301,10 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
         if (auto a = Unsigned(&child, DW_AT_accessibility)) {
           access = *a == DW_ACCESS_public ? "public" : *a == DW_ACCESS_private ? "private" : "protected";
         }
-        if (ctag == DW_TAG_member || ctag == DW_TAG_inheritance || (ctag == DW_TAG_variable && t.cplus)) {
+        if (ctag == DW_TAG_template_type_parameter) {
+          auto type = TypeOf(&child);
+          t.template_parameters.emplace_back(Name(&child), type ? FromDie(*type) : table_.Void());
+        } else if (ctag == DW_TAG_member || ctag == DW_TAG_inheritance || (ctag == DW_TAG_variable && t.cplus)) {
           Member m;
           m.name = Name(&child);
           auto type = TypeOf(&child);
@@ -289,14 +347,18 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
             } while (dwarf_siblingof(&p, &p) == 0 && --budget > 0);
           }
           const std::string name = Name(&child);
-          const bool special = name == t.name || (!name.empty() && name[0] == '~');  // constructors, destructors
+          // Constructors and destructors are named after the class (unqualified, without template
+          // arguments) and have no return type.
+          std::string class_name = t.name.substr(0, t.name.find('<'));
+          if (const auto colons = class_name.rfind("::"); colons != std::string::npos) class_name.erase(0, colons + 2);
+          const bool special = name == class_name || (!name.empty() && name[0] == '~');
           std::string decl = name + "(" + (params.empty() ? "void" : params) + ")" + (is_const ? " const" : "");
           if (!special) {
             auto ret = TypeOf(&child);
             decl = TypeName(ret ? FromDie(*ret) : table_.Void(), decl);
           }
           if (Unsigned(&child, DW_AT_virtuality).value_or(0)) decl = "virtual " + decl;
-          t.methods.push_back(decl);
+          t.methods.emplace_back(access, decl);
         }
       } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
       break;

@@ -250,6 +250,17 @@ Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, boo
   if (dwarf_attr(&die, DW_AT_location, &attr)) {
     if (frame && in_frame) {
       found = dwarf_getlocation_addr(&attr, frame->lookup - bias, &ops, &n, 1);
+      if (found == 0 && frame->lookup == frame->pc) {
+        // An empty range at exactly this pc (a location view at a function's entry): gdb uses it
+        // when the frame stopped right there, and so do we.
+        Dwarf_Addr base = 0, start = 0, end = 0;
+        for (ptrdiff_t at = 0; (at = dwarf_getlocations(&attr, at, &base, &start, &end, &ops, &n)) > 0;) {
+          if (start == end && start == frame->pc - bias) {
+            found = 1;
+            break;
+          }
+        }
+      }
     } else {
       found = dwarf_getlocation(&attr, &ops, &n) == 0 ? 1 : 0;
     }
@@ -864,6 +875,14 @@ std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::strin
     Dwarf_Attribute attr;
     if (dwarf_diecu(&die, &cu, nullptr, nullptr)) {
       if (const char* dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr))) place.comp_dir = dir;
+      // gdb lists around the line of the function's first instruction (its opening brace when
+      // the declaration spans lines), not the declaration's first line.
+      Dwarf_Addr entry = 0;
+      int entry_line = 0;
+      if (Dwarf_Line* row = dwarf_lowpc(&die, &entry) == 0 ? dwarf_getsrc_die(&cu, entry) : nullptr;
+          row && dwarf_lineno(row, &entry_line) == 0 && entry_line > 0) {
+        place.line = entry_line;
+      }
     }
     return place;
   }

@@ -105,7 +105,7 @@ std::string Binary(std::uint64_t v) {
 
 }  // namespace
 
-std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth) {
+std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth, bool deref_references) {
   if (depth > kMaxDepth) return "...";
   const Type* t = Strip(value.type);
   if (!t || t->kind == TypeKind::kVoid) return "void";
@@ -121,7 +121,8 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
     case TypeKind::kReference: {
       auto referent = Coerced(value);
       if (!referent) return error_text(referent.error());
-      std::string text = fmt::format("@{:#x}: {}", referent->address, Format(*referent, letter, false, depth + 1));
+      std::string text = fmt::format("@{:#x}", referent->address);
+      if (deref_references) text += ": " + Format(*referent, letter, false, depth + 1);
       return top_level ? "(" + TypeName(value.type) + ") " + text : text;
     }
     case TypeKind::kFunction:
@@ -161,7 +162,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         any = true;
         if (m.is_base) text += "<" + TypeName(m.type) + "> = ";
         else if (!m.name.empty()) text += m.name + " = ";
-        text += member ? Format(*member, letter, false, depth + 1) : error_text(member.error());
+        text += member ? Format(*member, letter, false, depth + 1, false) : error_text(member.error());
       }
       if (!any) text += "<No data fields>";
       return text + "}";

@@ -89,7 +89,8 @@ struct Evaluator::Impl {
   Result<Value> Cast(const Value& value, const Type* type);
   Result<Value> Coerced(const Value& value);  // references followed: the referent
 
-  std::string Format(const Value& value, char letter, bool top_level, int depth);
+  // deref_references: a reference shows its referent after its address (not for members, as in gdb).
+  std::string Format(const Value& value, char letter, bool top_level, int depth, bool deref_references = true);
   bool target_read(std::uint64_t address, std::uint8_t* byte);
 };
 

@@ -20,7 +20,7 @@ std::string Join(const std::string& base, const std::string& declarator) {
 
 std::string AggregateName(const Type* t) {
   const std::string name = t->name.empty() ? "{...}" : t->name;
-  return t->cplus && t->kind != TypeKind::kEnum ? name : t->keyword + " " + name;
+  return t->cplus ? name : t->keyword + " " + name;
 }
 
 std::string Body(const Type* t, int indent);
@@ -32,8 +32,8 @@ std::string NameWith(const Type* t, const std::string& declarator, int expand_in
     case TypeKind::kStruct:
     case TypeKind::kUnion:
     case TypeKind::kEnum:
-      if (expand_indent >= 0) {
-        return Join((t->name.empty() ? t->keyword : AggregateName(t)) + " " + Body(t, expand_indent), declarator);
+      if (expand_indent >= 0) {  // expanded, C++ aggregates keep their keyword too
+        return Join(t->keyword + (t->name.empty() ? "" : " " + t->name) + " " + Body(t, expand_indent), declarator);
       }
       if (t->name.empty()) return Join(t->keyword + " {...}", declarator);
       return Join(AggregateName(t), declarator);
@@ -87,38 +87,54 @@ std::string Body(const Type* t, int indent) {
   }
   if (t->declaration) return "{\n" + std::string(indent + 4, ' ') + "<incomplete type>\n" + std::string(indent, ' ') + "}";
   const std::string pad(indent + 4, ' ');
-  const bool is_class = t->keyword == "class";
   std::string text;
-  // C++ bases go on the first line: "class Circle : public Shape {".
-  std::string bases;
+  // C++ bases and template arguments go on the first line:
+  // "struct ns::Circle : public ns::Shape {", "struct Box<long> [with T = long] {".
   for (const Member& m : t->members) {
-    if (m.is_base) bases += (bases.empty() ? " : " : ", ") + m.access + " " + NameWith(m.type, "", -1, 0);
+    if (m.is_base) text += (text.empty() ? ": " : ", ") + m.access + " " + NameWith(m.type, "", -1, 0);
   }
-  text += bases.empty() ? "{\n" : bases.substr(1) + " {\n";
-  if (!bases.empty()) text = " " + text;
-  std::string section = is_class ? "" : "public";
-  for (const Member& m : t->members) {
-    if (m.is_base) continue;
-    if (t->cplus && !m.access.empty() && m.access != section) {
-      section = m.access;
+  std::string with;
+  for (const auto& [name, type] : t->template_parameters) {
+    with += (with.empty() ? "[with " : ", ") + name + " = " + NameWith(type, "", -1, 0);
+  }
+  if (!with.empty()) text += (text.empty() ? "" : " ") + with + "]";
+  text += text.empty() ? "{\n" : " {\n";
+  // gdb labels fields with their access only where C++ needs it (a class, or a struct with
+  // non-public fields); methods are always labelled.
+  bool labels = t->keyword == "class";
+  for (const Member& m : t->members) labels = labels || (!m.access.empty() && m.access != "public" && !m.is_base);
+  std::string section;
+  auto label = [&](const std::string& access) {
+    if (!access.empty() && access != section) {
+      section = access;
       text += std::string(indent + 2, ' ') + section + ":\n";
     }
+  };
+  for (const Member& m : t->members) {
+    if (m.is_base || m.name.rfind("_vptr", 0) == 0) continue;  // the vtable pointer is the compiler's
+    if (t->cplus && labels) label(m.access);
+    const Type* member_type = m.type;
     std::string line;
-    const Type* stripped = m.type;
-    if (stripped && stripped->name.empty() && (stripped->kind == TypeKind::kStruct || stripped->kind == TypeKind::kUnion)) {
-      line = NameWith(stripped, m.name, indent + 4, 0);  // an anonymous type is shown expanded
+    for (const auto& [name, type] : t->template_parameters) {
+      if (type == member_type) line = name + (m.name.empty() ? "" : " " + m.name);
+    }
+    if (!line.empty()) {
+      // A member declared with a template parameter's type shows the parameter.
+    } else if (member_type && member_type->name.empty() &&
+               (member_type->kind == TypeKind::kStruct || member_type->kind == TypeKind::kUnion)) {
+      line = NameWith(member_type, m.name, indent + 4, 0);  // an anonymous type is shown expanded
     } else {
-      line = NameWith(m.type, m.name, -1, 0);
+      line = NameWith(member_type, m.name, -1, 0);
     }
     if (m.is_static) line = "static " + line;
     if (m.bit_size) line += fmt::format(" : {}", m.bit_size);
     text += pad + line + ";\n";
   }
-  if (!t->methods.empty()) {
-    if (t->members.size() > 0) text += "\n";
-    for (const std::string& method : t->methods) text += pad + method + ";\n";
+  for (const auto& [access, declaration] : t->methods) {
+    label(access);
+    text += pad + declaration + ";\n";
   }
-  return (bases.empty() ? "" : "") + text + std::string(indent, ' ') + "}";
+  return text + std::string(indent, ' ') + "}";
 }
 
 }  // namespace

@@ -736,9 +736,36 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::SymbolBounds(st
 
 bool Unwinder::IsLineStart(std::uint64_t pc) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
-  Dwfl_Line* line = mod ? dwfl_module_getsrc(mod, pc) : nullptr;
-  Dwarf_Addr start = 0;
-  return line && dwfl_lineinfo(line, &start, nullptr, nullptr, nullptr, nullptr) && start == pc;
+  if (!mod) return false;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die storage;
+  Dwarf_Die* cu = FindCu(*session_, mod, pc, &storage, &bias);
+  Dwarf_Lines* lines = nullptr;
+  std::size_t count = 0;
+  if (!cu || dwarf_getsrclines(cu, &lines, &count) != 0) return false;
+  // As gdb decides whether a frame's pc starts its line: some row at exactly this address marks a
+  // statement boundary (is_stmt) — among the rows gdb keeps: it drops a row repeating the line
+  // before it once that line has had a non-zero discriminator (gdb's fix for its PR 17276).
+  int last_line = -1;
+  const char* last_file = nullptr;
+  bool discriminated = false;
+  for (std::size_t i = 0; i < count; ++i) {
+    Dwarf_Line* row = dwarf_onesrcline(lines, i);
+    Dwarf_Addr address = 0;
+    int line = 0;
+    unsigned discriminator = 0;
+    bool statement = false;
+    if (!row || dwarf_lineaddr(row, &address) != 0 || dwarf_lineno(row, &line) != 0) continue;
+    dwarf_linediscriminator(row, &discriminator);
+    const char* file = dwarf_linesrc(row, nullptr, nullptr);
+    const bool new_line = line != last_line || file != last_file;
+    discriminated = new_line ? discriminator != 0 : (discriminated || discriminator != 0);
+    const bool kept = new_line || !discriminated;
+    last_line = line;
+    last_file = file;
+    if (kept && address + bias == pc && dwarf_linebeginstatement(row, &statement) == 0 && statement) return true;
+  }
+  return false;
 }
 
 std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address) {

@@ -105,10 +105,109 @@ TEST(Debug, ErrorsNeverEndTheSession) {
   std::ofstream(script) << "info threads\nbt 2\nquit\necho never\n";
   const auto scripted = RunCommand(std::string(COREKIT_BIN) + " debug -x " + Quote(script.string()) + " " + Quote(crash.core.string()));
   EXPECT_NE(scripted.out.find("crash_here"), std::string::npos) << scripted.out;
-  EXPECT_NE(scripted.out.find("(More stack frames follow...)"), std::string::npos);
+  EXPECT_EQ(scripted.out.find("(More stack frames follow...)"), std::string::npos) << "gdb says so only to a terminal";
   EXPECT_EQ(scripted.out.find("never"), std::string::npos);
   const auto piped = RunCommand("printf 'bt 1\\n' | " + std::string(COREKIT_BIN) + " debug " + Quote(crash.core.string()));
   EXPECT_NE(piped.out.find("crash_here"), std::string::npos) << piped.out;
+}
+
+// Runs `commands` in corekit debug and in gdb on the same core and expects every answer equal.
+void ExpectAnswersLikeGdb(const std::string& program, const fs::path& core, const std::vector<std::string>& commands) {
+  const auto ours = Answers(std::string(COREKIT_BIN) + " debug --batch", commands, Quote(core.string()));
+  const auto gdb = Answers("gdb -batch -nx -q", commands, Quote(program) + " " + Quote(core.string()));
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    SCOPED_TRACE(commands[i]);
+    EXPECT_FALSE(gdb[i].empty());
+    EXPECT_EQ(ours[i], gdb[i]);
+  }
+}
+
+// Values of every C kind, through pointers, arrays, members and history, printed as gdb prints
+// them; frame lines with arguments; locals and arguments of each frame; types.
+TEST(Debug, PrintsCValuesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({VALUES_BIN}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  ExpectAnswersLikeGdb(VALUES_BIN, crash.core, {
+      "bt", "info args", "info locals", "p *rec", "p rec->name", "p rec->scores", "p rec->zeros",
+      "p rec->text_repeat", "p rec->flags", "p rec->number", "p rec->callback", "p rec->message", "p rec->matrix",
+      "p rec->at", "p *list", "p list->next->label", "p tag", "p pt", "p letter", "p factor", "p depth * 2 + 1",
+      "p global_counter", "p global_greeting", "p global_origin", "p global_array", "p global_ticks", "p global_pi",
+      "p global_third", "p global_color", "p &global_counter", "p &rec->where", "p sizeof(struct record)",
+      "p sizeof rec->name", "p (long)depth", "p (char)65", "p/x -1", "p/o 8", "p/t 10", "p/c 65", "p/d 'A'",
+      "p $1", "p $", "p $$2", "p/x rec->mask", "p/x *rec->at", "ptype struct record", "ptype rec", "whatis rec->where",
+      "whatis global_ticks", "ptype counter_t", "whatis counter_t", "p rec->name[0]", "p &rec->name[2]",
+      "p list[0].value", "p *rec->scores@3", "p rec->scores[1] + rec->scores[2]", "p global_array[1] == 2", "p RED",
+      "p (enum color)4", "p BLUE + 1", "p calls", "p nowhere", "p local_pt", "p $pc", "p $sp", "p $rip",
+      "p rec->nested", "p on_event", "p *on_event", "p global_list->next->next->label", "whatis &rec->scores",
+      "ptype rec->callback", "p -rec->delta", "p rec->big / 1000", "p 10 / 3.0", "p 7 % 3", "p 0x7fffffff + 1",
+      "p 'A' + 1", "p rec->ratio * 2", "p !0", "p ~5", "output depth", "up", "info locals", "p rec", "p rec.name",
+      "p first", "p first.next->label", "p $pc", "bt full", "frame 0", "list", "list", "list crash_in", "list 10",
+      "frame function build_and_crash", "x/4dw rec.scores", "x/s rec.message", "x/2xg $sp", "p $nonexistent",
+      "p sizeof(int) * 3",
+  });
+  // Errors, on stderr, each ending its command only.
+  const auto run = RunCommand(std::string(COREKIT_BIN) + " debug --batch -ex 'p nosuch' -ex 'p rec->nosuch' -ex 'p *depth' " +
+                              "-ex 'p 1 +' -ex 'p depth(' -ex 'p depth' " + Quote(crash.core.string()));
+  EXPECT_EQ(run.err, "No symbol \"nosuch\" in current context.\nThere is no member named nosuch.\n"
+                     "Cannot access memory at address 0x3\nA syntax error in expression, near `'.\n"
+                     "You can't do that without a process to debug.\n");
+  EXPECT_EQ(run.out, "$1 = 3\n");
+}
+
+// C++: namespaces, a class with a base and a vtable, a template, references, `this` and its
+// members without `this->`, a scoped enum.
+TEST(Debug, PrintsCxxValuesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({VALUES_CPP_BIN}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  ExpectAnswersLikeGdb(VALUES_CPP_BIN, crash.core, {
+      "bt", "info args", "info locals", "p *this", "p this->box", "p box", "p ref", "p circle", "p *shape", "p moved",
+      "p flag", "p mode", "p shape->id", "p circle.radius", "ptype this", "ptype shapes::Circle", "whatis box",
+      "ptype box", "p (int)mode", "p sizeof(shapes::Circle)", "up", "info locals", "p holder", "p holder.ref",
+      "p circle", "p &circle", "p counter",
+  });
+}
+
+// An optimized program: inlined frames, arguments in registers, values only at a function's
+// entry (a location view), frames selected by number; in the program's own frames.
+TEST(Debug, OptimizedFramesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=2", "--mode=segv-inline"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  ExpectAnswersLikeGdb(CRASH_BIN, crash.core, {
+      "bt 4", "info args", "info locals", "up", "info args", "info locals", "up", "info args", "info locals",
+      "frame 3", "info locals", "bt full 3", "p $pc", "p $sp", "p arg",
+  });
+}
+
+// list, disassemble and x/i: the same lines, the same instruction addresses and offsets, "=>"
+// at the same pc (the instruction text is capstone's, not objdump's).
+TEST(Debug, ListsAndDisassemblesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({VALUES_BIN}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const std::vector<std::string> commands = {"disassemble", "up", "disassemble", "x/5i $pc"};
+  const auto ours = Answers(std::string(COREKIT_BIN) + " debug --batch", commands, Quote(crash.core.string()));
+  const auto gdb = Answers("gdb -batch -nx -q", commands, Quote(VALUES_BIN) + " " + Quote(crash.core.string()));
+  // "=> 0x000055555555518d <+4>:\tmov ..." -> "=> 0x000055555555518d <+4>:"
+  auto addresses = [](const std::string& text) {
+    std::string kept;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) kept += line.substr(0, line.find('\t')) + "\n";
+    return kept;
+  };
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    SCOPED_TRACE(commands[i]);
+    EXPECT_NE(ours[i].find("0x"), std::string::npos) << ours[i];
+    EXPECT_EQ(addresses(ours[i]), addresses(gdb[i]));
+  }
+  EXPECT_NE(ours[0].find("=> 0x"), std::string::npos) << ours[0];
+  EXPECT_NE(ours[0].find("Dump of assembler code for function crash_in:"), std::string::npos) << ours[0];
 }
 
 // The interactive front end, driven under tmux: the prompt, tab completion, history (Up), Ctrl-C

@@ -55,7 +55,7 @@ struct record {
 };
 
 int global_counter = 42;
-static const char* global_greeting = "hello, \"world\"\n";
+const char* global_greeting = "hello, \"world\"\n";
 struct point global_origin = {-3, 7};
 int global_array[8] = {1, 2, 3};
 counter_t global_ticks = 123456789;

@@ -113,6 +113,7 @@ int Run(target::Target& target, const DebugOptions& options) {
     }
     return 0;
   }
+  debugger.SetInteractive(true);
   return Interactive(debugger);
 }
 

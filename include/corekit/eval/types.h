@@ -66,7 +66,10 @@ struct Type {
   std::string keyword;       // "struct", "class", "union", "enum" for aggregates and enums
   bool cplus = false;        // from a C++ unit: aggregates are named without their keyword
   bool declaration = false;  // an incomplete type (`struct x;`): no members, no size
-  std::vector<std::string> methods;  // C++ member functions, declared as gdb's ptype shows them
+  // C++ member functions: access ("public"...) and the declaration as gdb's ptype shows it.
+  std::vector<std::pair<std::string, std::string>> methods;
+  // C++ templates: the parameters' names and the types they stand for ("T", long).
+  std::vector<std::pair<std::string, const Type*>> template_parameters;
   // A symbol-table entry without debug information ("<text variable, no debug info>" or
   // "<data variable, no debug info>" in `name`): the symbol it stands for.
   std::string no_debug_symbol;

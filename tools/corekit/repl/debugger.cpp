@@ -266,7 +266,7 @@ void Debugger::PrintBacktrace(std::size_t thread_index, std::optional<long> limi
   for (const unwind::Frame& f : bt.frames) {
     CheckInterrupt();
     if (limit && static_cast<long>(shown) >= *limit) {
-      fmt::print(out_, "(More stack frames follow...)\n");
+      if (interactive_) fmt::print(out_, "(More stack frames follow...)\n");
       break;
     }
     PrintFrameLine(f);

@@ -48,6 +48,8 @@ class Debugger {
   static void Interrupt() { interrupt_ = 1; }
   static void ClearInterrupt() { interrupt_ = 0; }
   std::string Prompt() const { return "(corekit) "; }
+  // At a terminal, gdb says a little more (that more frames follow a limited bt).
+  void SetInteractive(bool interactive) { interactive_ = interactive; }
 
  private:
   using Handler = std::function<void(const std::string& args)>;
@@ -107,6 +109,7 @@ class Debugger {
   std::size_t thread_ = 0;
   std::size_t frame_ = 0;
   bool quit_ = false;
+  bool interactive_ = false;
   eval::Evaluator evaluator_;
   const unwind::Frame* evaluator_frame_ = nullptr;
   analyze::SourceLines sources_;
