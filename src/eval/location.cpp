@@ -65,6 +65,22 @@ Location EvaluateLocation(const Dwarf_Op* ops, std::size_t count, const Location
       case DW_OP_addr:
         if (!push(op.number + c.bias)) return Failed("DWARF stack overflow");
         break;
+      case DW_OP_addrx:
+      case DW_OP_GNU_addr_index:
+      case DW_OP_constx:
+      case DW_OP_GNU_const_index: {
+        // DWARF 5 (clang): an index into .debug_addr, which libdw resolves.
+        Dwarf_Attribute entry;
+        Dwarf_Addr address = 0;
+        Dwarf_Word constant = 0;
+        if (!c.attribute || dwarf_getlocation_attr(c.attribute, &op, &entry) != 0) return Failed("unresolvable DWARF address index");
+        const bool is_address = atom == DW_OP_addrx || atom == DW_OP_GNU_addr_index;
+        if (is_address ? dwarf_formaddr(&entry, &address) != 0 : dwarf_formudata(&entry, &constant) != 0) {
+          return Failed("unresolvable DWARF address index");
+        }
+        if (!push(is_address ? address + c.bias : constant)) return Failed("DWARF stack overflow");
+        break;
+      }
       case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u: case DW_OP_constu:
       case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s: case DW_OP_consts:
         if (!push(op.number)) return Failed("DWARF stack overflow");

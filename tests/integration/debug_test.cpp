@@ -246,5 +246,35 @@ TEST(Debug, InteractiveSessionUnderTmux) {
   RunCommand(tmux + " kill-server 2>/dev/null");
 }
 
+// Completion of symbol names after the command word, and Ctrl-C stopping a long command (tens of
+// thousands of instructions disassembled) with "Quit" while the session lives on.
+TEST(Debug, CompletesSymbolsAndInterruptsLongCommands) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  if (!HaveTool("tmux")) GTEST_SKIP() << "tmux is not installed";
+  TempDir dir;
+  auto crash = CrashInDir({VALUES_BIN}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const std::string session = "corekit-test-" + std::to_string(::getpid()) + "-2";
+  const std::string tmux = "tmux -L " + session;
+  ASSERT_EQ(RunCommand(tmux + " new-session -d -s s -x 200 -y 50 " +
+                       Quote(std::string(COREKIT_BIN) + " debug " + Quote(crash.core.string()))).status, 0);
+  auto send = [&](const std::string& keys, int ms = 600) {
+    RunCommand(tmux + " send-keys -t s " + keys);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  };
+  auto screen = [&] { return RunCommand(tmux + " capture-pane -t s -p").out; };
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  send("'p global_cou' Tab");
+  send("Enter");
+  EXPECT_NE(screen().find("= 42"), std::string::npos) << screen();  // completed to global_counter
+  send("'x/2000000i __libc_start_main' Enter", 400);
+  send("C-c", 1500);
+  send("'echo alive\\n' Enter");
+  const std::string text = screen();
+  EXPECT_NE(text.find("Quit"), std::string::npos) << text;
+  EXPECT_NE(text.find("alive"), std::string::npos) << text;
+  RunCommand(tmux + " kill-server 2>/dev/null");
+}
+
 }  // namespace
 }  // namespace corekit::itest

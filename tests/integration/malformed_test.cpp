@@ -73,7 +73,8 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
                                              "threads --json", "regs --all", "read", "read --json",
                                              "bt", "bt --json", "report", "report --json", "compact",
-                                             "debug --batch -ex bt -ex up -ex 'x/2xg $sp'"};
+                                             "debug --batch -ex bt -ex up -ex 'x/2xg $sp' -ex 'bt full' -ex 'info args' -ex 'p $sp' "
+                                             "-ex 'p *(long *)$sp@4' -ex 'x/3i $pc' -ex disassemble -ex list"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {
