@@ -367,35 +367,45 @@ const Evaluator::Impl::ModuleIndex& Evaluator::Impl::IndexOf(Dwfl_Module* module
   ModuleIndex& idx = it->second;
   Dwarf* dwarf = dwfl_module_getdwarf(module, &idx.bias);
   if (!dwarf) return idx;
-  // Recurse into namespaces, naming their members "ns::name" as well.
+  // Recurse into namespaces, naming their members "ns::name".
   std::function<void(Dwarf_Die, const std::string&, int)> scan = [&](Dwarf_Die parent, const std::string& prefix, int depth) {
+    auto key = [&](const char* name) -> std::string_view {
+      if (prefix.empty()) return name;
+      return idx.names.emplace_back(prefix + name);
+    };
     ForEachChild(parent, [&](Dwarf_Die child) {
       const int tag = dwarf_tag(&child);
       if (tag == DW_TAG_namespace && depth < 8) {
-        const std::string name = DieName(&child);
-        scan(child, prefix + (name.empty() ? "(anonymous namespace)" : name) + "::", depth + 1);
+        const char* name = dwarf_diename(&child);
+        scan(child, prefix + (name ? name : "(anonymous namespace)") + "::", depth + 1);
         return true;
       }
       if (tag == DW_TAG_enumeration_type) {
         ForEachChild(child, [&](Dwarf_Die e) {
           Dwarf_Attribute value;
           Dwarf_Sword number = 0;
-          if (dwarf_tag(&e) == DW_TAG_enumerator && dwarf_attr(&e, DW_AT_const_value, &value) && dwarf_formsdata(&value, &number) == 0) {
-            idx.enumerators.emplace(prefix + DieName(&e), std::make_pair(child, static_cast<std::int64_t>(number)));
+          const char* name = dwarf_diename(&e);
+          if (name && dwarf_tag(&e) == DW_TAG_enumerator && dwarf_attr(&e, DW_AT_const_value, &value) &&
+              dwarf_formsdata(&value, &number) == 0) {
+            idx.enumerators.try_emplace(key(name), child, static_cast<std::int64_t>(number));
           }
           return true;
         });
       }
-      const std::string name = DieName(&child);
-      if (name.empty()) return true;
       Dwarf_Attribute attr;
-      if (tag == DW_TAG_variable && (dwarf_attr(&child, DW_AT_location, &attr) || dwarf_attr(&child, DW_AT_const_value, &attr))) {
-        idx.variables.emplace(prefix + name, child);
-      } else if (tag == DW_TAG_subprogram && !HasFlag(&child, DW_AT_declaration)) {
+      const char* name = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+      if (!name || !*name) return true;
+      if (tag == DW_TAG_variable) {
+        if (dwarf_attr(&child, DW_AT_location, &attr) || dwarf_attr(&child, DW_AT_const_value, &attr)) {
+          idx.variables.try_emplace(key(name), child);
+        }
+      } else if (tag == DW_TAG_subprogram) {
         Dwarf_Addr low = 0;
-        if (dwarf_lowpc(&child, &low) == 0 || dwarf_entrypc(&child, &low) == 0) idx.functions.emplace(prefix + name, child);
+        if (!HasFlag(&child, DW_AT_declaration) && (dwarf_lowpc(&child, &low) == 0 || dwarf_entrypc(&child, &low) == 0)) {
+          idx.functions.try_emplace(key(name), child);
+        }
       } else if (IsTypeTag(tag) && !HasFlag(&child, DW_AT_declaration)) {
-        idx.types.emplace(prefix + name, child);
+        (tag == DW_TAG_typedef || tag == DW_TAG_base_type ? idx.typedefs : idx.tagged).try_emplace(key(name), child);
       }
       return true;
     });
@@ -410,31 +420,32 @@ const Evaluator::Impl::ModuleIndex& Evaluator::Impl::IndexOf(Dwfl_Module* module
   return idx;
 }
 
+std::optional<Dwarf_Die> Evaluator::Impl::InScope(const std::string& name) {
+  if (!frame_dwarf) return std::nullopt;
+  for (const Dwarf_Die& scope : frame_dwarf->scopes) {
+    std::optional<Dwarf_Die> found;
+    ForEachChild(scope, [&](Dwarf_Die child) {
+      const int tag = dwarf_tag(&child);
+      if ((tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) && DieName(&child) == name) {
+        found = child;
+        return false;
+      }
+      return true;
+    });
+    if (found) return found;
+  }
+  return std::nullopt;
+}
+
 Result<Value> Evaluator::Impl::Lookup(const std::string& name) {
   // The frame's blocks, innermost first, then its function's parameters.
-  if (frame_dwarf) {
-    for (const Dwarf_Die& scope : frame_dwarf->scopes) {
-      std::optional<Dwarf_Die> found;
-      ForEachChild(scope, [&](Dwarf_Die child) {
-        const int tag = dwarf_tag(&child);
-        if ((tag == DW_TAG_variable || tag == DW_TAG_formal_parameter) && DieName(&child) == name) {
-          found = child;
-          return false;
-        }
-        return true;
-      });
-      if (found) return VariableValue(*found, frame_dwarf->bias, true);
-    }
-    // C++: a member of `this`, as in the method's own code.
-    if (name != "this") {
-      auto self = Lookup("this");
-      if (self) {
-        auto object = Dereference(*self);
-        if (object) {
-          auto member = MemberOf(*object, name);
-          if (member) return member;
-        }
-      }
+  if (auto local = InScope(name)) return VariableValue(*local, frame_dwarf->bias, true);
+  // C++: a member of `this`, as in the method's own code.
+  if (auto self = InScope("this")) {
+    auto pointer = VariableValue(*self, frame_dwarf->bias, true);
+    auto object = pointer ? Dereference(*pointer) : Result<Value>(Unexpected(pointer.error()));
+    if (object) {
+      if (auto member = MemberOf(*object, name)) return member;
     }
   }
   for (Dwfl_Module* module : Modules()) {
@@ -521,10 +532,11 @@ std::optional<const Type*> Evaluator::Impl::NamedType(const std::string& keyword
   }
   for (Dwfl_Module* module : Modules()) {
     const ModuleIndex& idx = IndexOf(module);
-    auto [begin, end] = idx.types.equal_range(name);
-    for (auto it = begin; it != end; ++it) {
-      Dwarf_Die die = it->second;
-      if (matches(&die)) return dwarf_types.FromDie(die);
+    for (const auto* map : {&idx.typedefs, &idx.tagged}) {
+      if (auto it = map->find(name); it != map->end()) {
+        Dwarf_Die die = it->second;
+        if (matches(&die)) return dwarf_types.FromDie(die);
+      }
     }
   }
   return std::nullopt;
@@ -910,7 +922,7 @@ std::vector<std::string> Evaluator::Complete(const std::string& prefix, std::siz
   std::set<std::string> names;
   Impl& s = *impl_;
   auto consider = [&](const std::string& name) {
-    if (names.size() < limit && name.rfind(prefix, 0) == 0) names.insert(name);
+    if (name.rfind(prefix, 0) == 0) names.insert(name);
   };
   if (s.frame_dwarf) {
     for (const Dwarf_Die& scope : s.frame_dwarf->scopes) {
@@ -923,11 +935,13 @@ std::vector<std::string> Evaluator::Complete(const std::string& prefix, std::siz
   }
   for (Dwfl_Module* module : s.Modules()) {
     const auto& idx = s.IndexOf(module);
-    for (const auto* map : {&idx.variables, &idx.functions, &idx.types}) {
-      for (auto it = map->lower_bound(prefix); it != map->end() && it->first.rfind(prefix, 0) == 0; ++it) consider(it->first);
+    for (const auto* map : {&idx.variables, &idx.functions, &idx.tagged, &idx.typedefs}) {
+      for (const auto& [name, die] : *map) consider(std::string(name));
     }
   }
-  return {names.begin(), names.end()};
+  std::vector<std::string> sorted(names.begin(), names.end());
+  if (sorted.size() > limit) sorted.resize(limit);
+  return sorted;
 }
 
 }  // namespace corekit::eval

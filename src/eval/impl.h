@@ -4,7 +4,10 @@
 
 #include <elfutils/libdwfl.h>
 
+#include <deque>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,10 +47,15 @@ struct Evaluator::Impl {
 
   std::vector<Value> history;
 
-  // Named top-level DIEs of each module's DWARF, built on the first lookup that needs them.
+  // Named top-level DIEs of each module's DWARF (the first definition of each name), built on the
+  // first lookup that needs them. Keys point into the DWARF's string table, or into `names` for
+  // the "ns::name" of namespace members.
   struct ModuleIndex {
-    std::multimap<std::string, Dwarf_Die> variables, functions, types;
-    std::multimap<std::string, std::pair<Dwarf_Die, std::int64_t>> enumerators;  // by name: its enum, its value
+    std::unordered_map<std::string_view, Dwarf_Die> variables, functions;
+    std::unordered_map<std::string_view, Dwarf_Die> tagged;    // struct, class, union, enum
+    std::unordered_map<std::string_view, Dwarf_Die> typedefs;  // typedefs and base types
+    std::unordered_map<std::string_view, std::pair<Dwarf_Die, std::int64_t>> enumerators;  // its enum, its value
+    std::deque<std::string> names;
     Dwarf_Addr bias = 0;
   };
   std::map<Dwfl_Module*, ModuleIndex> index;
@@ -70,6 +78,7 @@ struct Evaluator::Impl {
   // A variable's value; `in_frame`: its location may depend on the selected frame's pc.
   Result<Value> VariableValue(Dwarf_Die variable, Dwarf_Addr bias, bool in_frame);
   Result<Value> FunctionValue(Dwarf_Die function, Dwarf_Addr bias);
+  std::optional<Dwarf_Die> InScope(const std::string& name);  // a local or argument of the frame
   Result<Value> Lookup(const std::string& name);
   Result<Value> RegisterValue(const std::string& name);
   const Type* TypeOfDie(Dwarf_Die* die);

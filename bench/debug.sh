@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Opening a core in the debugger and answering: corekit debug --batch against gdb -batch with the
+# same commands on the same core in the same run — the 17-thread 2 GiB core (`bt`, the issue's
+# goal: within 0.2 s; `bt full`; `thread apply all bt full`). Prints a Markdown table for
+# bench/RESULTS.md. corekit's debug cache is warm (its first run fills it); gdb has no cache.
+# Needs kernel cores in the working directory.
+# Usage: bench/debug.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+source bench/common.sh
+bench_setup "$build" corekit crash
+# Mean wall time of 5 runs after a warm-up.
+mean() {
+  local i start end
+  "$@" >/dev/null 2>&1 || true
+  start=$(date +%s%N)
+  for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1 || true; done
+  end=$(date +%s%N)
+  awk "BEGIN{printf \"%.3f\", ($end - $start) / 5e9}"
+}
+exe=$PWD/$build/tests/crash
+crash_in "$work/t17" "$exe" --threads=16 --alloc-mib=2048 --mode=segv
+core=$work/t17/core
+export COREKIT_CACHE_DIR=$work/cache
+
+echo "| commands (17 threads, 2 GiB core) | corekit debug (s) | gdb (s) | gdb / corekit |"
+echo "|---|---|---|---|"
+for command in "bt" "bt full" "thread apply all bt full"; do
+  ck=$(mean "$build/corekit" debug --batch -ex "$command" "$core")
+  gdb=$(mean gdb -batch -nx -ex "$command" "$exe" "$core")
+  echo "| \`$command\` | $ck | $gdb | $(awk "BEGIN{printf \"%.1fx\", $gdb / $ck}") |"
+done
+echo
+echo "$(date -u +%F), $(nproc) cores; means of 5 runs after a warm-up."
