@@ -872,6 +872,57 @@ Result<std::uint64_t> Evaluator::AsAddress(const Value& value) {
   return static_cast<std::uint64_t>(*i);
 }
 
+Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
+  Impl& s = *impl_;
+  const unwind::Frame* selected = s.frame;
+  s.Select(&frame);
+  FrameFacts facts;
+  facts.cfa = s.Cfa();
+  if (s.frame_dwarf) {
+    switch (dwarf_srclang(&s.frame_dwarf->cu)) {
+      case DW_LANG_C89: case DW_LANG_C: case DW_LANG_C99: case DW_LANG_C11: facts.language = "c"; break;
+      case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11: case DW_LANG_C_plus_plus_14:
+        facts.language = "c++";
+        break;
+      case DW_LANG_Mips_Assembler: facts.language = "asm"; break;
+      default: break;
+    }
+  }
+  Dwfl_Module* module = dwfl_addrmodule(s.dwfl, frame.lookup);
+  Dwarf_Frame* cfi_frame = nullptr;
+  for (bool eh : {false, true}) {
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI* cfi = !module ? nullptr : eh ? dwfl_module_eh_cfi(module, &bias) : dwfl_module_dwarf_cfi(module, &bias);
+    if (cfi && dwarf_cfi_addrframe(cfi, frame.lookup - bias, &cfi_frame) == 0) break;
+    cfi_frame = nullptr;
+  }
+  if (cfi_frame) {
+    Dwarf_Op* ops = nullptr;
+    std::size_t n = 0;
+    if (dwarf_frame_cfa(cfi_frame, &ops, &n) == 0 && n >= 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+      facts.cfa_register = ops[0].atom - DW_OP_breg0;
+    }
+  }
+  if (cfi_frame && facts.cfa) {
+    for (unsigned regno = 0; regno <= 16; ++regno) {  // the general registers and the return address
+      Dwarf_Op ops_mem[3];
+      Dwarf_Op* ops = nullptr;
+      std::size_t n = 0;
+      if (dwarf_frame_register(cfi_frame, static_cast<int>(regno), ops_mem, &ops, &n) != 0 || n == 0) continue;
+      LocationContext c;
+      c.cfa = [&] { return facts.cfa; };
+      c.read_register = [&](unsigned r) { return s.Register(r); };
+      const Location l = EvaluateLocation(ops, n, c);
+      if (l.error.empty() && l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kMemory) {
+        facts.saved.emplace_back(regno, l.pieces[0].address);
+      }
+    }
+  }
+  std::free(cfi_frame);
+  s.Select(selected);
+  return facts;
+}
+
 std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::string& name) {
   Impl& s = *impl_;
   for (Dwfl_Module* module : s.Modules()) {

@@ -142,7 +142,7 @@ TEST(Debug, PrintsCValuesLikeGdb) {
       "p (enum color)4", "p BLUE + 1", "p calls", "p nowhere", "p local_pt", "p $pc", "p $sp", "p $rip",
       "p rec->nested", "p on_event", "p *on_event", "p global_list->next->next->label", "whatis &rec->scores",
       "ptype rec->callback", "p -rec->delta", "p rec->big / 1000", "p 10 / 3.0", "p 7 % 3", "p 0x7fffffff + 1",
-      "p 'A' + 1", "p rec->ratio * 2", "p !0", "p ~5", "output depth", "up", "info locals", "p rec", "p rec.name",
+      "p 'A' + 1", "p rec->ratio * 2", "p !0", "p ~5", "output depth", "info frame", "up", "info frame", "info locals", "p rec", "p rec.name",
       "p first", "p first.next->label", "p $pc", "bt full", "frame 0", "list", "list", "list crash_in", "list 10",
       "frame function build_and_crash", "x/4dw rec.scores", "x/s rec.message", "x/2xg $sp", "p $nonexistent",
       "p sizeof(int) * 3",
@@ -166,7 +166,7 @@ TEST(Debug, PrintsCxxValuesLikeGdb) {
   ExpectAnswersLikeGdb(VALUES_CPP_BIN, crash.core, {
       "bt", "info args", "info locals", "p *this", "p this->box", "p box", "p ref", "p circle", "p *shape", "p moved",
       "p flag", "p mode", "p shape->id", "p circle.radius", "ptype this", "ptype shapes::Circle", "whatis box",
-      "ptype box", "p (int)mode", "p sizeof(shapes::Circle)", "up", "info locals", "p holder", "p holder.ref",
+      "ptype box", "p (int)mode", "p sizeof(shapes::Circle)", "info frame", "up", "info frame", "info locals", "p holder", "p holder.ref",
       "p circle", "p &circle", "p counter",
   });
 }
@@ -180,7 +180,8 @@ TEST(Debug, OptimizedFramesLikeGdb) {
   ASSERT_FALSE(crash.core.empty());
   ExpectAnswersLikeGdb(CRASH_BIN, crash.core, {
       "bt 4", "info args", "info locals", "up", "info args", "info locals", "up", "info args", "info locals",
-      "frame 3", "info locals", "bt full 3", "p $pc", "p $sp", "p arg",
+      "frame 3", "info locals", "bt full 3", "p $pc", "p $sp", "p arg", "info frame", "frame 0", "info frame", "up 2",
+      "info frame",
   });
 }
 

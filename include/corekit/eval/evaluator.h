@@ -85,6 +85,15 @@ class Evaluator {
   // The address `x ADDR` examines: a pointer's or integer's value, an array's or function's
   // address, an lvalue's address.
   Result<std::uint64_t> AsAddress(const Value& value);
+  // What `info frame` tells of a frame: its CFA (gdb's "frame at"), where its CFI says the
+  // caller's registers were saved (DWARF register number, address), and its unit's language.
+  struct FrameFacts {
+    std::optional<std::uint64_t> cfa;
+    std::optional<unsigned> cfa_register;  // the register the CFA is an offset from
+    std::vector<std::pair<unsigned, std::uint64_t>> saved;
+    std::string language;  // "c", "c++", "asm", or "" when unknown
+  };
+  FrameFacts DescribeFrame(const unwind::Frame& frame);
   // Where a function with debug information is defined (for `list FUNCTION`).
   struct SourcePlace {
     std::string file;  // as the DWARF names it

@@ -191,6 +191,7 @@ const unwind::ThreadBacktrace& Debugger::Backtrace(std::size_t thread_index) {
     // gdb's `backtrace past-main off`: the frames outside main (libc's start-up) are not shown.
     for (std::size_t i = 0; i < bt.frames.size(); ++i) {
       if (!bt.frames[i].inlined && bt.frames[i].function && *bt.frames[i].function == "main") {
+        if (i + 1 < bt.frames.size()) past_main_pc_[thread_index] = bt.frames[i + 1].pc;  // main's return address
         bt.frames.resize(i + 1);
         break;
       }
@@ -371,14 +372,84 @@ void Debugger::InfoThreads() {
 
 void Debugger::InfoFrame() {
   const unwind::Frame& f = SelectedFrame();
-  fmt::print(out_, "Stack level {}, frame at pc = {}", f.index, HexAddress(f.pc));
-  if (f.function) fmt::print(out_, " in {}", *f.function);
-  if (f.file) fmt::print(out_, " ({}:{})", *f.file, f.line.value_or(0));
-  fmt::print(out_, "; found by {}\n", f.how);
-  if (auto sp = FrameRegister("sp")) fmt::print(out_, " sp = {}\n", HexAddress(*sp));
-  const auto& bt = Backtrace(thread_);
-  if (f.index + 1 < bt.frames.size()) fmt::print(out_, " called by frame at level {}\n", f.index + 1);
-  if (f.index > 0) fmt::print(out_, " caller of frame at level {}\n", f.index - 1);
+  const auto& frames = Backtrace(thread_).frames;
+  eval::Evaluator& evaluator = Evaluator();
+  const auto facts = evaluator.DescribeFrame(f);
+  auto cfa_of = [&](std::size_t index) { return evaluator.DescribeFrame(frames[index]).cfa; };
+  auto hex = [](std::optional<std::uint64_t> v) { return v ? fmt::format("{:#x}", *v) : std::string("<unavailable>"); };
+  const bool x86_64 = target_.abi().arch == elf::Arch::kX86_64;
+  const std::string pc_name = x86_64 ? "rip" : "pc";
+  fmt::print(out_, "Stack level {}, frame at {}:\n", f.index, hex(facts.cfa));
+  std::string where = fmt::format(" {} = {:#x}", pc_name, f.pc);
+  if (f.function) where += " in " + (f.file ? unwind::WithoutSignature(*f.function) : *f.function);
+  if (f.file) where += fmt::format(" ({}:{})", *f.file, f.line.value_or(0));
+  // The caller's pc: the next physical frame's.
+  std::optional<std::uint64_t> saved_pc;
+  for (std::size_t i = f.index + 1; i < frames.size(); ++i) {
+    if (frames[i].pc != f.pc || !frames[i - 1].inlined) {
+      saved_pc = frames[i].pc;
+      break;
+    }
+  }
+  if (!saved_pc) {
+    if (auto it = past_main_pc_.find(thread_); it != past_main_pc_.end()) saved_pc = it->second;
+  }
+  fmt::print(out_, "{}; saved {} = {}\n", where, pc_name, hex(saved_pc));
+  std::string links;
+  if (f.inlined) {
+    links += fmt::format(" inlined into frame {}", f.index + 1);
+  } else if (f.index + 1 < frames.size()) {
+    links += " called by frame at " + hex(cfa_of(f.index + 1));
+  }
+  if (f.index > 0) links += std::string(links.empty() ? " " : ", ") + "caller of frame at " + hex(cfa_of(f.index - 1));
+  if (!links.empty()) fmt::print(out_, "{}\n", links);
+  if (!facts.language.empty()) fmt::print(out_, " source language {}.\n", facts.language);
+  if (f.inlined) {
+    fmt::print(out_, " Arglist at unknown address.\n Locals at unknown address, Previous frame's sp in {}\n", x86_64 ? "rsp" : "sp");
+    return;
+  }
+  if (x86_64 && facts.cfa) {
+    const std::uint64_t base = Amd64FrameBase(f).value_or(*facts.cfa - 16);
+    fmt::print(out_, " Arglist at {:#x}, args: {}\n", base, f.file ? evaluator.FrameArguments(f) : std::string());
+    fmt::print(out_, " Locals at {:#x}, Previous frame's sp is {:#x}\n", base, *facts.cfa);
+  }
+  if (!facts.saved.empty()) {
+    // In gdb's register order (rax, rbx, rcx, rdx...), not DWARF's.
+    static const unsigned kGdbOrder[] = {0, 3, 2, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    std::string saved;
+    for (unsigned regno : kGdbOrder) {
+      for (const auto& [number, address] : facts.saved) {
+        if (number != regno) continue;
+        std::string name(unwinder_.RegisterName(regno));
+        if (regno == 16 && x86_64) name = "rip";
+        saved += fmt::format("{}{} at {:#x}", saved.empty() ? "" : ", ", name, address);
+      }
+    }
+    fmt::print(out_, " Saved registers:\n  {}\n", saved);
+  }
+}
+
+std::optional<std::uint64_t> Debugger::Amd64FrameBase(const unwind::Frame& f) {
+  // As gdb's amd64 prologue analyzer has it: past `push %rbp; mov %rsp,%rbp` at the function's
+  // start (after an endbr64), the base is rbp; otherwise rsp, less 8 before the push.
+  const auto bounds = unwinder_.SymbolBounds(f.lookup);
+  const auto rsp = FrameRegister("rsp");
+  if (!bounds || !rsp) return std::nullopt;
+  std::uint8_t code[16] = {};
+  auto got = target_.ReadSome(bounds->first, code);
+  if (!got) return std::nullopt;
+  std::uint64_t at = bounds->first;
+  std::size_t i = 0;
+  if (*got >= 4 && code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && code[3] == 0xfa) i = 4;  // endbr64
+  std::int64_t sp_offset = -8;
+  if (i < *got && code[i] == 0x55 && f.pc > at + i) {  // push %rbp executed
+    sp_offset = 0;
+    const std::size_t mov = i + 1;
+    const bool is_mov = mov + 2 < *got && code[mov] == 0x48 &&
+                        ((code[mov + 1] == 0x89 && code[mov + 2] == 0xe5) || (code[mov + 1] == 0x8b && code[mov + 2] == 0xec));
+    if (is_mov && f.pc > at + mov) return FrameRegister("rbp");
+  }
+  return *rsp + static_cast<std::uint64_t>(sp_offset);
 }
 
 std::optional<std::uint64_t> Debugger::FrameRegister(const std::string& raw) {

@@ -77,6 +77,8 @@ class Debugger {
   // A register of the selected frame, by our name or gdb's ($pc, $sp, $fp): nullopt when the
   // unwinder did not recover it there.
   std::optional<std::uint64_t> FrameRegister(const std::string& name);
+  // gdb's frame base on x86-64 ("Arglist at"), from the function's prologue.
+  std::optional<std::uint64_t> Amd64FrameBase(const unwind::Frame& frame);
   // ADDR expressions: numbers, $registers, symbols, and + / - of those.
   std::uint64_t EvaluateAddress(const std::string& text);
 
@@ -106,6 +108,7 @@ class Debugger {
   std::map<std::string, Command> commands_;
   std::map<std::string, std::string> aliases_;
   std::map<std::size_t, unwind::ThreadBacktrace> backtraces_;
+  std::map<std::size_t, std::uint64_t> past_main_pc_;  // by thread: the pc main returns to (hidden)
   std::size_t thread_ = 0;
   std::size_t frame_ = 0;
   bool quit_ = false;
