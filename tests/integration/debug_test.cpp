@@ -209,6 +209,13 @@ TEST(Debug, ListsAndDisassemblesLikeGdb) {
   }
   EXPECT_NE(ours[0].find("=> 0x"), std::string::npos) << ours[0];
   EXPECT_NE(ours[0].find("Dump of assembler code for function crash_in:"), std::string::npos) << ours[0];
+  // The text is capstone's respelled as objdump's: most lines read exactly as gdb's (calls into
+  // the PLT lack gdb's <name@plt>, and a few encodings are named differently).
+  std::istringstream gdb_lines(gdb[2]), our_lines(ours[2]);
+  std::size_t lines = 0, same = 0;
+  for (std::string a, b; std::getline(gdb_lines, a) && std::getline(our_lines, b); ++lines) same += a == b;
+  EXPECT_GT(lines, 50u);
+  EXPECT_GE(same * 10, lines * 9) << same << " of " << lines << " lines equal:\n" << ours[2];
 }
 
 // The interactive front end, driven under tmux: the prompt, tab completion, history (Up), Ctrl-C

@@ -29,6 +29,52 @@ std::pair<char, std::string> SplitFormat(const std::string& text) {
 
 constexpr int kListLines = 10;
 
+// Capstone's AT&T text in objdump's (gdb's) spelling: no operand-size suffix where a register
+// operand already says the size (and never on call/ret/push/pop/jmp/leave), immediates and
+// displacements in hex, no space after commas: "movl %edi, -4(%rbp)" -> "mov %edi,-0x4(%rbp)".
+std::pair<std::string, std::string> ObjdumpSpelling(std::string mnemonic, std::string operands) {
+  for (std::size_t at; (at = operands.find(", ")) != std::string::npos;) operands.erase(at + 1, 1);
+  std::string hexed;
+  int parens = 0;  // a scale inside (base,index,scale) stays decimal
+  for (std::size_t i = 0; i < operands.size();) {
+    if (operands[i] == '(') ++parens;
+    if (operands[i] == ')') --parens;
+    const bool starts_number = parens == 0 && std::isdigit(static_cast<unsigned char>(operands[i])) &&
+                               (i == 0 || operands[i - 1] == '$' || operands[i - 1] == ',' || operands[i - 1] == '-');
+    if (starts_number && operands.compare(i, 2, "0x") != 0) {
+      std::size_t j = i;
+      while (j < operands.size() && std::isdigit(static_cast<unsigned char>(operands[j]))) ++j;
+      hexed += fmt::format("{:#x}", std::stoull(operands.substr(i, j - i)));
+      i = j;
+    } else {
+      hexed += operands[i++];
+    }
+  }
+  operands = hexed;
+  static const char* const kNeverSuffixed[] = {"call", "ret", "push", "pop", "jmp", "leave"};
+  static const char* const kSuffixed[] = {"mov", "add", "sub", "and", "or", "xor", "cmp", "test", "lea", "inc", "dec",
+                                          "neg", "not", "shl", "shr", "sar", "sal", "imul", "adc", "sbb", "xchg", "rol", "ror", "movabs"};
+  if (mnemonic.size() > 1 && std::string("bwlq").find(mnemonic.back()) != std::string::npos) {
+    const std::string base = mnemonic.substr(0, mnemonic.size() - 1);
+    bool register_operand = false;
+    std::size_t start = 0;
+    for (std::size_t end; start <= operands.size(); start = end + 1) {
+      end = operands.find(',', start);
+      if (end == std::string::npos) end = operands.size();
+      const std::string operand = operands.substr(start, end - start);
+      if (operand.rfind("%", 0) == 0 || operand.rfind("*%", 0) == 0) register_operand = true;
+      if (end == operands.size()) break;
+    }
+    for (const char* m : kNeverSuffixed) {
+      if (base == m) mnemonic = base;
+    }
+    for (const char* m : kSuffixed) {
+      if (base == m && register_operand) mnemonic = base;
+    }
+  }
+  return {mnemonic, operands};
+}
+
 }  // namespace
 
 void Debugger::Print(const std::string& args, bool record) {
@@ -170,13 +216,25 @@ std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t cou
     for (std::size_t i = 0; i < n; ++i) {
       const cs_insn& insn = insns[i];
       if (insn.address >= end) break;
-      std::string operands = insn.op_str;
-      // objdump's (gdb's) spelling: "%rsp,%rbp", not "%rsp, %rbp".
-      for (std::size_t at; (at = operands.find(", ")) != std::string::npos;) operands.erase(at + 1, 1);
-      std::string text = operands.empty() ? std::string(insn.mnemonic) : fmt::format("{:<6} {}", insn.mnemonic, operands);
+      auto [mnemonic, operands] = arch == CS_ARCH_X86 ? ObjdumpSpelling(insn.mnemonic, insn.op_str)
+                                                      : std::make_pair(std::string(insn.mnemonic), std::string(insn.op_str));
+      std::string text = operands.empty() ? mnemonic : fmt::format("{:<6} {}", mnemonic, operands);
+      // A rip-relative operand: gdb shows the address it means, and its symbol.
+      if (const auto rip = operands.find("(%rip)"); rip != std::string::npos) {
+        std::size_t begin = operands.rfind(',', rip);
+        begin = begin == std::string::npos ? 0 : begin + 1;
+        const std::string displacement = operands.substr(begin, rip - begin);
+        if (!displacement.empty()) {
+          const std::int64_t disp = std::strtoll(displacement.c_str(), nullptr, 16);
+          const std::uint64_t target = insn.address + insn.size + static_cast<std::uint64_t>(disp);
+          text += fmt::format("        # {:#x}", target);
+          if (auto sym = unwinder_.SymbolAt(target)) {
+            text += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+          }
+        }
+      }
       // Direct branches and calls name their target, as gdb does.
-      if (operands.rfind("0x", 0) == 0 && (insn.mnemonic[0] == 'j' || std::string(insn.mnemonic).rfind("call", 0) == 0 ||
-                                           insn.mnemonic[0] == 'b')) {
+      if (operands.rfind("0x", 0) == 0 && (mnemonic[0] == 'j' || mnemonic.rfind("call", 0) == 0 || mnemonic[0] == 'b')) {
         if (auto target = unwinder_.SymbolAt(std::strtoull(operands.c_str(), nullptr, 16))) {
           text += target->second ? fmt::format(" <{}+{}>", target->first, target->second) : fmt::format(" <{}>", target->first);
         }
