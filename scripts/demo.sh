@@ -33,8 +33,8 @@ echo
 echo "\$ corekit report demo/core"
 ../build/corekit report core
 echo
-echo "\$ corekit debug demo/core --batch -ex up -ex 'info registers rip rsp' -ex 'x/2xg \$sp'"
-../build/corekit debug core --batch -ex up -ex 'info registers rip rsp' -ex 'x/2xg $sp'
+echo "\$ corekit debug demo/core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)\$sp@2' -ex 'info registers rip rsp'"
+../build/corekit debug core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)$sp@2' -ex 'info registers rip rsp'
 echo
 ../build/tests/crash --threads=3 --mode=wait --alloc-mib=256 > running.txt &
 running=$!

@@ -734,6 +734,26 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::SymbolBounds(st
   return std::make_pair(address - offset, static_cast<std::uint64_t>(sym.st_size));
 }
 
+std::optional<std::string> Unwinder::MinimalSymbolName(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* name = mod ? dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr) : nullptr;
+  if (!name) return std::nullopt;
+  const GElf_Addr start = address - offset;
+  std::string best = name;
+  const int count = dwfl_module_getsymtab(mod);
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym other;
+    GElf_Addr other_address = 0;
+    const char* other_name = dwfl_module_getsym_info(mod, i, &other, &other_address, nullptr, nullptr, nullptr);
+    if (!other_name || other_address != start || other.st_shndx == SHN_UNDEF || *other_name == '\0') continue;
+    if (GELF_ST_TYPE(other.st_info) != GELF_ST_TYPE(sym.st_info)) continue;
+    if (std::strcmp(other_name, best.c_str()) > 0) best = other_name;
+  }
+  return Demangle(best.c_str(), options_.demangle);
+}
+
 bool Unwinder::IsLineStart(std::uint64_t pc) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
   if (!mod) return false;
@@ -853,6 +873,17 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       const int tag = dwarf_tag(&scopes[k]);
       if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) current = scopes[k];
     }
+    // Assembler sources name one address several times (gas: __clone3, __GI___clone3, clone3);
+    // gdb takes the last of the subprograms that start there, and so do we.
+    Dwarf_Addr start = 0;
+    if (current && dwarf_tag(&*current) == DW_TAG_subprogram && dwarf_lowpc(&*current, &start) == 0) {
+      Dwarf_Die next = *current;
+      for (int hops = 0; hops < 16 && dwarf_siblingof(&next, &next) == 0; ++hops) {
+        Dwarf_Addr next_start = 0;
+        if (dwarf_tag(&next) != DW_TAG_subprogram || dwarf_lowpc(&next, &next_start) != 0 || next_start != start) break;
+        current = next;
+      }
+    }
     for (int depth = 0; current && depth < kMaxInlineDepth; ++depth) {
       const int tag = dwarf_tag(&*current);
       Frame f = base;
@@ -866,6 +897,7 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       f.line = line;
       if (f.inlined) f.how = "inline";
       f.inline_depth = static_cast<unsigned>(depth);
+      f.dwarf_function = true;
       expanded.push_back(f);
       if (tag != DW_TAG_inlined_subroutine) break;
       // The caller's location is where this inlined call was made.

@@ -95,6 +95,11 @@ int Run(target::Target& target, const DebugOptions& options) {
   auto unwinder = unwind::Unwinder::Create(target, UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir));
   if (!unwinder) return Fail(unwinder.error());
   Debugger debugger(target, **unwinder, stdout, stderr, options.common.source_dirs);
+  try {
+    debugger.PrintBanner();
+  } catch (const std::exception& e) {  // a damaged core: the session still opens
+    fmt::print(stderr, "{}\n", e.what());
+  }
   for (const std::string& script : options.scripts) {
     std::ifstream in(script);
     if (!in) return Fail("cannot read " + script + ": " + std::strerror(errno));

@@ -39,6 +39,8 @@ struct Frame {
   bool inlined = false;                 // an inlined call expanded from the physical frame
   // The address looked up for this frame: pc, or pc - 1 for a return address (the call itself).
   std::uint64_t lookup = 0;
+  // The function is named by a DWARF subprogram (else by the symbol table, or not at all).
+  bool dwarf_function = false;
   // Of the frames one pc stands for, 0 for the innermost inlined call, counting outwards to the
   // physical frame (the function the code belongs to).
   unsigned inline_depth = 0;
@@ -90,6 +92,10 @@ class Unwinder {
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
   // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
   std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
+  // gdb's name for the code at `address` when no DWARF function covers it: of the symbols that
+  // start where the containing one does, the last by name (gdb's minimal-symbol order), e.g.
+  // "clone3" over "__clone3". Demangled unless Options::demangle is false.
+  std::optional<std::string> MinimalSymbolName(std::uint64_t address);
   // The bounds of the function symbol containing `address`: start and size (0 when unknown).
   std::optional<std::pair<std::uint64_t, std::uint64_t>> SymbolBounds(std::uint64_t address);
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame

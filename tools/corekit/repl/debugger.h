@@ -38,6 +38,8 @@ class Debugger {
   Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err,
            std::vector<std::string> source_dirs = {});
 
+  // What gdb says on opening a core: the command line, the signal, the crashing frame.
+  void PrintBanner();
   // Runs one command line; false when it was `quit`.
   bool Execute(const std::string& line);
   // The command names, for completion.
