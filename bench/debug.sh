@@ -2,7 +2,8 @@
 # Opening a core in the debugger and answering: corekit debug --batch against gdb -batch with the
 # same commands on the same core in the same run — the 17-thread 2 GiB core (`bt`, the issue's
 # goal: within 0.2 s; `bt full`; `thread apply all bt full`). Prints a Markdown table for
-# bench/RESULTS.md. corekit's debug cache is warm (its first run fills it); gdb has no cache.
+# bench/RESULTS.md. corekit runs warm (the debug cache its first run filled) and cold (an empty
+# cache each run: it inflates glibc's compressed debug sections, as gdb does every time).
 # Needs kernel cores in the working directory.
 # Usage: bench/debug.sh [BUILD_DIR]
 set -euo pipefail
@@ -22,14 +23,22 @@ mean() {
 exe=$PWD/$build/tests/crash
 crash_in "$work/t17" "$exe" --threads=16 --alloc-mib=2048 --mode=segv
 core=$work/t17/core
-export COREKIT_CACHE_DIR=$work/cache
+cold_corekit() {
+  local dir
+  dir=$(mktemp -d -p "$work")
+  COREKIT_CACHE_DIR=$dir "$build/corekit" "$@"
+  rm -rf "$dir"
+}
+export -f cold_corekit
+export build work
 
-echo "| commands (17 threads, 2 GiB core) | corekit debug (s) | gdb (s) | gdb / corekit |"
-echo "|---|---|---|---|"
+echo "| commands (17 threads, 2 GiB core) | corekit debug, warm (s) | corekit debug, cold (s) | gdb (s) | gdb / corekit warm | gdb / corekit cold |"
+echo "|---|---|---|---|---|---|"
 for command in "bt" "bt full" "thread apply all bt full"; do
-  ck=$(mean "$build/corekit" debug --batch -ex "$command" "$core")
+  ck=$(COREKIT_CACHE_DIR=$work/cache mean "$build/corekit" debug --batch -ex "$command" "$core")
+  cold=$(mean bash -c 'cold_corekit debug --batch -ex "$1" "$0"' "$core" "$command")
   gdb=$(mean gdb -batch -nx -ex "$command" "$exe" "$core")
-  echo "| \`$command\` | $ck | $gdb | $(awk "BEGIN{printf \"%.1fx\", $gdb / $ck}") |"
+  echo "| \`$command\` | $ck | $cold | $gdb | $(awk "BEGIN{printf \"%.1fx\", $gdb / $ck}") | $(awk "BEGIN{printf \"%.1fx\", $gdb / $cold}") |"
 done
 echo
 echo "$(date -u +%F), $(nproc) cores; means of 5 runs after a warm-up."
