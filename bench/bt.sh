@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 source bench/common.sh
 bench_setup "$build" corekit crash many_maps
+export build
 limit=${EU_STACK_TIMEOUT:-120}
 # Mean wall time of 3 runs after a warm-up; "> LIMIT" when a run exceeds the limit.
 mean() {
@@ -29,15 +30,6 @@ crash_in "$work/t17" "$exe17" --threads=16 --alloc-mib=2048 --mode=segv
 crash_in "$work/m20k" "$PWD/$build/tests/many_maps" --count=20000
 crash_in "$work/m80k" "$PWD/$build/tests/many_maps" --count=80000
 
-# A corekit whose debug cache is empty on every run.
-cold_corekit() {
-  local dir
-  dir=$(mktemp -d -p "$work")
-  COREKIT_CACHE_DIR=$dir "$build/corekit" "$@"
-  rm -rf "$dir"
-}
-export -f cold_corekit
-export build work
 warm_cache=$work/cache
 
 echo "| core | corekit bt, warm (s) | corekit bt, cold (s) | eu-stack -s -i (s) | gdb thread apply all bt (s) | eu-stack / corekit | gdb / corekit |"

@@ -9,6 +9,17 @@ bench_setup() {
   trap 'rm -rf "$work"' EXIT
   [ "$(cat /proc/sys/vm/max_map_count)" -ge 200000 ] || echo 200000 > /proc/sys/vm/max_map_count
   if grep -q '^|' /proc/sys/kernel/core_pattern; then echo "core_pattern is a pipe" >&2; exit 1; fi
+  export work
+  export -f cold_corekit
+}
+
+# cold_corekit ARGS...: $build/corekit with an empty debug cache on every run (bash -c can call
+# it once the script has exported `build`).
+cold_corekit() {
+  local dir
+  dir=$(mktemp -d -p "$work")
+  COREKIT_CACHE_DIR=$dir "$build/corekit" "$@"
+  rm -rf "$dir"
 }
 
 # crash_in DIR PROGRAM ARGS...: runs the program in DIR with unlimited cores; leaves DIR/core.

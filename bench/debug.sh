@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 source bench/common.sh
 bench_setup "$build" corekit crash
+export build
 # Mean wall time of 5 runs after a warm-up.
 mean() {
   local i start end
@@ -23,14 +24,6 @@ mean() {
 exe=$PWD/$build/tests/crash
 crash_in "$work/t17" "$exe" --threads=16 --alloc-mib=2048 --mode=segv
 core=$work/t17/core
-cold_corekit() {
-  local dir
-  dir=$(mktemp -d -p "$work")
-  COREKIT_CACHE_DIR=$dir "$build/corekit" "$@"
-  rm -rf "$dir"
-}
-export -f cold_corekit
-export build work
 
 echo "| commands (17 threads, 2 GiB core) | corekit debug, warm (s) | corekit debug, cold (s) | gdb (s) | gdb / corekit warm | gdb / corekit cold |"
 echo "|---|---|---|---|---|---|"

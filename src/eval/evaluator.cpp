@@ -328,6 +328,15 @@ Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, boo
   return v;
 }
 
+Value Evaluator::Impl::FrameVariable(Dwarf_Die variable) {
+  auto value = VariableValue(variable, frame_dwarf->bias, true);
+  if (value) return *value;
+  Value unknown;  // a location this frame cannot evaluate (no frame base, no CFA): nowhere
+  unknown.type = TypeOfDie(&variable);
+  unknown.where = Value::Where::kOptimizedOut;
+  return unknown;
+}
+
 Result<Value> Evaluator::Impl::FunctionValue(Dwarf_Die function, Dwarf_Addr bias) {
   Dwarf_Addr low = 0;
   if (dwarf_lowpc(&function, &low) != 0 && dwarf_entrypc(&function, &low) != 0) {
@@ -687,7 +696,9 @@ Result<Value> Evaluator::Impl::Element(const Value& value, std::int64_t index) {
     const Type* element = t->target;
     const std::uint64_t size = Strip(element)->size;
     if (v->where == Value::Where::kMemory) return AtAddress(element, v->address + static_cast<std::uint64_t>(index) * size);
-    if (index < 0 || (static_cast<std::uint64_t>(index) + 1) * size > v->bytes.size()) return EvalError("no such vector element");
+    if (index < 0 || size == 0 || static_cast<std::uint64_t>(index) >= v->bytes.size() / size) {
+      return EvalError("no such vector element");
+    }
     Value e;
     e.type = element;
     e.where = v->where == Value::Where::kRegister ? Value::Where::kComputed : v->where;
@@ -783,15 +794,7 @@ Result<std::vector<NamedValue>> Evaluator::Locals() {
     ForEachChild(scope, [&](Dwarf_Die child) {
       if (dwarf_tag(&child) != DW_TAG_variable || HasFlag(&child, DW_AT_declaration)) return true;
       const std::string name = DieName(&child);
-      if (name.empty()) return true;
-      auto value = s.VariableValue(child, s.frame_dwarf->bias, true);
-      if (!value) {
-        Value broken;
-        broken.type = s.TypeOfDie(&child);
-        broken.where = Value::Where::kOptimizedOut;
-        value = broken;
-      }
-      locals.push_back({name, *value});
+      if (!name.empty()) locals.push_back({name, s.FrameVariable(child)});
       return true;
     });
   }
@@ -803,16 +806,7 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
   if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
   std::vector<NamedValue> args;
   ForEachChild(s.frame_dwarf->scopes.back(), [&](Dwarf_Die child) {
-    if (dwarf_tag(&child) != DW_TAG_formal_parameter) return true;
-    const std::string name = DieName(&child);
-    auto value = s.VariableValue(child, s.frame_dwarf->bias, true);
-    if (!value) {
-      Value broken;
-      broken.type = s.TypeOfDie(&child);
-      broken.where = Value::Where::kOptimizedOut;
-      value = broken;
-    }
-    args.push_back({name, *value});
+    if (dwarf_tag(&child) == DW_TAG_formal_parameter) args.push_back({DieName(&child), s.FrameVariable(child)});
     return true;
   });
   return args;

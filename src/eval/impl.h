@@ -77,6 +77,9 @@ struct Evaluator::Impl {
   Value Scalar(const Type* type, std::uint64_t bits) const;
   // A variable's value; `in_frame`: its location may depend on the selected frame's pc.
   Result<Value> VariableValue(Dwarf_Die variable, Dwarf_Addr bias, bool in_frame);
+  // A local or argument of the selected frame for info locals/args: optimized out when its
+  // location cannot be evaluated here.
+  Value FrameVariable(Dwarf_Die variable);
   Result<Value> FunctionValue(Dwarf_Die function, Dwarf_Addr bias);
   std::optional<Dwarf_Die> InScope(const std::string& name);  // a local or argument of the frame
   Result<Value> Lookup(const std::string& name);
