@@ -51,6 +51,35 @@ void ForEachChild(Dwarf_Die parent, Visit visit) {
   } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
 }
 
+// The variables (or parameters) a scope declares, as gdb lists them: its own children, then the
+// children of its abstract origin that no concrete child stands for (an inlined or out-of-line
+// copy whose compiler dropped a variable: gdb shows it as <optimized out>). `visit(die,
+// concrete)`.
+template <typename Visit>
+void ForEachDeclared(Dwarf_Die scope, std::initializer_list<int> tags, Visit visit) {
+  auto wanted = [&](Dwarf_Die* die) { return std::find(tags.begin(), tags.end(), dwarf_tag(die)) != tags.end(); };
+  std::vector<Dwarf_Off> represented;
+  ForEachChild(scope, [&](Dwarf_Die child) {
+    if (!wanted(&child)) return true;
+    Dwarf_Attribute attr;
+    Dwarf_Die origin;
+    if (dwarf_attr(&child, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, &origin)) {
+      represented.push_back(dwarf_dieoffset(&origin));
+    }
+    visit(child, true);
+    return true;
+  });
+  Dwarf_Attribute attr;
+  Dwarf_Die origin;
+  if (!dwarf_attr(&scope, DW_AT_abstract_origin, &attr) || !dwarf_formref_die(&attr, &origin)) return;
+  ForEachChild(origin, [&](Dwarf_Die child) {
+    if (wanted(&child) && std::find(represented.begin(), represented.end(), dwarf_dieoffset(&child)) == represented.end()) {
+      visit(child, false);
+    }
+    return true;
+  });
+}
+
 bool IsTypeTag(int tag) {
   return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type ||
          tag == DW_TAG_enumeration_type || tag == DW_TAG_typedef || tag == DW_TAG_base_type;
@@ -330,11 +359,15 @@ Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, boo
 
 Value Evaluator::Impl::FrameVariable(Dwarf_Die variable) {
   auto value = VariableValue(variable, frame_dwarf->bias, true);
-  if (value) return *value;
-  Value unknown;  // a location this frame cannot evaluate (no frame base, no CFA): nowhere
-  unknown.type = TypeOfDie(&variable);
-  unknown.where = Value::Where::kOptimizedOut;
-  return unknown;
+  // A location this frame cannot evaluate (no frame base, no CFA) holds nothing here.
+  return value ? *value : OptimizedOut(variable);
+}
+
+Value Evaluator::Impl::OptimizedOut(Dwarf_Die variable) {
+  Value nowhere;
+  nowhere.type = TypeOfDie(&variable);
+  nowhere.where = Value::Where::kOptimizedOut;
+  return nowhere;
 }
 
 Result<Value> Evaluator::Impl::FunctionValue(Dwarf_Die function, Dwarf_Addr bias) {
@@ -791,11 +824,16 @@ Result<std::vector<NamedValue>> Evaluator::Locals() {
   if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
   std::vector<NamedValue> locals;
   for (const Dwarf_Die& scope : s.frame_dwarf->scopes) {
-    ForEachChild(scope, [&](Dwarf_Die child) {
-      if (dwarf_tag(&child) != DW_TAG_variable || HasFlag(&child, DW_AT_declaration)) return true;
-      const std::string name = DieName(&child);
-      if (!name.empty()) locals.push_back({name, s.FrameVariable(child)});
-      return true;
+    // gdb also lists a label the compiler left without an address, as <optimized out>.
+    ForEachDeclared(scope, {DW_TAG_variable, DW_TAG_label}, [&](Dwarf_Die variable, bool concrete) {
+      const std::string name = DieName(&variable);
+      Dwarf_Addr address = 0;
+      if (name.empty() || HasFlag(&variable, DW_AT_declaration)) return;
+      if (dwarf_tag(&variable) == DW_TAG_label) {
+        if (dwarf_lowpc(&variable, &address) != 0) locals.push_back({name, s.OptimizedOut(variable)});
+        return;
+      }
+      locals.push_back({name, concrete ? s.FrameVariable(variable) : s.OptimizedOut(variable)});
     });
   }
   return locals;
@@ -805,9 +843,8 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
   Impl& s = *impl_;
   if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
   std::vector<NamedValue> args;
-  ForEachChild(s.frame_dwarf->scopes.back(), [&](Dwarf_Die child) {
-    if (dwarf_tag(&child) == DW_TAG_formal_parameter) args.push_back({DieName(&child), s.FrameVariable(child)});
-    return true;
+  ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die parameter, bool concrete) {
+    args.push_back({DieName(&parameter), concrete ? s.FrameVariable(parameter) : s.OptimizedOut(parameter)});
   });
   return args;
 }

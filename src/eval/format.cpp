@@ -108,8 +108,8 @@ std::string Binary(std::uint64_t v) {
 std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth, bool deref_references) {
   if (depth > kMaxDepth) return "...";
   const Type* t = Strip(value.type);
-  if (!t || t->kind == TypeKind::kVoid) return "void";
   if (value.where == Value::Where::kOptimizedOut) return value.not_saved ? "<not saved>" : "<optimized out>";
+  if (!t || t->kind == TypeKind::kVoid) return "void";
   auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
   auto symbolic = [this](std::uint64_t address) -> std::string {
     auto symbol = unwinder.SymbolAt(address);
@@ -297,6 +297,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
       std::string text = fmt::format("{:#x}", address);
       if (target && target->kind == TypeKind::kChar && target->size == 1) {
         if (address != 0) {
+          text += symbolic(address);  // a named string: 0x... <__PRETTY_FUNCTION__.0> "main"
           // A C string: up to `print elements` characters, then "..." when it goes on.
           std::vector<std::uint8_t> chars;
           std::string trailer;

@@ -80,6 +80,7 @@ struct Evaluator::Impl {
   // A local or argument of the selected frame for info locals/args: optimized out when its
   // location cannot be evaluated here.
   Value FrameVariable(Dwarf_Die variable);
+  Value OptimizedOut(Dwarf_Die variable);
   Result<Value> FunctionValue(Dwarf_Die function, Dwarf_Addr bias);
   std::optional<Dwarf_Die> InScope(const std::string& name);  // a local or argument of the frame
   Result<Value> Lookup(const std::string& name);
