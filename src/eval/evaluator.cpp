@@ -97,10 +97,11 @@ Evaluator::Evaluator(target::Target& target, unwind::Unwinder& unwinder)
 
 Evaluator::~Evaluator() = default;
 
-void Evaluator::SelectFrame(const unwind::Frame* frame) { impl_->Select(frame); }
+void Evaluator::SelectFrame(const unwind::Frame* frame, const unwind::Frame* caller) { impl_->Select(frame, caller); }
 
-void Evaluator::Impl::Select(const unwind::Frame* f) {
+void Evaluator::Impl::Select(const unwind::Frame* f, const unwind::Frame* calling) {
   frame = f;
+  caller = calling;
   frame_dwarf = f ? DwarfFor(*f) : std::nullopt;
   cfa_cache.reset();
 }
@@ -233,6 +234,54 @@ std::optional<std::uint64_t> Evaluator::Impl::FrameBase() {
   return std::nullopt;
 }
 
+LocationContext Evaluator::Impl::FrameContext(Dwarf_Addr bias, Dwarf_Attribute* attribute) {
+  LocationContext c;
+  c.read_register = [this](unsigned regno) { return Register(regno); };
+  c.read_memory = [this](std::uint64_t address, unsigned size) -> std::optional<std::uint64_t> {
+    auto bytes = Read(address, size);
+    if (!bytes) return std::nullopt;
+    std::uint64_t value = 0;
+    for (unsigned i = 0; i < size; ++i) value |= static_cast<std::uint64_t>((*bytes)[i]) << (8 * i);
+    return value;
+  };
+  c.frame_base = [this] { return FrameBase(); };
+  c.cfa = [this] { return Cfa(); };
+  c.entry_register = [this](unsigned regno) { return EntryRegister(regno); };
+  c.bias = bias;
+  c.attribute = attribute;
+  return c;
+}
+
+std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
+  // An inlined call has no call site of its own; gdb gives up there too.
+  if (!frame || !caller || frame->inlined || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
+  Dwarf_Die function = *frame_dwarf->subprogram;
+  Dwarf_Attribute attr;
+  const char* name = dwarf_formstring(dwarf_attr_integrate(&function, DW_AT_name, &attr));
+  if (!name) return std::nullopt;
+  return unwinder.CallSiteValue(*caller, regno, name);
+}
+
+std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {
+  // Where the parameter was at the function's first instruction: a register the caller set.
+  if (!frame_dwarf || !frame_dwarf->subprogram || !frame || frame->inlined) return std::nullopt;
+  Dwarf_Die function = *frame_dwarf->subprogram;
+  Dwarf_Addr entry = 0;
+  Dwarf_Attribute attr;
+  Dwarf_Op* ops = nullptr;
+  std::size_t n = 0;
+  if (dwarf_lowpc(&function, &entry) != 0 || !dwarf_attr(&parameter, DW_AT_location, &attr) ||
+      dwarf_getlocation_addr(&attr, entry, &ops, &n, 1) != 1 || n != 1) {
+    return std::nullopt;
+  }
+  std::optional<unsigned> regno;
+  if (ops[0].atom >= DW_OP_reg0 && ops[0].atom <= DW_OP_reg31) regno = ops[0].atom - DW_OP_reg0;
+  if (ops[0].atom == DW_OP_regx) regno = static_cast<unsigned>(ops[0].number);
+  const auto value = regno ? EntryRegister(*regno) : std::nullopt;
+  if (!value) return std::nullopt;
+  return Scalar(TypeOfDie(&parameter), *value);
+}
+
 // ---- values ----
 
 Value Evaluator::Impl::AtAddress(const Type* type, std::uint64_t address) const {
@@ -298,20 +347,7 @@ Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, boo
     v.where = Value::Where::kOptimizedOut;
     return v;
   }
-  LocationContext c;
-  c.read_register = [this](unsigned regno) { return Register(regno); };
-  c.read_memory = [this](std::uint64_t address, unsigned size) -> std::optional<std::uint64_t> {
-    auto bytes = Read(address, size);
-    if (!bytes) return std::nullopt;
-    std::uint64_t value = 0;
-    for (unsigned i = 0; i < size; ++i) value |= static_cast<std::uint64_t>((*bytes)[i]) << (8 * i);
-    return value;
-  };
-  c.frame_base = [this] { return FrameBase(); };
-  c.cfa = [this] { return Cfa(); };
-  c.bias = bias;
-  c.attribute = &attr;
-  const Location l = EvaluateLocation(ops, n, c);
+  const Location l = EvaluateLocation(ops, n, FrameContext(bias, &attr));
   if (!l.error.empty()) return EvalError(l.error);
   const std::uint64_t size = Strip(v.type) ? Strip(v.type)->size : 0;
   if (l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kMemory) return AtAddress(v.type, l.pieces[0].address);
@@ -849,25 +885,43 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
   return args;
 }
 
-std::string Evaluator::FrameArguments(const unwind::Frame& frame) {
-  const unwind::Frame* selected = impl_->frame;
-  impl_->Select(&frame);
+std::string Evaluator::FrameArguments(const unwind::Frame& frame, const unwind::Frame* caller) {
+  Impl& s = *impl_;
+  const unwind::Frame* selected = s.frame;
+  const unwind::Frame* selected_caller = s.caller;
+  s.Select(&frame, caller);
   std::string text;
-  if (auto args = Arguments()) {
-    for (const NamedValue& arg : *args) {
-      const Type* t = Strip(arg.value.type);
-      std::string shown;
-      const Type* referent = t && t->kind == TypeKind::kReference ? Strip(t->target) : t;
-      if (arg.value.where != Value::Where::kOptimizedOut && referent &&
-          (referent->kind == TypeKind::kStruct || referent->kind == TypeKind::kUnion || referent->kind == TypeKind::kArray)) {
-        shown = "...";  // gdb's `print frame-arguments scalars`
-      } else {
-        shown = impl_->Format(arg.value, 0, false, 0);
-      }
-      text += (text.empty() ? "" : ", ") + arg.name + "=" + shown;
+  auto shown = [&](const Value& value) {
+    const Type* t = Strip(value.type);
+    const Type* referent = t && t->kind == TypeKind::kReference ? Strip(t->target) : t;
+    if (value.where != Value::Where::kOptimizedOut && referent &&
+        (referent->kind == TypeKind::kStruct || referent->kind == TypeKind::kUnion || referent->kind == TypeKind::kArray)) {
+      return std::string("...");  // gdb's `print frame-arguments scalars`
     }
+    return s.Format(value, 0, false, 0);
+  };
+  if (s.frame_dwarf && !s.frame_dwarf->scopes.empty()) {
+    ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die parameter, bool concrete) {
+      const std::string name = DieName(&parameter);
+      const Value actual = concrete ? s.FrameVariable(parameter) : s.OptimizedOut(parameter);
+      const std::optional<Value> entry = concrete ? s.EntryValue(parameter) : std::nullopt;
+      text += text.empty() ? "" : ", ";
+      // gdb's `print entry-values default`: name=name@entry=V when both agree, both otherwise.
+      if (!entry) {
+        text += name + "=" + shown(actual);
+        return;
+      }
+      auto actual_bytes = actual.where == Value::Where::kOptimizedOut ? Result<std::vector<std::uint8_t>>(EvalError(""))
+                                                                      : s.Contents(actual);
+      auto entry_bytes = s.Contents(*entry);
+      if (actual_bytes && entry_bytes && *actual_bytes == *entry_bytes) {
+        text += name + "=" + name + "@entry=" + shown(actual);
+      } else {
+        text += name + "=" + shown(actual) + ", " + name + "@entry=" + shown(*entry);
+      }
+    });
   }
-  impl_->Select(selected);
+  s.Select(selected, selected_caller);
   return text;
 }
 

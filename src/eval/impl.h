@@ -14,6 +14,7 @@
 
 #include "corekit/eval/evaluator.h"
 #include "dwarf_types.h"
+#include "location.h"
 
 namespace corekit::eval {
 
@@ -35,6 +36,7 @@ struct Evaluator::Impl {
   // frame's function (an inlined call's DIE or a subprogram), and the physical frame's subprogram
   // (its frame base).
   const unwind::Frame* frame = nullptr;
+  const unwind::Frame* caller = nullptr;  // the frame that called `frame`, for entry values
   struct FrameDwarf {
     Dwfl_Module* module = nullptr;
     Dwarf_Addr bias = 0;
@@ -61,7 +63,7 @@ struct Evaluator::Impl {
   std::map<Dwfl_Module*, ModuleIndex> index;
   std::vector<Dwfl_Module*> module_order;  // the selected frame's module, the executable, the rest
 
-  void Select(const unwind::Frame* f);
+  void Select(const unwind::Frame* f, const unwind::Frame* calling = nullptr);
   std::optional<FrameDwarf> DwarfFor(const unwind::Frame& f);
 
   // Memory and registers.
@@ -71,6 +73,11 @@ struct Evaluator::Impl {
   std::optional<unsigned> RegisterNumber(const std::string& name) const;
   std::optional<std::uint64_t> Cfa();
   std::optional<std::uint64_t> FrameBase();
+  // A register's value on entry to the selected (physical) frame's function, from its caller's
+  // call site; a parameter's value there (gdb's `@entry`).
+  std::optional<std::uint64_t> EntryRegister(unsigned regno);
+  std::optional<Value> EntryValue(Dwarf_Die parameter);
+  LocationContext FrameContext(Dwarf_Addr bias, Dwarf_Attribute* attribute);
 
   // Values.
   Value AtAddress(const Type* type, std::uint64_t address) const;

@@ -228,12 +228,27 @@ Location EvaluateLocation(const Dwarf_Op* ops, std::size_t count, const Location
         break;
       }
       case DW_OP_entry_value:
-      case DW_OP_GNU_entry_value:
+      case DW_OP_GNU_entry_value: {
+        // The value a register had on entry, from the caller's call site (when it is known).
+        Dwarf_Attribute inner;
+        Dwarf_Op* block = nullptr;
+        std::size_t n = 0;
+        std::optional<std::uint64_t> value;
+        if (c.attribute && c.entry_register && dwarf_getlocation_attr(c.attribute, &op, &inner) == 0 &&
+            dwarf_getlocation(&inner, &block, &n) == 0 && n == 1) {
+          if (block[0].atom >= DW_OP_reg0 && block[0].atom <= DW_OP_reg31) value = c.entry_register(block[0].atom - DW_OP_reg0);
+          if (block[0].atom == DW_OP_regx) value = c.entry_register(static_cast<unsigned>(block[0].number));
+        }
+        if (!value || !push(*value)) {
+          result.pieces.assign(1, Piece{});
+          return result;
+        }
+        break;
+      }
       case DW_OP_implicit_pointer:
       case DW_OP_GNU_implicit_pointer:
       case DW_OP_GNU_parameter_ref:
-        // The value at the function's entry (or a pointer to an optimized-away object): not
-        // recoverable from this frame alone.
+        // A pointer to an optimized-away object: nothing to read.
         result.pieces.assign(1, Piece{});
         return result;
       default:

@@ -18,6 +18,8 @@ struct LocationContext {
   std::function<std::optional<std::uint64_t>(std::uint64_t address, unsigned size)> read_memory;
   std::function<std::optional<std::uint64_t>()> frame_base;  // DW_OP_fbreg
   std::function<std::optional<std::uint64_t>()> cfa;         // DW_OP_call_frame_cfa
+  // DW_OP_entry_value(DW_OP_regN): register N's value when the function was entered.
+  std::function<std::optional<std::uint64_t>(unsigned regno)> entry_register;
   Dwarf_Addr bias = 0;                                       // DW_OP_addr is module-relative
   Dwarf_Attribute* attribute = nullptr;                      // for DW_OP_implicit_value
 };

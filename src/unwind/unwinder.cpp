@@ -675,7 +675,12 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
 
 std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {
   const std::vector<unsigned> argument_registers = ArgumentRegisters(target_->abi().arch);
-  if (index >= argument_registers.size() || caller.how == "initial" || caller.pc == 0) return std::nullopt;
+  if (index >= argument_registers.size()) return std::nullopt;
+  return CallSiteValue(caller, argument_registers[index], nullptr);
+}
+
+std::optional<std::uint64_t> Unwinder::CallSiteValue(const Frame& caller, unsigned register_number, const char* callee) {
+  if (caller.how == "initial" || caller.pc == 0) return std::nullopt;
   Session& s = *session_;
   const Dwarf_Addr lookup = caller.pc - 1;
   Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
@@ -695,6 +700,18 @@ std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigne
   int budget = 100000;
   std::optional<Dwarf_Die> site = FindCallSite(&*function, caller.pc - bias, budget);
   if (!site) return std::nullopt;
+  if (callee) {
+    // Only a call that names the callee (a tail call in between would make its values another
+    // function's).
+    Dwarf_Attribute attr;
+    Dwarf_Die origin;
+    if (!(dwarf_attr(&*site, DW_AT_call_origin, &attr) || dwarf_attr(&*site, DW_AT_abstract_origin, &attr)) ||
+        !dwarf_formref_die(&attr, &origin)) {
+      return std::nullopt;
+    }
+    const char* name = dwarf_formstring(dwarf_attr_integrate(&origin, DW_AT_name, &attr));
+    if (!name || std::strcmp(name, callee) != 0) return std::nullopt;
+  }
   Dwarf_Die parameter;
   if (dwarf_child(&*site, &parameter) != 0) return std::nullopt;
   do {
@@ -710,7 +727,7 @@ std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigne
     unsigned regno = ~0u;
     if (where[0].atom >= DW_OP_reg0 && where[0].atom <= DW_OP_reg31) regno = where[0].atom - DW_OP_reg0;
     if (where[0].atom == DW_OP_regx) regno = static_cast<unsigned>(where[0].number);
-    if (regno != argument_registers[index]) continue;
+    if (regno != register_number) continue;
     Dwarf_Op* ops = nullptr;
     std::size_t nops = 0;
     if ((dwarf_attr(&parameter, DW_AT_call_value, &value) || dwarf_attr(&parameter, DW_AT_GNU_call_site_value, &value)) &&

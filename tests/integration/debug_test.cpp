@@ -2,6 +2,7 @@
 // same core: frame selection (by number, up/down, by function, by thread), registers recovered
 // in outer frames, and x/ in every format and unit. Commands are separated by `echo` markers in
 // both debuggers' output.
+#include <map>
 #include <thread>
 
 #include "support.h"
@@ -187,6 +188,42 @@ TEST(Debug, OptimizedFramesLikeGdb) {
       "frame 3", "info locals", "bt full 3", "p $pc", "p $sp", "p arg", "info frame", "frame 0", "info frame", "up 2",
       "info frame",
   });
+}
+
+// Optimized library frames of an abort(): parameters' values at entry taken from the caller's
+// call site (gdb's "sig=sig@entry=6"), parameters the out-of-line copy dropped listed from its
+// abstract origin, locals of each frame. Frames are compared by function: gdb also synthesizes
+// tail-call frames (__pthread_kill_internal), which corekit does not.
+TEST(Debug, EntryValuesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH_BIN, "--threads=1", "--mode=abort"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  auto frames = [](const std::string& text) {
+    std::map<std::string, std::string> by_function;  // "raise" -> "__GI_raise (sig=sig@entry=6) at ..."
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("#", 0) != 0) continue;
+      std::string rest = line.substr(line.find(' ') + 1);
+      rest = rest.substr(rest.find_first_not_of(' '));
+      if (rest.rfind("0x", 0) == 0) rest = rest.substr(rest.find(" in ") + 4);
+      by_function.emplace(rest.substr(0, rest.find(' ')), rest);
+    }
+    return by_function;
+  };
+  const auto ours = frames(RunCommand(std::string(COREKIT_BIN) + " debug --batch -ex bt " + Quote(crash.core.string())).out);
+  const auto gdb = frames(RunCommand("gdb -batch -nx -ex bt " + Quote(CRASH_BIN) + " " + Quote(crash.core.string())).out);
+  ASSERT_TRUE(gdb.count("__GI_raise")) << "glibc's debug information is needed (libc6-dbg)";
+  EXPECT_NE(gdb.at("__GI_raise").find("sig=sig@entry=6"), std::string::npos);
+  std::size_t compared = 0;
+  for (const auto& [function, line] : gdb) {
+    if (!ours.count(function)) continue;
+    // __pthread_kill_implementation's entry values come through the tail call gdb synthesizes.
+    if (function == "__pthread_kill_implementation") continue;
+    EXPECT_EQ(ours.at(function), line);
+    ++compared;
+  }
+  EXPECT_GE(compared, 3u);
 }
 
 // list, disassemble and x/i: the same lines, the same instruction addresses and offsets, "=>"

@@ -58,7 +58,8 @@ class Evaluator {
   ~Evaluator();
 
   // The frame whose scopes and registers expressions see; nullptr for none (globals only).
-  void SelectFrame(const unwind::Frame* frame);
+  // `caller`, the next frame out, lets parameters' entry values be found at its call site.
+  void SelectFrame(const unwind::Frame* frame, const unwind::Frame* caller = nullptr);
 
   // Errors: kInvalidArgument for what does not parse or type-check, kNotInCore for memory the
   // core does not hold, kUnsupported for what the evaluator does not do (function calls,
@@ -73,8 +74,9 @@ class Evaluator {
   // `info args` list them. Errors: kNotInCore when the frame has no debug information.
   Result<std::vector<NamedValue>> Locals();
   Result<std::vector<NamedValue>> Arguments();
-  // "p=0x0, n=3": the frame's arguments as gdb's frame lines show them (aggregates as "...").
-  std::string FrameArguments(const unwind::Frame& frame);
+  // "p=0x0, n=3": the frame's arguments as gdb's frame lines show them (aggregates as "...",
+  // with their entry values where the caller's call site records them: "n=n@entry=3").
+  std::string FrameArguments(const unwind::Frame& frame, const unwind::Frame* caller);
 
   // The value as gdb's print shows it, with or without the "(type *) " prefix of a top-level
   // pointer.

@@ -244,7 +244,7 @@ eval::Evaluator& Debugger::Evaluator() {
   const unwind::Frame* frame = nullptr;
   if (thread_ < target_.threads().size() && !Backtrace(thread_).frames.empty()) frame = &SelectedFrame();
   if (frame != evaluator_frame_) {
-    evaluator_.SelectFrame(frame);
+    evaluator_.SelectFrame(frame, frame ? CallerOf(*frame) : nullptr);
     evaluator_frame_ = frame;
   }
   return evaluator_;
@@ -258,6 +258,11 @@ eval::Value Debugger::EvaluateOrThrow(const std::string& expression) {
 
 void Debugger::CheckInterrupt() {
   if (interrupt_) throw CommandError("Quit");  // cleared by the front end before each command
+}
+
+const unwind::Frame* Debugger::CallerOf(const unwind::Frame& f) {
+  const auto& frames = Backtrace(thread_).frames;
+  return f.index + 1 < frames.size() && &frames[f.index] == &f ? &frames[f.index + 1] : nullptr;
 }
 
 std::string Debugger::GdbFrameText(const unwind::Frame& f) {
@@ -276,7 +281,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   } else {
     text += unwinder_.MinimalSymbolName(f.lookup).value_or(*f.function);
   }
-  text += " (" + (f.dwarf_function ? Evaluator().FrameArguments(f) : std::string()) + ")";
+  text += " (" + (f.dwarf_function ? Evaluator().FrameArguments(f, CallerOf(f)) : std::string()) + ")";
   if (f.file) {
     text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
   } else if (!f.module.empty()) {
@@ -447,7 +452,7 @@ void Debugger::InfoFrame() {
   }
   if (x86_64 && facts.cfa) {
     const std::uint64_t base = Amd64FrameBase(f).value_or(*facts.cfa - 16);
-    fmt::print(out_, " Arglist at {:#x}, args: {}\n", base, f.file ? evaluator.FrameArguments(f) : std::string());
+    fmt::print(out_, " Arglist at {:#x}, args: {}\n", base, f.dwarf_function ? evaluator.FrameArguments(f, CallerOf(f)) : std::string());
     fmt::print(out_, " Locals at {:#x}, Previous frame's sp is {:#x}\n", base, *facts.cfa);
   }
   if (!facts.saved.empty()) {

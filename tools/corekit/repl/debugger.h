@@ -69,6 +69,8 @@ class Debugger {
   // gdb's frame line: "#1  0x... in f (a=1) at file.c:12"; with_source adds the line's text.
   void PrintFrameLine(const unwind::Frame& frame, bool with_source = false);
   std::string GdbFrameText(const unwind::Frame& frame);
+  // The frame `frame` returns to, in the selected thread's backtrace (nullptr for the last).
+  const unwind::Frame* CallerOf(const unwind::Frame& frame);
   // The evaluator looking at the selected frame.
   eval::Evaluator& Evaluator();
   eval::Value EvaluateOrThrow(const std::string& expression);
