@@ -771,6 +771,20 @@ std::optional<std::string> Unwinder::MinimalSymbolName(std::uint64_t address) {
   return Demangle(best.c_str(), options_.demangle);
 }
 
+std::optional<std::string> Unwinder::SectionOf(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  if (!mod) return std::nullopt;
+  Dwarf_Addr relative = address;
+  Dwarf_Addr bias = 0;
+  Elf_Scn* section = dwfl_module_address_section(mod, &relative, &bias);
+  Elf* elf = section ? dwfl_module_getelf(mod, &bias) : nullptr;
+  std::size_t names = 0;
+  GElf_Shdr header;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0 || !gelf_getshdr(section, &header)) return std::nullopt;
+  const char* name = elf_strptr(elf, names, header.sh_name);
+  return name ? std::optional<std::string>(name) : std::nullopt;
+}
+
 bool Unwinder::IsLineStart(std::uint64_t pc) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
   if (!mod) return false;

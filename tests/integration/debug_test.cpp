@@ -146,7 +146,8 @@ TEST(Debug, PrintsCValuesLikeGdb) {
       "p 'A' + 1", "p rec->ratio * 2", "p !0", "p ~5", "output depth", "info frame", "up", "info frame", "info locals", "p rec", "p rec.name",
       "p first", "p first.next->label", "p $pc", "bt full", "frame 0", "list", "list", "list crash_in", "list 10",
       "frame function build_and_crash", "x/4dw rec.scores", "x/s rec.message", "x/2xg $sp", "p $nonexistent",
-      "p sizeof(int) * 3",
+      "p sizeof(int) * 3", "x/2xg $sp", "x", "x/3dw", "x", "x/2i $pc", "x", "x/s global_greeting", "x", "p 5", "p",
+      "info symbol main", "info symbol &global_counter", "info symbol $pc",
   });
   // Errors, on stderr, each ending its command only.
   const auto run = RunCommand(std::string(COREKIT_BIN) + " debug --batch -ex 'p nosuch' -ex 'p rec->nosuch' -ex 'p *depth' " +

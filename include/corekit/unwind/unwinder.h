@@ -96,6 +96,8 @@ class Unwinder {
   // start where the containing one does, the last by name (gdb's minimal-symbol order), e.g.
   // "clone3" over "__clone3". Demangled unless Options::demangle is false.
   std::optional<std::string> MinimalSymbolName(std::uint64_t address);
+  // The name of the ELF section of the module file that holds `address` (".text", ".data").
+  std::optional<std::string> SectionOf(std::uint64_t address);
   // The bounds of the function symbol containing `address`: start and size (0 when unknown).
   std::optional<std::pair<std::uint64_t, std::uint64_t>> SymbolBounds(std::uint64_t address);
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame

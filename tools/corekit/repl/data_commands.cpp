@@ -79,7 +79,9 @@ std::pair<std::string, std::string> ObjdumpSpelling(std::string mnemonic, std::s
 
 void Debugger::Print(const std::string& args, bool record) {
   auto [letter, expression] = SplitFormat(args);
-  if (expression.empty()) throw CommandError(record ? "Argument required (expression to compute)." : "Argument required (expression to compute).");
+  // A bare print shows the last value again, as a new history entry.
+  if (expression.empty() && !record) throw CommandError("Argument required (expression to compute).");
+  if (expression.empty()) expression = "$";
   eval::Evaluator& evaluator = Evaluator();
   auto value = evaluator.Fetched(EvaluateOrThrow(expression));
   if (!value) throw CommandError(value.error().message);

@@ -584,11 +584,12 @@ std::uint64_t Debugger::EvaluateAddress(const std::string& text) {
 }
 
 void Debugger::Examine(const std::string& args) {
-  // x/NFU ADDR
-  std::size_t count = 1;
-  char format = 'x', unit = 'w';
+  // x/NFU ADDR; without ADDR, on from where the last x ended, and N, F and U as they were.
+  std::size_t count = examine_.count;
+  char format = examine_.format, unit = examine_.unit;
   std::string rest = args;
   if (!rest.empty() && rest[0] == '/') {
+    count = 1;  // a count is given with the format, or it is 1
     std::size_t i = 1;
     std::string digits;
     while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) digits += rest[i++];
@@ -603,10 +604,17 @@ void Debugger::Examine(const std::string& args) {
   }
   if (format == 'a') unit = target_.abi().is64 ? 'g' : 'w';
   if (format == 'c' && args.find_first_of("hwg") == std::string::npos) unit = 'b';
-  std::uint64_t address = EvaluateAddress(rest);
+  std::uint64_t address = 0;
+  if (Trim(rest).empty()) {
+    if (!examine_.next) throw CommandError("Argument required (starting display address).");
+    address = *examine_.next;
+  } else {
+    address = EvaluateAddress(rest);
+  }
   count = std::min<std::size_t>(count, 1 << 16);
+  examine_ = {count, format, unit, address};
   if (format == 'i') {
-    PrintInstructions(address, count, ~std::uint64_t{0}, false);
+    examine_.next = PrintInstructions(address, count, ~std::uint64_t{0}, false);
     return;
   }
   auto label = [&](std::uint64_t a) {
@@ -624,6 +632,7 @@ void Debugger::Examine(const std::string& args) {
       for (unsigned char c : *text) quoted += c == '"' || c == '\\' ? std::string("\\") + static_cast<char>(c) : CharEscape(c);
       fmt::print(out_, "{}\t\"{}\"\n", label(address), quoted);
       address += text->size() + 1;
+      examine_.next = address;
     }
     return;
   }
@@ -666,8 +675,23 @@ void Debugger::Examine(const std::string& args) {
       }
     }
     line += "\t" + cell;
+    examine_.next = at + size;
   }
   if (!line.empty()) fmt::print(out_, "{}\n", line);
+}
+
+void Debugger::InfoSymbol(const std::string& args) {
+  if (Trim(args).empty()) throw CommandError("Argument required (address).");
+  const std::uint64_t address = EvaluateAddress(args);
+  const auto symbol = unwinder_.SymbolAt(address);
+  const auto section = unwinder_.SectionOf(address);
+  if (!symbol || !section) throw CommandError("No symbol matches " + Trim(args) + ".");
+  std::string object;
+  for (const unwind::Module& m : unwinder_.modules()) {
+    if (address >= m.start && address < m.end) object = m.file.empty() ? m.name : m.file;
+  }
+  fmt::print(out_, "{}{} in section {}{}\n", symbol->first, symbol->second ? fmt::format(" + {}", symbol->second) : "",
+             *section, object.empty() ? "" : " of " + object);
 }
 
 void Debugger::Info(const std::string& args) {
@@ -676,6 +700,7 @@ void Debugger::Info(const std::string& args) {
       {"threads", [this] { InfoThreads(); }},
       {"frame", [this] { InfoFrame(); }},
       {"locals", [this] { PrintNamedValues(true, ""); }},
+      {"symbol", [this, rest = rest] { InfoSymbol(rest); }},
       {"args", [this] { PrintNamedValues(false, ""); }},
       {"registers", [this, rest = rest] { InfoRegisters(rest, false); }},
       {"all-registers", [this, rest = rest] { InfoRegisters(rest, true); }},
@@ -713,7 +738,7 @@ void Debugger::Info(const std::string& args) {
   }
   if (what == "r") matches = {&topics[2]};  // gdb's `i r`
   if (matches.size() != 1) {
-    throw CommandError(what.empty() ? "List of info subcommands: threads, frame, locals, args, registers, all-registers, "
+    throw CommandError(what.empty() ? "List of info subcommands: threads, frame, locals, args, symbol, registers, all-registers, "
                                       "sharedlibrary, signal, proc mappings, auxv."
                                     : "Undefined info command: \"" + what + "\".  Try \"help info\".");
   }

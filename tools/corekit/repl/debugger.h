@@ -4,7 +4,7 @@
 // Commands take gdb's names and forms, and unambiguous prefixes of them: backtrace/bt [N] [full],
 // frame [N], frame function NAME, up [N], down [N], info frame, info threads, thread [N],
 // thread apply all CMD, info registers [REG...], info all-registers, print[/F] EXPR, output,
-// ptype, whatis, info locals, info args, x/NFU ADDR, list, disassemble, info sharedlibrary,
+// ptype, whatis, info locals, info args, x/NFU ADDR, info symbol, list, disassemble, info sharedlibrary,
 // info signal, info proc mappings, info auxv, help, quit. Expressions are eval::Evaluator's.
 // Execution commands (run, continue, step...) answer that a core cannot run. An error ends the
 // command, never the session: Execute() prints it and returns true. Interrupt() (from a SIGINT
@@ -92,6 +92,7 @@ class Debugger {
   void InfoRegisters(const std::string& args, bool all);
   void InfoThreads();
   void InfoFrame();
+  void InfoSymbol(const std::string& args);
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);
@@ -123,6 +124,13 @@ class Debugger {
   // Where `list` goes on from: the frame it listed, and the next line.
   std::optional<std::pair<const unwind::Frame*, int>> list_next_;
   static volatile std::sig_atomic_t interrupt_;
+  // The last x command's count, format and unit, and where it ended (a bare `x` goes on there).
+  struct ExamineState {
+    std::size_t count = 1;
+    char format = 'x';
+    char unit = 'w';
+    std::optional<std::uint64_t> next;
+  } examine_;
 };
 
 }  // namespace corekit::tools
