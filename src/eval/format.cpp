@@ -141,28 +141,11 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
       bool any = false;
       for (const Member& m : full->members) {
         if (m.is_static) continue;
-        Value copy = value;
-        copy.type = full;
-        auto member = m.name.empty() || m.is_base ? Result<Value>(EvalError("")) : MemberOf(copy, m.name);
-        if (m.name.empty() || m.is_base) {
-          // Anonymous members and bases are sliced directly (they have no name to look up).
-          Value part;
-          part.type = m.type;
-          if (value.where == Value::Where::kMemory) {
-            part.where = Value::Where::kMemory;
-            part.address = value.address + m.offset;
-          } else {
-            part.where = Value::Where::kComputed;
-            const std::uint64_t size = Strip(m.type)->size;
-            if (m.offset + size <= value.bytes.size()) part.bytes.assign(value.bytes.begin() + m.offset, value.bytes.begin() + m.offset + size);
-          }
-          member = part;
-        }
         text += any ? ", " : "";
         any = true;
         if (m.is_base) text += "<" + TypeName(m.type) + "> = ";
         else if (!m.name.empty()) text += m.name + " = ";
-        text += member ? Format(*member, letter, false, depth + 1, false) : error_text(member.error());
+        text += Format(Slice(value, m), letter, false, depth + 1, false);
       }
       if (!any) text += "<No data fields>";
       return text + "}";

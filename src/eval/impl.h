@@ -1,5 +1,6 @@
 // The Evaluator's state and the operations its parts share: evaluator.cpp (scopes, variables,
-// memory, registers), expression.cpp (the parser and operators), format.cpp (gdb's printing).
+// memory, registers), value_ops.cpp (operations on values), expression.cpp (the parser and
+// operators), format.cpp (gdb's printing).
 #pragma once
 
 #include <elfutils/libdwfl.h>
@@ -103,6 +104,8 @@ struct Evaluator::Impl {
   Result<std::int64_t> AsInteger(const Value& value);
   Result<double> AsDouble(const Value& value);
   Result<Value> Dereference(const Value& pointer);
+  // A member of an aggregate value (by address in memory, else a slice of its bytes).
+  Value Slice(const Value& aggregate, const Member& member) const;
   Result<Value> MemberOf(const Value& aggregate, const std::string& name);
   Result<Value> Element(const Value& array_or_pointer, std::int64_t index);
   Result<Value> AddressOf(const Value& value);
