@@ -187,7 +187,7 @@ TEST(Debug, OptimizedFramesLikeGdb) {
   ExpectAnswersLikeGdb(CRASH_BIN, crash.core, {
       "bt 4", "info args", "info locals", "up", "info args", "info locals", "up", "info args", "info locals",
       "frame 3", "info locals", "bt full 3", "p $pc", "p $sp", "p arg", "info frame", "frame 0", "info frame", "up 2",
-      "info frame",
+      "info frame", "info threads", "thread 2", "thread", "bt", "thread apply all bt 1", "thread 1",
   });
 }
 

@@ -163,7 +163,7 @@ void Debugger::PrintBanner() {
   if (thread_ < target_.threads().size() && !Backtrace(thread_).frames.empty()) {
     PrintFrameLine(SelectedFrame(), true);
     if (target_.threads().size() > 1) {
-      fmt::print(out_, "[Current thread is {} (LWP {})]\n", thread_ + 1, target_.threads()[thread_].tid);
+      fmt::print(out_, "[Current thread is {} ({})]\n", thread_ + 1, TargetId(thread_));
     }
   }
   std::fflush(out_);
@@ -296,7 +296,8 @@ void Debugger::PrintFrameLine(const unwind::Frame& f, bool with_source) {
   if (auto text = sources_.Line(f)) {
     fmt::print(out_, "{}\t{}\n", *f.line, *text);
   } else {
-    fmt::print(out_, "{}\t{}: No such file or directory.\n", *f.line, *f.file);
+    std::fflush(out_);  // gdb says so on stderr
+    fmt::print(err_, "{}\t{}: No such file or directory.\n", *f.line, *f.file);
   }
   list_next_.reset();  // `list` now centers on this frame's line
 }
@@ -380,7 +381,7 @@ void Debugger::Thread(const std::string& args) {
     const std::size_t selected = thread_, frame = frame_;
     for (std::size_t i = threads.size(); i-- > 0;) {  // gdb goes from the highest number down
       CheckInterrupt();
-      fmt::print(out_, "\nThread {} (LWP {}):\n", i + 1, threads[i].tid);
+      fmt::print(out_, "\nThread {} ({}):\n", i + 1, TargetId(i));
       thread_ = i;
       frame_ = 0;
       Execute(command);
@@ -391,24 +392,45 @@ void Debugger::Thread(const std::string& args) {
   }
   if (threads.empty()) throw CommandError("No threads.");
   if (args.empty()) {
-    fmt::print(out_, "[Current thread is {} (LWP {})]\n", thread_ + 1, threads[thread_].tid);
+    fmt::print(out_, "[Current thread is {} ({})]\n", thread_ + 1, TargetId(thread_));
     return;
   }
   const long n = ParseCount(args, 0);
   if (n < 1 || n > static_cast<long>(threads.size())) throw CommandError("Invalid thread ID: " + args);
   thread_ = static_cast<std::size_t>(n - 1);
   frame_ = 0;
-  fmt::print(out_, "[Switching to thread {} (LWP {})]\n", n, threads[thread_].tid);
+  fmt::print(out_, "[Switching to thread {} ({})]\n", n, TargetId(thread_));
   PrintFrameLine(SelectedFrame(), true);
+}
+
+std::string Debugger::TargetId(std::size_t thread_index) const {
+  const target::Thread& t = target_.threads().at(thread_index);
+  // On x86-64 a thread's fs base is its pthread_t, which gdb (through libthread_db) shows.
+  if (target_.abi().arch == elf::Arch::kX86_64) {
+    if (const elf::Register* fs = t.FindRegister("fs.base"); fs && fs->value != 0) {
+      return fmt::format("Thread {:#x} (LWP {})", fs->value, t.tid);
+    }
+  }
+  return fmt::format("LWP {}", t.tid);
 }
 
 void Debugger::InfoThreads() {
   const auto& threads = target_.threads();
-  fmt::print(out_, "  Id   Target Id         Frame\n");
+  std::size_t width = std::string("Target Id").size();
+  for (std::size_t i = 0; i < threads.size(); ++i) width = std::max(width, TargetId(i).size());
+  fmt::print(out_, "  {:<4} {:<{}} Frame \n", "Id", "Target Id", width);
+  const std::size_t selected = thread_;
   for (std::size_t i = 0; i < threads.size(); ++i) {
-    const auto& bt = Backtrace(i);
-    const std::string where = bt.frames.empty() ? "" : FrameText(bt.frames[0], target_.abi().is64).substr(5);
-    fmt::print(out_, "{} {:<4} LWP {:<12}  {}\n", i == thread_ ? "*" : " ", i + 1, threads[i].tid, Trim(where));
+    CheckInterrupt();
+    thread_ = i;  // frame lines read the thread's own backtrace
+    std::string where;
+    try {
+      const auto& bt = Backtrace(i);
+      if (!bt.frames.empty()) where = GdbFrameText(bt.frames[0]).substr(4);
+    } catch (const CommandError&) {
+    }
+    thread_ = selected;
+    fmt::print(out_, "{} {:<4} {:<{}} {}\n", i == selected ? "*" : " ", i + 1, TargetId(i), width, where);
   }
 }
 

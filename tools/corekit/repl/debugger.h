@@ -91,6 +91,8 @@ class Debugger {
   void Info(const std::string& args);
   void InfoRegisters(const std::string& args, bool all);
   void InfoThreads();
+  // gdb's name for a thread: "Thread 0x7f37bcb07740 (LWP 4304)", or "LWP 4304".
+  std::string TargetId(std::size_t thread_index) const;
   void InfoFrame();
   void InfoSymbol(const std::string& args);
   void Thread(const std::string& args);
