@@ -577,6 +577,10 @@ class Parser {
       if (!d) return Unexpected(d.error());
       return Real(op == "-" ? -*d : *d);
     }
+    if (t && t->kind == TypeKind::kPointer) {
+      return EvalError(op == "~" ? "Argument to complement operation not an integer, boolean."
+                                 : "Argument to negate operation not a number.");
+    }
     auto i = impl_.AsInteger(operand);
     if (!i) return Unexpected(i.error());
     const Type* result = IntegerResult(t, nullptr);
@@ -612,6 +616,9 @@ class Parser {
     // Pointer arithmetic, scaled by the pointee's size.
     if ((op == "+" || op == "-") && (pa || pb)) {
       if (pa && pb && op == "-") {
+        if (eval::TypeName(Strip(a->target)) != eval::TypeName(Strip(b->target))) {
+          return EvalError("First argument of `-' is a pointer and second argument is neither\nan integer nor a pointer of the same type.");
+        }
         auto x = impl_.AsInteger(*left), y = impl_.AsInteger(*right);
         if (!x) return Unexpected(x.error());
         if (!y) return Unexpected(y.error());

@@ -1,6 +1,8 @@
 // Operations on values: references followed, scalars extracted, members and elements sliced out
 // of aggregates (lazily, by address, for values in memory), addresses taken, casts.
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "impl.h"
 
@@ -43,6 +45,10 @@ Result<std::int64_t> Evaluator::Impl::AsInteger(const Value& value) {
   if (t && t->kind == TypeKind::kFloat) {
     auto d = AsDouble(*v);
     if (!d) return Unexpected(d.error());
+    // Saturated: a NaN, an infinity or a huge value has no integer to truncate to.
+    if (std::isnan(*d)) return std::int64_t{0};
+    if (*d >= 9223372036854775807.0) return std::numeric_limits<std::int64_t>::max();
+    if (*d <= -9223372036854775808.0) return std::numeric_limits<std::int64_t>::min();
     return static_cast<std::int64_t>(*d);
   }
   if (t && t->kind == TypeKind::kArray && v->where == Value::Where::kMemory) return static_cast<std::int64_t>(v->address);
