@@ -165,6 +165,33 @@ TEST(Debug, PrintsCValuesLikeGdb) {
   EXPECT_NE(run.out.find("\n77\t  return *nowhere"), std::string::npos) << run.out;
 }
 
+// Odd and hostile input at the prompt: deep nesting, huge counts and indexes, overflowing
+// literals and arithmetic, NaN and infinity, unterminated quotes. Each ends in a value or an
+// error; the session (and, in the sanitizer build, UBSan and ASan) sees no crash.
+TEST(Debug, OddExpressionsEndInAnswersNotCrashes) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({VALUES_BIN}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  const std::vector<std::string> odd = {
+      "p " + std::string(300, '(') + "1", "p " + std::string(400, '-') + "1", "p " + std::string(400, '*') + "rec",
+      "p 1.0 / 0", "p/x", "p (int)(1.0/0)", "p (char)1e300", "p (unsigned long)-1.5", "p *(char*)0",
+      "p rec->name[99999999999]", "p *rec@0", "p rec->scores[-5]", "p *(long *)$sp@100000", "x/0xg $sp",
+      "p 18446744073709551616", "p -9223372036854775807 - 10", "p 1 << 64", "p 1 >> -1", "p 1 % 0",
+      "p 'a", "p \"abc", "p 0x", "p $$999", "p (struct nosuch *)0", "p rec->", "p ->x", "ptype struct",
+      "list 99999", "list :3", "disassemble 0", "p sizeof(struct record) * 9999999999999", "p/c rec->name",
+      "p/t -1", "x/3s 0", "info symbol 0", "frame 99999999999999999999", "thread 0", "up 99999"};
+  std::string line = std::string(COREKIT_BIN) + " debug --batch";
+  for (const std::string& command : odd) line += " -ex " + Quote(command);
+  line += " -ex 'echo alive\\n' " + Quote(crash.core.string());
+  const auto run = RunCommand(line);
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("alive"), std::string::npos) << run.out << run.err;
+  EXPECT_EQ(run.err.find("runtime error"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("Expression nested too deeply."), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("value requires 800000 bytes, which is more than max-value-size"), std::string::npos) << run.err;
+}
+
 // C++: namespaces, a class with a base and a vtable, a template, references, `this` and its
 // members without `this->`, a scoped enum.
 TEST(Debug, PrintsCxxValuesLikeGdb) {
