@@ -264,7 +264,8 @@ std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
 
 std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {
   // Where the parameter was at the function's first instruction: a register the caller set.
-  if (!frame_dwarf || !frame_dwarf->subprogram || !frame || frame->inlined) return std::nullopt;
+  // gdb shows no entry values for a tail-call frame (its own values already come from there).
+  if (!frame_dwarf || !frame_dwarf->subprogram || !frame || frame->inlined || frame->how == "tail-call") return std::nullopt;
   Dwarf_Die function = *frame_dwarf->subprogram;
   Dwarf_Addr entry = 0;
   Dwarf_Attribute attr;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <cstring>
 #include <fcntl.h>
@@ -41,6 +42,8 @@ struct Unwinder::Session {
   std::map<Dwfl_Module*, std::vector<CuRange>> cu_ranges;
   // Symbolized frames by (pc, lookup address).
   std::map<std::pair<Dwarf_Addr, Dwarf_Addr>, std::vector<Frame>> symbolized;
+  // Tail-call frames' pcs between a callee (by its lookup address) and its caller's pc.
+  std::map<std::pair<Dwarf_Addr, Dwarf_Addr>, std::vector<std::uint64_t>> tail_calls;
   // Executable mappings, sorted: where a stack word must point to be a return address.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> code_ranges;
   // When set, the next unwind starts from this pc and sp alone (a frame found by stack scan).
@@ -555,6 +558,61 @@ std::optional<Dwarf_Die> FindCallSite(Dwarf_Die* scope, Dwarf_Addr return_pc, in
   return std::nullopt;
 }
 
+// The concrete function (DW_TAG_subprogram) whose code holds `address`, with its module's bias.
+// dwarf_getscopes leaves an inlined call for its abstract origin, so the function is found among
+// the innermost scope's own parents.
+std::optional<Dwarf_Die> FunctionAt(Session& s, Dwarf_Addr address, Dwarf_Addr* bias) {
+  Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, address);
+  Dwarf_Die cu_storage;
+  Dwarf_Die* cu = mod ? FindCu(s, mod, address, &cu_storage, bias) : nullptr;
+  if (!cu) return std::nullopt;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, address - *bias, &scopes);
+  std::optional<Dwarf_Die> innermost;
+  if (n > 0) innermost = scopes[0];
+  std::free(scopes);
+  if (!innermost) return std::nullopt;
+  Dwarf_Die* parents = nullptr;
+  const int m = dwarf_getscopes_die(&*innermost, &parents);
+  std::optional<Dwarf_Die> function;
+  for (int k = 0; k < m && !function; ++k) {
+    if (dwarf_tag(&parents[k]) == DW_TAG_subprogram) function = parents[k];
+  }
+  std::free(parents);
+  return function;
+}
+
+// The call sites under `scope` that are tail calls (DW_AT_call_tail_call), through nested
+// blocks and inlined calls, boundedly.
+void TailCallSites(Dwarf_Die* scope, std::vector<Dwarf_Die>& sites, int& budget) {
+  Dwarf_Die child;
+  if (dwarf_child(scope, &child) != 0) return;
+  do {
+    if (--budget < 0) return;
+    const int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_call_site || tag == DW_TAG_GNU_call_site) {
+      Dwarf_Attribute attr;
+      bool tail = false;
+      if ((dwarf_attr(&child, DW_AT_call_tail_call, &attr) || dwarf_attr(&child, DW_AT_GNU_tail_call, &attr)) &&
+          dwarf_formflag(&attr, &tail) == 0 && tail) {
+        sites.push_back(child);
+      }
+    } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
+      TailCallSites(&child, sites, budget);
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// A call site's return address (for a tail call: the address after the jump), runtime.
+std::optional<Dwarf_Addr> CallSiteReturnPc(Dwarf_Die* site, Dwarf_Addr bias) {
+  Dwarf_Attribute attr;
+  Dwarf_Addr pc = 0;
+  if ((dwarf_attr(site, DW_AT_call_return_pc, &attr) || dwarf_attr(site, DW_AT_low_pc, &attr)) && dwarf_formaddr(&attr, &pc) == 0) {
+    return pc + bias;
+  }
+  return std::nullopt;
+}
+
 // How far a stack scan looks above a frame's stack pointer for the next return address.
 constexpr unsigned kScanWords = 1024;
 
@@ -679,23 +737,68 @@ std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigne
   return CallSiteValue(caller, argument_registers[index], nullptr);
 }
 
+std::optional<std::uint64_t> Unwinder::CallTarget(void* site_die, std::uint64_t bias) {
+  Dwarf_Die* site = static_cast<Dwarf_Die*>(site_die);
+  Dwarf_Attribute attr;
+  Dwarf_Die origin;
+  if (!(dwarf_attr(site, DW_AT_call_origin, &attr) || dwarf_attr(site, DW_AT_abstract_origin, &attr)) ||
+      !dwarf_formref_die(&attr, &origin)) {
+    return std::nullopt;  // an indirect call (DW_AT_call_target): not followed
+  }
+  Dwarf_Addr low = 0;
+  if (dwarf_lowpc(&origin, &low) == 0) return low + bias;
+  // A declaration (the callee is in another unit or object): its symbol.
+  const char* name = LinkageName(&origin);
+  if (!name) name = dwarf_formstring(dwarf_attr_integrate(&origin, DW_AT_name, &attr));
+  return name ? SymbolAddress(name) : std::nullopt;
+}
+
+std::vector<std::uint64_t> Unwinder::TailCallPcs(std::uint64_t callee_lookup, std::uint64_t caller_pc) {
+  Session& s = *session_;
+  const auto callee = SymbolBounds(callee_lookup);
+  Dwarf_Addr bias = 0;
+  std::optional<Dwarf_Die> caller = FunctionAt(s, caller_pc - 1, &bias);
+  if (!callee || !caller) return {};
+  int budget = 100000;
+  std::optional<Dwarf_Die> site = FindCallSite(&*caller, caller_pc - bias, budget);
+  const auto first = site ? CallTarget(&*site, bias) : std::nullopt;
+  if (!first || *first == callee->first) return {};
+  // Every chain of tail calls from the function the caller called to the callee; gdb's rule:
+  // frames only where the chain is certain (here: exactly one chain, at most 5 calls long).
+  std::vector<std::vector<std::uint64_t>> chains;
+  std::vector<std::uint64_t> path, visited;
+  std::function<void(Dwarf_Addr, int)> walk = [&](Dwarf_Addr function_entry, int depth) {
+    if (depth > 5 || chains.size() > 1 || std::find(visited.begin(), visited.end(), function_entry) != visited.end()) return;
+    visited.push_back(function_entry);
+    Dwarf_Addr function_bias = 0;
+    std::optional<Dwarf_Die> function = FunctionAt(s, function_entry, &function_bias);
+    if (!function) return;
+    std::vector<Dwarf_Die> sites;
+    TailCallSites(&*function, sites, budget);
+    for (Dwarf_Die& tail : sites) {
+      const auto target = CallTarget(&tail, function_bias);
+      const auto pc = CallSiteReturnPc(&tail, function_bias);
+      if (!target || !pc) continue;
+      path.push_back(*pc);
+      if (*target == callee->first) {
+        chains.push_back(path);
+      } else {
+        walk(*target, depth + 1);
+      }
+      path.pop_back();
+    }
+    visited.pop_back();
+  };
+  walk(*first, 0);
+  if (chains.size() != 1) return {};
+  return {chains[0].rbegin(), chains[0].rend()};  // innermost first
+}
+
 std::optional<std::uint64_t> Unwinder::CallSiteValue(const Frame& caller, unsigned register_number, const char* callee) {
   if (caller.how == "initial" || caller.pc == 0) return std::nullopt;
   Session& s = *session_;
-  const Dwarf_Addr lookup = caller.pc - 1;
-  Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, lookup);
-  if (!mod) return std::nullopt;
   Dwarf_Addr bias = 0;
-  Dwarf_Die cu_storage;
-  Dwarf_Die* cu = FindCu(s, mod, lookup, &cu_storage, &bias);
-  if (!cu) return std::nullopt;
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cu, lookup - bias, &scopes);
-  std::optional<Dwarf_Die> function;
-  for (int k = 0; k < n; ++k) {
-    if (dwarf_tag(&scopes[k]) == DW_TAG_subprogram) function = scopes[k];
-  }
-  std::free(scopes);
+  std::optional<Dwarf_Die> function = FunctionAt(s, caller.pc - 1, &bias);
   if (!function) return std::nullopt;
   int budget = 100000;
   std::optional<Dwarf_Die> site = FindCallSite(&*function, caller.pc - bias, budget);
@@ -1020,6 +1123,24 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
       const Dwarf_Addr callee_pc = lookup_of(c.frames[i - 1]);
       Dwfl_Module* callee = dwfl_addrmodule(s.dwfl, callee_pc);
       how = callee && CfiAt(callee, callee_pc).present ? "cfi" : "frame-pointer";
+    }
+    // Tail calls between the frame below and this one left no frames; the call sites recorded
+    // in DWARF name them, and they are put back as gdb does (how "tail-call").
+    if (i > 0 && how == "cfi" && !CfiAt(dwfl_addrmodule(s.dwfl, lookup_of(c.frames[i - 1])), lookup_of(c.frames[i - 1])).signal_frame) {
+      const auto key = std::make_pair(lookup_of(c.frames[i - 1]), raw.pc);
+      auto [chain, fresh] = s.tail_calls.try_emplace(key);
+      if (fresh) chain->second = TailCallPcs(key.first, key.second);
+      for (const std::uint64_t pc : chain->second) {
+        // One frame per tail call, named by the innermost function at the jump (an inlined
+        // call there included), as gdb shows it.
+        Frame f = Symbolize(pc, pc - 1).front();
+        f.inlined = false;
+        f.inline_depth = 0;
+        f.how = "tail-call";
+        f.registers = raw.registers;
+        f.index = bt.frames.size();
+        bt.frames.push_back(std::move(f));
+      }
     }
     // Threads share most of their pcs (every idle thread waits in the same place): each is
     // symbolized once per session.

@@ -3,9 +3,8 @@
 // too. Two rules make the comparison exact rather than loose: gdb stops at main (its default
 // "backtrace past-main off"), so corekit's frames are compared up to main; and where the two
 // name one address differently (glibc's clone3 / __clone3), gdb itself must say that both
-// names are symbols at the same address. `??` matches only `??`. Tail-call frames, which gdb
-// synthesizes from DWARF call-site data and corekit does not, are dropped from gdb's side by
-// their frame type.
+// names are symbols at the same address. `??` matches only `??`. Tail-call frames (a function
+// that jumped to its callee), which both synthesize from DWARF call-site data, are compared too.
 #include "support.h"
 
 namespace corekit::itest {
@@ -105,14 +104,13 @@ void CompareBacktraces(const std::string& gdb, const std::string& exe, const fs:
     const long tid = thread["tid"].get<long>();
     SCOPED_TRACE("thread " + std::to_string(tid));
     ASSERT_TRUE(theirs.count(tid));
-    // gdb synthesizes tail-call frames from DWARF call-site data; corekit does not (yet), so
-    // those frames, and only those, are left out of the comparison.
+    // Tail-call frames: gdb and corekit both synthesize them from DWARF call-site data, and they
+    // are compared like the others.
     // gdb's SIGTRAMP frame ("<signal handler called>") is the frame corekit marks as the
     // signal trampoline; both are compared under one token.
     constexpr const char* kTrampoline = "<signal handler called>";
     std::vector<GdbFrame> gdb_frames;
     for (GdbFrame f : theirs.at(tid)) {
-      if (f.type == "TAILCALL") continue;
       // For a C++ function without a linkage name gdb composes the name from DWARF and writes
       // an empty parameter list as "(void)"; corekit prints the qualified name alone.
       if (f.function.ends_with("(void)")) f.function.resize(f.function.size() - 6);

@@ -24,7 +24,9 @@ std::string FrameText(const unwind::Frame& f, bool is64) {
   if (!f.module.empty()) text += fmt::format(" ({})", Basename(f.module));
   if (f.file) text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
   if (f.inlined) text += " [inlined]";
-  if (f.how == "frame-pointer" || f.how == "signal" || f.how == "stack-scan") text += fmt::format(" [{}]", f.how);
+  if (f.how == "frame-pointer" || f.how == "signal" || f.how == "stack-scan" || f.how == "tail-call") {
+    text += fmt::format(" [{}]", f.how);
+  }
   if (f.how == "signal-trampoline") text += " [signal handler called]";
   return text;
 }

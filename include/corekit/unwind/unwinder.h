@@ -45,8 +45,10 @@ struct Frame {
   // physical frame (the function the code belongs to).
   unsigned inline_depth = 0;
   // How the frame was recovered: "initial", "cfi", "frame-pointer", "inline", "signal" (the
-  // code a signal interrupted, its pc exact), "signal-trampoline" (the kernel's return path), or
-  // "stack-scan" (a return address found by scanning the stack where nothing else led on: a guess).
+  // code a signal interrupted, its pc exact), "signal-trampoline" (the kernel's return path),
+  // "tail-call" (a function that jumped to its callee and left no frame, named by the DWARF
+  // call sites; its pc is the address after that jump), or "stack-scan" (a return address
+  // found by scanning the stack where nothing else led on: a guess).
   std::string how;
   // The registers the unwinder recovered in this physical frame (the first: all; callers: the
   // callee-saved ones, sp and pc), by DWARF register number (Unwinder::RegisterName).
@@ -121,6 +123,11 @@ class Unwinder {
  private:
   Unwinder() = default;
   std::vector<Frame> Symbolize(std::uint64_t pc, std::uint64_t lookup);
+  // The pcs of the functions that tail-called their way from what `caller_pc`'s call site
+  // called to the callee (innermost first); empty when there were none or the chain is unsure.
+  std::vector<std::uint64_t> TailCallPcs(std::uint64_t callee_lookup, std::uint64_t caller_pc);
+  // The entry address of what a call site (a Dwarf_Die*) calls, or nullopt (indirect calls).
+  std::optional<std::uint64_t> CallTarget(void* site_die, std::uint64_t bias);
   target::Target* target_ = nullptr;
   UnwindOptions options_;
   std::vector<Module> modules_;
