@@ -97,11 +97,13 @@ Evaluator::Evaluator(target::Target& target, unwind::Unwinder& unwinder)
 
 Evaluator::~Evaluator() = default;
 
-void Evaluator::SelectFrame(const unwind::Frame* frame, const unwind::Frame* caller) { impl_->Select(frame, caller); }
+void Evaluator::SelectFrame(const unwind::Frame* frame, std::span<const unwind::Frame> callers) {
+  impl_->Select(frame, callers);
+}
 
-void Evaluator::Impl::Select(const unwind::Frame* f, const unwind::Frame* calling) {
+void Evaluator::Impl::Select(const unwind::Frame* f, std::span<const unwind::Frame> outer) {
   frame = f;
-  caller = calling;
+  callers = outer;
   frame_dwarf = f ? DwarfFor(*f) : std::nullopt;
   cfa_cache.reset();
 }
@@ -254,12 +256,12 @@ LocationContext Evaluator::Impl::FrameContext(Dwarf_Addr bias, Dwarf_Attribute* 
 
 std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
   // An inlined call has no call site of its own; gdb gives up there too.
-  if (!frame || !caller || frame->inlined || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
+  if (!frame || callers.empty() || frame->inlined || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
   Dwarf_Die function = *frame_dwarf->subprogram;
   Dwarf_Attribute attr;
   const char* name = dwarf_formstring(dwarf_attr_integrate(&function, DW_AT_name, &attr));
   if (!name) return std::nullopt;
-  return unwinder.CallSiteValue(*caller, regno, name);
+  return unwinder.CallSiteValue(callers, regno, name);
 }
 
 std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {
@@ -664,11 +666,11 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
   return args;
 }
 
-std::string Evaluator::FrameArguments(const unwind::Frame& frame, const unwind::Frame* caller) {
+std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<const unwind::Frame> callers) {
   Impl& s = *impl_;
   const unwind::Frame* selected = s.frame;
-  const unwind::Frame* selected_caller = s.caller;
-  s.Select(&frame, caller);
+  const std::span<const unwind::Frame> selected_callers = s.callers;
+  s.Select(&frame, callers);
   std::string text;
   auto shown = [&](const Value& value) {
     const Type* t = Strip(value.type);
@@ -700,7 +702,7 @@ std::string Evaluator::FrameArguments(const unwind::Frame& frame, const unwind::
       }
     });
   }
-  s.Select(selected, selected_caller);
+  s.Select(selected, selected_callers);
   return text;
 }
 

@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <map>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <optional>
@@ -37,7 +38,7 @@ struct Evaluator::Impl {
   // frame's function (an inlined call's DIE or a subprogram), and the physical frame's subprogram
   // (its frame base).
   const unwind::Frame* frame = nullptr;
-  const unwind::Frame* caller = nullptr;  // the frame that called `frame`, for entry values
+  std::span<const unwind::Frame> callers;  // the frames outward from `frame`, for entry values
   struct FrameDwarf {
     Dwfl_Module* module = nullptr;
     Dwarf_Addr bias = 0;
@@ -64,7 +65,7 @@ struct Evaluator::Impl {
   std::map<Dwfl_Module*, ModuleIndex> index;
   std::vector<Dwfl_Module*> module_order;  // the selected frame's module, the executable, the rest
 
-  void Select(const unwind::Frame* f, const unwind::Frame* calling = nullptr);
+  void Select(const unwind::Frame* f, std::span<const unwind::Frame> outer = {});
   std::optional<FrameDwarf> DwarfFor(const unwind::Frame& f);
 
   // Memory and registers.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <span>
 #include <cstring>
 #include <fcntl.h>
 
@@ -507,13 +508,29 @@ std::vector<unsigned> ArgumentRegisters(elf::Arch arch) {
 }
 
 // Evaluates a call site's DW_AT_call_value: the small expressions compilers emit there
-// (addresses, constants, a callee-saved register plus an offset). nullopt for anything else.
+// (addresses, constants, a callee-saved register plus an offset, and DW_OP_entry_value of a
+// register: the caller's own argument, through `entry`). nullopt for anything else.
 std::optional<std::uint64_t> EvaluateCallValue(const Dwarf_Op* ops, std::size_t n, Dwarf_Addr bias,
-                                               const std::vector<std::pair<unsigned, std::uint64_t>>& registers) {
+                                               const std::vector<std::pair<unsigned, std::uint64_t>>& registers,
+                                               Dwarf_Attribute* value_attr,
+                                               const std::function<std::optional<std::uint64_t>(unsigned)>& entry) {
   std::vector<std::uint64_t> stack;
   for (std::size_t i = 0; i < n; ++i) {
     const Dwarf_Op& op = ops[i];
-    if (op.atom == DW_OP_addr) {
+    if (op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) {
+      Dwarf_Attribute inner;
+      Dwarf_Op* block = nullptr;
+      std::size_t nblock = 0;
+      if (!value_attr || dwarf_getlocation_attr(value_attr, &op, &inner) != 0 ||
+          dwarf_getlocation(&inner, &block, &nblock) != 0 || nblock != 1) {
+        return std::nullopt;
+      }
+      std::optional<std::uint64_t> v;
+      if (block[0].atom >= DW_OP_reg0 && block[0].atom <= DW_OP_reg31) v = entry(block[0].atom - DW_OP_reg0);
+      if (block[0].atom == DW_OP_regx) v = entry(static_cast<unsigned>(block[0].number));
+      if (!v) return std::nullopt;
+      stack.push_back(*v);
+    } else if (op.atom == DW_OP_addr) {
       stack.push_back(op.number + bias);
     } else if (op.atom >= DW_OP_lit0 && op.atom <= DW_OP_lit31) {
       stack.push_back(op.atom - DW_OP_lit0);
@@ -734,7 +751,7 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
 std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {
   const std::vector<unsigned> argument_registers = ArgumentRegisters(target_->abi().arch);
   if (index >= argument_registers.size()) return std::nullopt;
-  return CallSiteValue(caller, argument_registers[index], nullptr);
+  return CallSiteValue(std::span<const Frame>(&caller, 1), argument_registers[index], nullptr);
 }
 
 std::optional<std::uint64_t> Unwinder::CallTarget(void* site_die, std::uint64_t bias) {
@@ -794,7 +811,10 @@ std::vector<std::uint64_t> Unwinder::TailCallPcs(std::uint64_t callee_lookup, st
   return {chains[0].rbegin(), chains[0].rend()};  // innermost first
 }
 
-std::optional<std::uint64_t> Unwinder::CallSiteValue(const Frame& caller, unsigned register_number, const char* callee) {
+std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> callers, unsigned register_number,
+                                                     const char* callee, int depth) {
+  if (callers.empty() || depth > 8) return std::nullopt;
+  const Frame& caller = callers.front();
   if (caller.how == "initial" || caller.pc == 0) return std::nullopt;
   Session& s = *session_;
   Dwarf_Addr bias = 0;
@@ -835,7 +855,16 @@ std::optional<std::uint64_t> Unwinder::CallSiteValue(const Frame& caller, unsign
     std::size_t nops = 0;
     if ((dwarf_attr(&parameter, DW_AT_call_value, &value) || dwarf_attr(&parameter, DW_AT_GNU_call_site_value, &value)) &&
         dwarf_getlocation(&value, &ops, &nops) == 0) {
-      return EvaluateCallValue(ops, nops, bias, caller.registers);
+      // A value the caller passed on from its own entry: from its caller's call site, in turn.
+      auto entry = [&](unsigned regno) -> std::optional<std::uint64_t> {
+        std::size_t next = 0;  // past the caller's own inlined frames, to the frame it returns to
+        while (next < callers.size() && callers[next].inlined) ++next;
+        Dwarf_Attribute name_attr;
+        const char* caller_name = dwarf_formstring(dwarf_attr_integrate(&*function, DW_AT_name, &name_attr));
+        if (next + 1 >= callers.size() || !caller_name) return std::nullopt;
+        return CallSiteValue(callers.subspan(next + 1), regno, caller_name, depth + 1);
+      };
+      return EvaluateCallValue(ops, nops, bias, caller.registers, &value, entry);
     }
   } while (dwarf_siblingof(&parameter, &parameter) == 0);
   return std::nullopt;

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,8 +59,9 @@ class Evaluator {
   ~Evaluator();
 
   // The frame whose scopes and registers expressions see; nullptr for none (globals only).
-  // `caller`, the next frame out, lets parameters' entry values be found at its call site.
-  void SelectFrame(const unwind::Frame* frame, const unwind::Frame* caller = nullptr);
+  // `callers`, the frames outward from it (its backtrace after it), let parameters' entry
+  // values be found at the call sites that led there.
+  void SelectFrame(const unwind::Frame* frame, std::span<const unwind::Frame> callers = {});
 
   // Errors: kInvalidArgument for what does not parse or type-check, kNotInCore for memory the
   // core does not hold, kUnsupported for what the evaluator does not do (function calls,
@@ -76,7 +78,7 @@ class Evaluator {
   Result<std::vector<NamedValue>> Arguments();
   // "p=0x0, n=3": the frame's arguments as gdb's frame lines show them (aggregates as "...",
   // with their entry values where the caller's call site records them: "n=n@entry=3").
-  std::string FrameArguments(const unwind::Frame& frame, const unwind::Frame* caller);
+  std::string FrameArguments(const unwind::Frame& frame, std::span<const unwind::Frame> callers);
 
   // The value as gdb's print shows it, with or without the "(type *) " prefix of a top-level
   // pointer.

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,10 +111,13 @@ class Unwinder {
   // (DWARF call_site_parameter values: constants, addresses, callee-saved registers). For
   // arguments passed in registers; nullopt when not recorded or not computable.
   std::optional<std::uint64_t> CallArgument(const Frame& caller, unsigned index);
-  // The value the call `caller` was making passed in DWARF register `register_number`, as its
-  // call site records it (a parameter's value at the callee's entry: gdb's `@entry`). With
-  // `callee`, only if the call site names that function (its DW_AT_call_origin).
-  std::optional<std::uint64_t> CallSiteValue(const Frame& caller, unsigned register_number, const char* callee);
+  // The value the call `callers[0]` was making passed in DWARF register `register_number`, as
+  // its call site records it (a parameter's value at the callee's entry: gdb's `@entry`). With
+  // `callee`, only if the call site names that function (its DW_AT_call_origin). `callers` are
+  // the frames outward from that caller: a value the caller passed on from its own entry is
+  // found at the next call site out, and so on (at most 8 deep).
+  std::optional<std::uint64_t> CallSiteValue(std::span<const Frame> callers, unsigned register_number,
+                                             const char* callee, int depth = 0);
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 

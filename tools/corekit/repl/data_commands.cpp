@@ -114,8 +114,8 @@ void Debugger::PrintNamedValues(bool locals, const std::string& indent) {
   eval::Evaluator& evaluator = Evaluator();
   auto values = locals ? evaluator.Locals() : evaluator.Arguments();
   if (!values) {
-    if (!indent.empty()) {  // bt full goes on past a frame without debug information
-      fmt::print(out_, "{}{}\n", indent, values.error().message);
+    if (!indent.empty()) {  // bt full goes on past a frame without debug information, unindented
+      fmt::print(out_, "{}\n", SelectedFrame().how == "signal-trampoline" ? "No locals." : values.error().message);
       return;
     }
     throw CommandError(values.error().message);

@@ -244,7 +244,7 @@ eval::Evaluator& Debugger::Evaluator() {
   const unwind::Frame* frame = nullptr;
   if (thread_ < target_.threads().size() && !Backtrace(thread_).frames.empty()) frame = &SelectedFrame();
   if (frame != evaluator_frame_) {
-    evaluator_.SelectFrame(frame, frame ? CallerOf(*frame) : nullptr);
+    evaluator_.SelectFrame(frame, frame ? CallersOf(*frame) : std::span<const unwind::Frame>());
     evaluator_frame_ = frame;
   }
   return evaluator_;
@@ -260,9 +260,10 @@ void Debugger::CheckInterrupt() {
   if (interrupt_) throw CommandError("Quit");  // cleared by the front end before each command
 }
 
-const unwind::Frame* Debugger::CallerOf(const unwind::Frame& f) {
+std::span<const unwind::Frame> Debugger::CallersOf(const unwind::Frame& f) {
   const auto& frames = Backtrace(thread_).frames;
-  return f.index + 1 < frames.size() && &frames[f.index] == &f ? &frames[f.index + 1] : nullptr;
+  if (f.index >= frames.size() || &frames[f.index] != &f) return {};
+  return std::span<const unwind::Frame>(frames).subspan(f.index + 1);
 }
 
 std::string Debugger::GdbFrameText(const unwind::Frame& f) {
@@ -281,7 +282,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   } else {
     text += unwinder_.MinimalSymbolName(f.lookup).value_or(*f.function);
   }
-  text += " (" + (f.dwarf_function ? Evaluator().FrameArguments(f, CallerOf(f)) : std::string()) + ")";
+  text += " (" + (f.dwarf_function ? Evaluator().FrameArguments(f, CallersOf(f)) : std::string()) + ")";
   if (f.file) {
     text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
   } else if (!f.module.empty()) {
@@ -296,8 +297,13 @@ void Debugger::PrintFrameLine(const unwind::Frame& f, bool with_source) {
   if (auto text = sources_.Line(f)) {
     fmt::print(out_, "{}\t{}\n", *f.line, *text);
   } else {
-    std::fflush(out_);  // gdb says so on stderr
-    fmt::print(err_, "{}\t{}: No such file or directory.\n", *f.line, *f.file);
+    // gdb says so on stderr the first time, and then only "LINE\tin FILE" on stdout.
+    if (missing_sources_.insert(*f.file).second) {
+      std::fflush(out_);
+      fmt::print(err_, "{}\t{}: No such file or directory.\n", *f.line, *f.file);
+    } else {
+      fmt::print(out_, "{}\tin {}\n", *f.line, *f.file);
+    }
   }
   list_next_.reset();  // `list` now centers on this frame's line
 }
@@ -439,18 +445,25 @@ void Debugger::InfoFrame() {
   const auto& frames = Backtrace(thread_).frames;
   eval::Evaluator& evaluator = Evaluator();
   const auto facts = evaluator.DescribeFrame(f);
-  auto cfa_of = [&](std::size_t index) { return evaluator.DescribeFrame(frames[index]).cfa; };
+  // A tail-call frame has no stack of its own: gdb gives it the CFA of the frame it jumped to.
+  std::function<std::optional<std::uint64_t>(std::size_t)> cfa_of = [&](std::size_t index) {
+    if (frames[index].how == "tail-call" && index > 0) return cfa_of(index - 1);
+    return evaluator.DescribeFrame(frames[index]).cfa;
+  };
   auto hex = [](std::optional<std::uint64_t> v) { return v ? fmt::format("{:#x}", *v) : std::string("<unavailable>"); };
   const bool x86_64 = target_.abi().arch == elf::Arch::kX86_64;
   const std::string pc_name = x86_64 ? "rip" : "pc";
-  fmt::print(out_, "Stack level {}, frame at {}:\n", f.index, hex(facts.cfa));
+  fmt::print(out_, "Stack level {}, frame at {}:\n", f.index, hex(cfa_of(f.index)));
   std::string where = fmt::format(" {} = {:#x}", pc_name, f.pc);
   if (f.function) where += " in " + (f.file ? unwind::WithoutSignature(*f.function) : *f.function);
   if (f.file) where += fmt::format(" ({}:{})", *f.file, f.line.value_or(0));
   // The caller's pc: the next physical frame's.
+  // A tail-call frame returns where the frame that called it returns (gdb's "saved rip").
   std::optional<std::uint64_t> saved_pc;
-  for (std::size_t i = f.index + 1; i < frames.size(); ++i) {
-    if (frames[i].pc != f.pc || !frames[i - 1].inlined) {
+  std::size_t from = f.index;
+  if (f.how == "tail-call" && f.index + 1 < frames.size()) from = f.index + 1;
+  for (std::size_t i = from + 1; i < frames.size(); ++i) {
+    if (frames[i].pc != frames[from].pc || !frames[i - 1].inlined) {
       saved_pc = frames[i].pc;
       break;
     }
@@ -462,19 +475,21 @@ void Debugger::InfoFrame() {
   std::string links;
   if (f.inlined) {
     links += fmt::format(" inlined into frame {}", f.index + 1);
+  } else if (f.how == "tail-call") {
+    links += " tail call frame";
   } else if (f.index + 1 < frames.size()) {
     links += " called by frame at " + hex(cfa_of(f.index + 1));
   }
   if (f.index > 0) links += std::string(links.empty() ? " " : ", ") + "caller of frame at " + hex(cfa_of(f.index - 1));
   if (!links.empty()) fmt::print(out_, "{}\n", links);
   if (!facts.language.empty()) fmt::print(out_, " source language {}.\n", facts.language);
-  if (f.inlined) {
+  if (f.inlined || f.how == "tail-call") {
     fmt::print(out_, " Arglist at unknown address.\n Locals at unknown address, Previous frame's sp in {}\n", x86_64 ? "rsp" : "sp");
     return;
   }
   if (x86_64 && facts.cfa) {
     const std::uint64_t base = Amd64FrameBase(f).value_or(*facts.cfa - 16);
-    fmt::print(out_, " Arglist at {:#x}, args: {}\n", base, f.dwarf_function ? evaluator.FrameArguments(f, CallerOf(f)) : std::string());
+    fmt::print(out_, " Arglist at {:#x}, args: {}\n", base, f.dwarf_function ? evaluator.FrameArguments(f, CallersOf(f)) : std::string());
     fmt::print(out_, " Locals at {:#x}, Previous frame's sp is {:#x}\n", base, *facts.cfa);
   }
   if (!facts.saved.empty()) {

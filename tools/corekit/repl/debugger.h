@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -69,8 +71,8 @@ class Debugger {
   // gdb's frame line: "#1  0x... in f (a=1) at file.c:12"; with_source adds the line's text.
   void PrintFrameLine(const unwind::Frame& frame, bool with_source = false);
   std::string GdbFrameText(const unwind::Frame& frame);
-  // The frame `frame` returns to, in the selected thread's backtrace (nullptr for the last).
-  const unwind::Frame* CallerOf(const unwind::Frame& frame);
+  // The frames outward from `frame` in the selected thread's backtrace (what it returns to).
+  std::span<const unwind::Frame> CallersOf(const unwind::Frame& frame);
   // The evaluator looking at the selected frame.
   eval::Evaluator& Evaluator();
   eval::Value EvaluateOrThrow(const std::string& expression);
@@ -123,6 +125,7 @@ class Debugger {
   eval::Evaluator evaluator_;
   const unwind::Frame* evaluator_frame_ = nullptr;
   analyze::SourceLines sources_;
+  std::set<std::string> missing_sources_;  // files already reported missing
   // Where `list` goes on from: the frame it listed, and the next line.
   std::optional<std::pair<const unwind::Frame*, int>> list_next_;
   static volatile std::sig_atomic_t interrupt_;
