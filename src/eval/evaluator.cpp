@@ -51,33 +51,47 @@ void ForEachChild(Dwarf_Die parent, Visit visit) {
   } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
 }
 
-// The variables (or parameters) a scope declares, as gdb lists them: its own children, then the
-// children of its abstract origin that no concrete child stands for (an inlined or out-of-line
-// copy whose compiler dropped a variable: gdb shows it as <optimized out>). `visit(die,
-// concrete)`.
+// Whether a lexical block has code of its own (else gdb reads its children as its parent's).
+bool HasCode(Dwarf_Die* block) {
+  Dwarf_Addr low = 0;
+  Dwarf_Attribute attr;
+  return dwarf_lowpc(block, &low) == 0 || dwarf_attr(block, DW_AT_ranges, &attr) != nullptr;
+}
+
+// The variables (or parameters) a scope declares, as gdb lists them: its own children (and those
+// of nested blocks without code, which gdb reads as the scope's), then the children of its
+// abstract origin that no concrete child stands for (an inlined or out-of-line copy whose
+// compiler dropped a variable: gdb shows it as <optimized out>), again through blocks without a
+// concrete copy. `visit(die, concrete)`.
 template <typename Visit>
 void ForEachDeclared(Dwarf_Die scope, std::initializer_list<int> tags, Visit visit) {
   auto wanted = [&](Dwarf_Die* die) { return std::find(tags.begin(), tags.end(), dwarf_tag(die)) != tags.end(); };
   std::vector<Dwarf_Off> represented;
-  ForEachChild(scope, [&](Dwarf_Die child) {
-    if (!wanted(&child)) return true;
-    Dwarf_Attribute attr;
-    Dwarf_Die origin;
-    if (dwarf_attr(&child, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, &origin)) {
-      represented.push_back(dwarf_dieoffset(&origin));
-    }
-    visit(child, true);
-    return true;
-  });
+  std::function<void(Dwarf_Die, int)> concrete = [&](Dwarf_Die parent, int depth) {
+    ForEachChild(parent, [&](Dwarf_Die child) {
+      Dwarf_Attribute attr;
+      Dwarf_Die origin;
+      if (dwarf_attr(&child, DW_AT_abstract_origin, &attr) && dwarf_formref_die(&attr, &origin)) {
+        represented.push_back(dwarf_dieoffset(&origin));
+      }
+      if (wanted(&child)) visit(child, true);
+      if (dwarf_tag(&child) == DW_TAG_lexical_block && !HasCode(&child) && depth < 16) concrete(child, depth + 1);
+      return true;
+    });
+  };
+  concrete(scope, 0);
   Dwarf_Attribute attr;
   Dwarf_Die origin;
   if (!dwarf_attr(&scope, DW_AT_abstract_origin, &attr) || !dwarf_formref_die(&attr, &origin)) return;
-  ForEachChild(origin, [&](Dwarf_Die child) {
-    if (wanted(&child) && std::find(represented.begin(), represented.end(), dwarf_dieoffset(&child)) == represented.end()) {
-      visit(child, false);
-    }
-    return true;
-  });
+  std::function<void(Dwarf_Die, int)> inherited = [&](Dwarf_Die parent, int depth) {
+    ForEachChild(parent, [&](Dwarf_Die child) {
+      if (std::find(represented.begin(), represented.end(), dwarf_dieoffset(&child)) != represented.end()) return true;
+      if (wanted(&child)) visit(child, false);
+      if (dwarf_tag(&child) == DW_TAG_lexical_block && depth < 16) inherited(child, depth + 1);
+      return true;
+    });
+  };
+  inherited(origin, 0);
 }
 
 bool IsTypeTag(int tag) {
@@ -258,10 +272,9 @@ std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
   // An inlined call has no call site of its own; gdb gives up there too.
   if (!frame || callers.empty() || frame->inlined || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
   Dwarf_Die function = *frame_dwarf->subprogram;
-  Dwarf_Attribute attr;
-  const char* name = dwarf_formstring(dwarf_attr_integrate(&function, DW_AT_name, &attr));
-  if (!name) return std::nullopt;
-  return unwinder.CallSiteValue(callers, regno, name);
+  Dwarf_Addr entry = 0;
+  if (dwarf_lowpc(&function, &entry) != 0) return std::nullopt;
+  return unwinder.CallSiteValue(callers, regno, entry + frame_dwarf->bias);
 }
 
 std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {
@@ -544,7 +557,9 @@ Result<Value> Evaluator::Impl::Lookup(const std::string& name) {
       GElf_Sym sym;
       GElf_Addr address = 0;
       const char* symbol = dwfl_module_getsym_info(module, i, &sym, &address, nullptr, nullptr, nullptr);
-      if (!symbol || name != symbol || sym.st_shndx == SHN_UNDEF) continue;
+      if (!symbol || sym.st_shndx == SHN_UNDEF) continue;
+      const std::string_view text(symbol);  // "name@@GLIBC_2.34" in a debug file's .symtab
+      if (text.substr(0, text.find('@')) != name) continue;
       const int type = GELF_ST_TYPE(sym.st_info);
       const bool code = type == STT_FUNC || type == STT_GNU_IFUNC;
       Type t;

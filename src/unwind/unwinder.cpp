@@ -60,11 +60,15 @@ namespace {
 
 using Session = Unwinder::Session;
 
-std::string Demangle(const char* name, bool demangle) {
-  if (!name) return {};
-  if (!demangle || std::strncmp(name, "_Z", 2) != 0) return name;
+// A symbol's name as gdb shows it: demangled, and without a default version ("@@GLIBC_2.34",
+// as a debug file's .symtab spells it).
+std::string Demangle(const char* raw, bool demangle) {
+  if (!raw) return {};
+  std::string name = raw;
+  if (const auto version = name.find("@@"); version != std::string::npos && version > 0) name.resize(version);
+  if (!demangle || name.compare(0, 2, "_Z") != 0) return name;
   int status = 0;
-  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
   std::string result = status == 0 && out ? out : name;
   std::free(out);
   return result;
@@ -729,7 +733,8 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
   struct Search {
     const std::string* name;
     std::optional<std::uint64_t> found;
-  } search{&name, std::nullopt};
+    std::optional<std::uint64_t> fallback;  // an old symbol version's address
+  } search{&name, std::nullopt, std::nullopt};
   auto visit = [](Dwfl_Module* mod, void**, const char*, Dwarf_Addr, void* arg) -> int {
     auto* s = static_cast<Search*>(arg);
     const int count = dwfl_module_getsymtab(mod);
@@ -737,21 +742,28 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
       GElf_Sym sym;
       GElf_Addr address = 0;
       const char* symbol = dwfl_module_getsym_info(mod, i, &sym, &address, nullptr, nullptr, nullptr);
-      if (symbol && *s->name == symbol && sym.st_shndx != SHN_UNDEF) {
+      if (!symbol || sym.st_shndx == SHN_UNDEF) continue;
+      // A debug file's .symtab names versioned symbols: "name@@GLIBC_2.34" is the default
+      // version (as good as the bare name), "name@GLIBC_2.2.5" an old one (only if nothing else).
+      const std::string_view text(symbol);
+      const std::size_t at = text.find('@');
+      if (text.substr(0, at) != *s->name) continue;
+      if (at == std::string_view::npos || text.substr(at, 2) == "@@") {
         s->found = address;
         return DWARF_CB_ABORT;
       }
+      if (!s->fallback) s->fallback = address;
     }
     return DWARF_CB_OK;
   };
   dwfl_getmodules(session_->dwfl, visit, &search, 0);
-  return search.found;
+  return search.found ? search.found : search.fallback;
 }
 
 std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {
   const std::vector<unsigned> argument_registers = ArgumentRegisters(target_->abi().arch);
   if (index >= argument_registers.size()) return std::nullopt;
-  return CallSiteValue(std::span<const Frame>(&caller, 1), argument_registers[index], nullptr);
+  return CallSiteValue(std::span<const Frame>(&caller, 1), argument_registers[index], std::nullopt);
 }
 
 std::optional<std::uint64_t> Unwinder::CallTarget(void* site_die, std::uint64_t bias) {
@@ -812,7 +824,7 @@ std::vector<std::uint64_t> Unwinder::TailCallPcs(std::uint64_t callee_lookup, st
 }
 
 std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> callers, unsigned register_number,
-                                                     const char* callee, int depth) {
+                                                     std::optional<std::uint64_t> callee, int depth) {
   if (callers.empty() || depth > 8) return std::nullopt;
   const Frame& caller = callers.front();
   if (caller.how == "initial" || caller.pc == 0) return std::nullopt;
@@ -823,18 +835,9 @@ std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> call
   int budget = 100000;
   std::optional<Dwarf_Die> site = FindCallSite(&*function, caller.pc - bias, budget);
   if (!site) return std::nullopt;
-  if (callee) {
-    // Only a call that names the callee (a tail call in between would make its values another
-    // function's).
-    Dwarf_Attribute attr;
-    Dwarf_Die origin;
-    if (!(dwarf_attr(&*site, DW_AT_call_origin, &attr) || dwarf_attr(&*site, DW_AT_abstract_origin, &attr)) ||
-        !dwarf_formref_die(&attr, &origin)) {
-      return std::nullopt;
-    }
-    const char* name = dwarf_formstring(dwarf_attr_integrate(&origin, DW_AT_name, &attr));
-    if (!name || std::strcmp(name, callee) != 0) return std::nullopt;
-  }
+  // Only a call to the callee itself (a tail call in between would make its values another
+  // function's): the call site's target is the callee's entry, as gdb checks it.
+  if (callee && CallTarget(&*site, bias) != callee) return std::nullopt;
   Dwarf_Die parameter;
   if (dwarf_child(&*site, &parameter) != 0) return std::nullopt;
   do {
@@ -859,10 +862,9 @@ std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> call
       auto entry = [&](unsigned regno) -> std::optional<std::uint64_t> {
         std::size_t next = 0;  // past the caller's own inlined frames, to the frame it returns to
         while (next < callers.size() && callers[next].inlined) ++next;
-        Dwarf_Attribute name_attr;
-        const char* caller_name = dwarf_formstring(dwarf_attr_integrate(&*function, DW_AT_name, &name_attr));
-        if (next + 1 >= callers.size() || !caller_name) return std::nullopt;
-        return CallSiteValue(callers.subspan(next + 1), regno, caller_name, depth + 1);
+        Dwarf_Addr caller_entry = 0;
+        if (next + 1 >= callers.size() || dwarf_lowpc(&*function, &caller_entry) != 0) return std::nullopt;
+        return CallSiteValue(callers.subspan(next + 1), regno, caller_entry + bias, depth + 1);
       };
       return EvaluateCallValue(ops, nops, bias, caller.registers, &value, entry);
     }

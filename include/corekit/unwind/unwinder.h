@@ -113,11 +113,11 @@ class Unwinder {
   std::optional<std::uint64_t> CallArgument(const Frame& caller, unsigned index);
   // The value the call `callers[0]` was making passed in DWARF register `register_number`, as
   // its call site records it (a parameter's value at the callee's entry: gdb's `@entry`). With
-  // `callee`, only if the call site names that function (its DW_AT_call_origin). `callers` are
+  // `callee` (an entry address), only if the call site calls that function. `callers` are
   // the frames outward from that caller: a value the caller passed on from its own entry is
   // found at the next call site out, and so on (at most 8 deep).
   std::optional<std::uint64_t> CallSiteValue(std::span<const Frame> callers, unsigned register_number,
-                                             const char* callee, int depth = 0);
+                                             std::optional<std::uint64_t> callee, int depth = 0);
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 
