@@ -551,24 +551,13 @@ Result<Value> Evaluator::Impl::Lookup(const std::string& name) {
     }
   }
   // The symbol tables: a function without debug information, or data of unknown type.
-  for (Dwfl_Module* module : Modules()) {
-    const int count = dwfl_module_getsymtab(module);
-    for (int i = 1; i < count; ++i) {
-      GElf_Sym sym;
-      GElf_Addr address = 0;
-      const char* symbol = dwfl_module_getsym_info(module, i, &sym, &address, nullptr, nullptr, nullptr);
-      if (!symbol || sym.st_shndx == SHN_UNDEF) continue;
-      const std::string_view text(symbol);  // "name@@GLIBC_2.34" in a debug file's .symtab
-      if (text.substr(0, text.find('@')) != name) continue;
-      const int type = GELF_ST_TYPE(sym.st_info);
-      const bool code = type == STT_FUNC || type == STT_GNU_IFUNC;
-      Type t;
-      t.kind = code ? TypeKind::kFunction : TypeKind::kOther;
-      t.name = code ? "<text variable, no debug info>" : "<data variable, no debug info>";
-      t.size = code ? 1 : 4;
-      t.no_debug_symbol = name;
-      return AtAddress(types.Make(std::move(t)), address);
-    }
+  if (const auto symbol = unwinder.FindSymbol(name)) {
+    Type t;
+    t.kind = symbol->code ? TypeKind::kFunction : TypeKind::kOther;
+    t.name = symbol->code ? "<text variable, no debug info>" : "<data variable, no debug info>";
+    t.size = symbol->code ? 1 : 4;
+    t.no_debug_symbol = name;
+    return AtAddress(types.Make(std::move(t)), symbol->address);
   }
   return EvalError("No symbol \"" + name + "\" in current context.");
 }

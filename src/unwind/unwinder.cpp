@@ -729,11 +729,11 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
   return u;
 }
 
-std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
+std::optional<Unwinder::SymbolMatch> Unwinder::FindSymbol(const std::string& name) {
   struct Search {
     const std::string* name;
-    std::optional<std::uint64_t> found;
-    std::optional<std::uint64_t> fallback;  // an old symbol version's address
+    std::optional<SymbolMatch> found;
+    std::optional<SymbolMatch> fallback;  // an old symbol version
   } search{&name, std::nullopt, std::nullopt};
   auto visit = [](Dwfl_Module* mod, void**, const char*, Dwarf_Addr, void* arg) -> int {
     auto* s = static_cast<Search*>(arg);
@@ -748,16 +748,23 @@ std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
       const std::string_view text(symbol);
       const std::size_t at = text.find('@');
       if (text.substr(0, at) != *s->name) continue;
+      const int type = GELF_ST_TYPE(sym.st_info);
+      const SymbolMatch match{address, type == STT_FUNC || type == STT_GNU_IFUNC};
       if (at == std::string_view::npos || text.substr(at, 2) == "@@") {
-        s->found = address;
+        s->found = match;
         return DWARF_CB_ABORT;
       }
-      if (!s->fallback) s->fallback = address;
+      if (!s->fallback) s->fallback = match;
     }
     return DWARF_CB_OK;
   };
   dwfl_getmodules(session_->dwfl, visit, &search, 0);
   return search.found ? search.found : search.fallback;
+}
+
+std::optional<std::uint64_t> Unwinder::SymbolAddress(const std::string& name) {
+  const auto match = FindSymbol(name);
+  return match ? std::optional<std::uint64_t>(match->address) : std::nullopt;
 }
 
 std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {

@@ -93,6 +93,12 @@ class Unwinder {
   ThreadBacktrace Backtrace(const target::Thread& thread);
   // The runtime address of a symbol (global or local) in any module, e.g. glibc's __abort_msg.
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
+  // The same, saying whether the symbol is code (a function) or data.
+  struct SymbolMatch {
+    std::uint64_t address = 0;
+    bool code = false;
+  };
+  std::optional<SymbolMatch> FindSymbol(const std::string& name);
   // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
   std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
   // gdb's name for the code at `address` when no DWARF function covers it: of the symbols that
