@@ -205,21 +205,34 @@ std::optional<unsigned> Evaluator::Impl::RegisterNumber(const std::string& raw) 
   return std::nullopt;
 }
 
+void Evaluator::Impl::Restore(Selection saved) {
+  frame = saved.frame;
+  callers = saved.callers;
+  frame_dwarf = std::move(saved.frame_dwarf);
+  cfa_cache = saved.cfa_cache;
+}
+
+std::unique_ptr<Dwarf_Frame, void (*)(void*)> Evaluator::Impl::CfiFrame(Dwfl_Module* module) const {
+  Dwarf_Frame* row = nullptr;
+  for (bool eh : {false, true}) {
+    if (!module || !frame) break;
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI* cfi = eh ? dwfl_module_eh_cfi(module, &bias) : dwfl_module_dwarf_cfi(module, &bias);
+    if (cfi && dwarf_cfi_addrframe(cfi, frame->lookup - bias, &row) == 0) break;
+    row = nullptr;
+  }
+  return {row, std::free};
+}
+
 std::optional<std::uint64_t> Evaluator::Impl::Cfa() {
   if (cfa_cache) return *cfa_cache;
   cfa_cache = std::optional<std::uint64_t>();
   if (!frame || !frame_dwarf) return std::nullopt;
-  Dwarf_Frame* cfi_frame = nullptr;
-  for (bool eh : {false, true}) {
-    Dwarf_Addr bias = 0;
-    Dwarf_CFI* cfi = eh ? dwfl_module_eh_cfi(frame_dwarf->module, &bias) : dwfl_module_dwarf_cfi(frame_dwarf->module, &bias);
-    if (cfi && dwarf_cfi_addrframe(cfi, frame->lookup - bias, &cfi_frame) == 0) break;
-    cfi_frame = nullptr;
-  }
+  const auto cfi_frame = CfiFrame(frame_dwarf->module);
   if (!cfi_frame) return std::nullopt;
   Dwarf_Op* ops = nullptr;
   std::size_t n = 0;
-  if (dwarf_frame_cfa(cfi_frame, &ops, &n) == 0) {
+  if (dwarf_frame_cfa(cfi_frame.get(), &ops, &n) == 0) {
     LocationContext c;
     c.read_register = [this](unsigned regno) { return Register(regno); };
     const Location l = EvaluateLocation(ops, n, c);
@@ -227,7 +240,6 @@ std::optional<std::uint64_t> Evaluator::Impl::Cfa() {
       cfa_cache = l.pieces[0].address;
     }
   }
-  std::free(cfi_frame);
   return *cfa_cache;
 }
 
@@ -672,8 +684,7 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
 
 std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<const unwind::Frame> callers) {
   Impl& s = *impl_;
-  const unwind::Frame* selected = s.frame;
-  const std::span<const unwind::Frame> selected_callers = s.callers;
+  Impl::Selection selected = s.Saved();
   s.Select(&frame, callers);
   std::string text;
   auto shown = [&](const Value& value) {
@@ -706,7 +717,7 @@ std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<cons
       }
     });
   }
-  s.Select(selected, selected_callers);
+  s.Restore(std::move(selected));
   return text;
 }
 
@@ -744,7 +755,7 @@ Result<std::uint64_t> Evaluator::AsAddress(const Value& value) {
 
 Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
   Impl& s = *impl_;
-  const unwind::Frame* selected = s.frame;
+  Impl::Selection selected = s.Saved();
   s.Select(&frame);
   FrameFacts facts;
   facts.cfa = s.Cfa();
@@ -758,27 +769,13 @@ Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
       default: break;
     }
   }
-  Dwfl_Module* module = dwfl_addrmodule(s.dwfl, frame.lookup);
-  Dwarf_Frame* cfi_frame = nullptr;
-  for (bool eh : {false, true}) {
-    Dwarf_Addr bias = 0;
-    Dwarf_CFI* cfi = !module ? nullptr : eh ? dwfl_module_eh_cfi(module, &bias) : dwfl_module_dwarf_cfi(module, &bias);
-    if (cfi && dwarf_cfi_addrframe(cfi, frame.lookup - bias, &cfi_frame) == 0) break;
-    cfi_frame = nullptr;
-  }
-  if (cfi_frame) {
-    Dwarf_Op* ops = nullptr;
-    std::size_t n = 0;
-    if (dwarf_frame_cfa(cfi_frame, &ops, &n) == 0 && n >= 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
-      facts.cfa_register = ops[0].atom - DW_OP_breg0;
-    }
-  }
+  const auto cfi_frame = s.CfiFrame(dwfl_addrmodule(s.dwfl, frame.lookup));
   if (cfi_frame && facts.cfa) {
     for (unsigned regno = 0; regno <= 16; ++regno) {  // the general registers and the return address
       Dwarf_Op ops_mem[3];
       Dwarf_Op* ops = nullptr;
       std::size_t n = 0;
-      if (dwarf_frame_register(cfi_frame, static_cast<int>(regno), ops_mem, &ops, &n) != 0 || n == 0) continue;
+      if (dwarf_frame_register(cfi_frame.get(), static_cast<int>(regno), ops_mem, &ops, &n) != 0 || n == 0) continue;
       LocationContext c;
       c.cfa = [&] { return facts.cfa; };
       c.read_register = [&](unsigned r) { return s.Register(r); };
@@ -788,8 +785,7 @@ Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
       }
     }
   }
-  std::free(cfi_frame);
-  s.Select(selected);
+  s.Restore(std::move(selected));
   return facts;
 }
 

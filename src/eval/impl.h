@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -66,6 +67,18 @@ struct Evaluator::Impl {
   std::vector<Dwfl_Module*> module_order;  // the selected frame's module, the executable, the rest
 
   void Select(const unwind::Frame* f, std::span<const unwind::Frame> outer = {});
+  // The selection and what was derived from it, to look at another frame for a moment (a frame
+  // line's arguments, info frame's neighbours) and come back without deriving it all again.
+  struct Selection {
+    const unwind::Frame* frame;
+    std::span<const unwind::Frame> callers;
+    std::optional<FrameDwarf> frame_dwarf;
+    std::optional<std::optional<std::uint64_t>> cfa_cache;
+  };
+  Selection Saved() const { return {frame, callers, frame_dwarf, cfa_cache}; }
+  void Restore(Selection saved);
+  // The CFI row of `module` for the selected frame's pc (.debug_frame, else .eh_frame).
+  std::unique_ptr<Dwarf_Frame, void (*)(void*)> CfiFrame(Dwfl_Module* module) const;
   std::optional<FrameDwarf> DwarfFor(const unwind::Frame& f);
 
   // Memory and registers.

@@ -93,7 +93,6 @@ class Evaluator {
   // caller's registers were saved (DWARF register number, address), and its unit's language.
   struct FrameFacts {
     std::optional<std::uint64_t> cfa;
-    std::optional<unsigned> cfa_register;  // the register the CFA is an offset from
     std::vector<std::pair<unsigned, std::uint64_t>> saved;
     std::string language;  // "c", "c++", "asm", or "" when unknown
   };
