@@ -579,6 +579,21 @@ std::optional<Dwarf_Die> FindCallSite(Dwarf_Die* scope, Dwarf_Addr return_pc, in
   return std::nullopt;
 }
 
+// Every other named, defined symbol of `sym`'s type that starts at `start` (its aliases:
+// __clone3 / clone3, __libc_pause / pause); `visit(symbol, name)` returns false to stop.
+template <typename Visit>
+void ForEachAlias(Dwfl_Module* mod, GElf_Addr start, const GElf_Sym& sym, Visit visit) {
+  const int count = dwfl_module_getsymtab(mod);
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym other;
+    GElf_Addr other_address = 0;
+    const char* other_name = dwfl_module_getsym_info(mod, i, &other, &other_address, nullptr, nullptr, nullptr);
+    if (!other_name || other_address != start || other.st_shndx == SHN_UNDEF || *other_name == '\0') continue;
+    if (GELF_ST_TYPE(other.st_info) != GELF_ST_TYPE(sym.st_info)) continue;
+    if (!visit(other, other_name)) return;
+  }
+}
+
 // The concrete function (DW_TAG_subprogram) whose code holds `address`, with its module's bias.
 // dwarf_getscopes leaves an inlined call for its abstract origin, so the function is found among
 // the innermost scope's own parents.
@@ -898,18 +913,11 @@ std::optional<std::string> Unwinder::MinimalSymbolName(std::uint64_t address) {
   GElf_Sym sym;
   const char* name = mod ? dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr) : nullptr;
   if (!name) return std::nullopt;
-  const GElf_Addr start = address - offset;
-  std::string best = name;
-  const int count = dwfl_module_getsymtab(mod);
-  for (int i = 1; i < count; ++i) {
-    GElf_Sym other;
-    GElf_Addr other_address = 0;
-    const char* other_name = dwfl_module_getsym_info(mod, i, &other, &other_address, nullptr, nullptr, nullptr);
-    if (!other_name || other_address != start || other.st_shndx == SHN_UNDEF || *other_name == '\0') continue;
-    if (GELF_ST_TYPE(other.st_info) != GELF_ST_TYPE(sym.st_info)) continue;
-    if (std::strcmp(other_name, best.c_str()) > 0) best = other_name;
-  }
-  return Demangle(best.c_str(), options_.demangle);
+  ForEachAlias(mod, address - offset, sym, [&](const GElf_Sym&, const char* other) {
+    if (std::strcmp(other, name) > 0) name = other;
+    return true;
+  });
+  return Demangle(name, options_.demangle);
 }
 
 std::optional<std::string> Unwinder::SectionOf(std::uint64_t address) {
@@ -973,18 +981,14 @@ std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uin
     const int bind = GELF_ST_BIND(s.st_info);
     return bind == STB_GLOBAL ? 3 : bind == STB_LOCAL ? 2 : bind == STB_WEAK ? 1 : 0;
   };
-  const GElf_Addr start = address - offset;
   int best = rank(sym);
-  const int count = dwfl_module_getsymtab(mod);
-  for (int i = 1; best < 3 && i < count; ++i) {
-    GElf_Sym other;
-    GElf_Addr other_address = 0;
-    const char* other_name = dwfl_module_getsym_info(mod, i, &other, &other_address, nullptr, nullptr, nullptr);
-    if (!other_name || other_address != start || other.st_shndx == SHN_UNDEF || *other_name == '\0') continue;
-    if (GELF_ST_TYPE(other.st_info) != GELF_ST_TYPE(sym.st_info) || rank(other) <= best) continue;
-    best = rank(other);
-    name = other_name;
-  }
+  ForEachAlias(mod, address - offset, sym, [&](const GElf_Sym& other, const char* other_name) {
+    if (rank(other) > best) {
+      best = rank(other);
+      name = other_name;
+    }
+    return best < 3;  // a global name is as good as it gets
+  });
   return std::make_pair(Demangle(name, options_.demangle), static_cast<std::uint64_t>(offset));
 }
 
