@@ -18,24 +18,6 @@ constexpr std::size_t kPrintElements = 200;  // gdb's `print elements`
 constexpr std::size_t kRepeatThreshold = 10; // gdb's `print repeats`
 constexpr int kMaxDepth = 32;
 
-// A character as gdb writes it inside `quote` ('"' in strings, '\'' in char literals).
-std::string Escaped(unsigned char c, char quote) {
-  switch (c) {
-    case '\a': return "\\a";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    case '\v': return "\\v";
-    case '\\': return "\\\\";
-    default:
-      if (c == static_cast<unsigned char>(quote)) return std::string("\\") + quote;
-      if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
-      return fmt::format("\\{:03o}", c);
-  }
-}
-
 // gdb's printstr: runs longer than the repeat threshold become 'c' <repeats N times>, the rest
 // is quoted; `truncated` adds "...".
 std::string QuotedString(const std::vector<std::uint8_t>& chars, bool truncated) {
@@ -50,14 +32,14 @@ std::string QuotedString(const std::vector<std::uint8_t>& chars, bool truncated)
         in_quotes = false;
       }
       if (!out.empty()) out += ", ";
-      out += "'" + Escaped(chars[i], '\'') + fmt::format("' <repeats {} times>", run);
+      out += "'" + EscapedChar(chars[i], '\'') + fmt::format("' <repeats {} times>", run);
     } else {
       if (!in_quotes) {
         if (!out.empty()) out += ", ";
         out += "\"";
         in_quotes = true;
       }
-      for (std::size_t k = 0; k < run; ++k) out += Escaped(chars[i], '"');
+      for (std::size_t k = 0; k < run; ++k) out += EscapedChar(chars[i], '"');
     }
     i += run;
   }
@@ -104,6 +86,23 @@ std::string Binary(std::uint64_t v) {
 }
 
 }  // namespace
+
+std::string EscapedChar(unsigned char c, char quote) {
+  switch (c) {
+    case '\a': return "\\a";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    case '\v': return "\\v";
+    case '\\': return "\\\\";
+    default:
+      if (c == static_cast<unsigned char>(quote)) return std::string("\\") + quote;
+      if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
+      return fmt::format("\\{:03o}", c);
+  }
+}
 
 std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth, bool deref_references) {
   if (depth > kMaxDepth) return "...";
@@ -256,7 +255,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
     case 'c': {
       const auto c = static_cast<std::int8_t>(bits & 0xff);
       return fmt::format("{} '{}'", t->is_signed || t->kind != TypeKind::kChar ? static_cast<int>(c) : static_cast<int>(bits & 0xff),
-                         Escaped(static_cast<unsigned char>(c), '\''));
+                         EscapedChar(static_cast<unsigned char>(c), '\''));
     }
     default:
       break;
@@ -266,7 +265,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
       return bits == 0 ? "false" : bits == 1 ? "true" : fmt::format("{}", bits);
     case TypeKind::kChar:
       return fmt::format("{} '{}'", t->is_signed ? signed_value() : static_cast<std::int64_t>(bits & mask),
-                         Escaped(static_cast<unsigned char>(bits & 0xff), '\''));
+                         EscapedChar(static_cast<unsigned char>(bits & 0xff), '\''));
     case TypeKind::kEnum: {
       const std::int64_t v = t->is_signed ? signed_value() : static_cast<std::int64_t>(bits & mask);
       for (const auto& [name, number] : t->enumerators) {

@@ -53,6 +53,10 @@ struct PrintFormat {
   char letter = 0;
 };
 
+// A character as gdb writes it inside `quote` ('"' in strings, '\'' in char literals): C
+// escapes for the common controls and for the quote and backslash, octal for the rest.
+std::string EscapedChar(unsigned char c, char quote);
+
 class Evaluator {
  public:
   Evaluator(target::Target& target, unwind::Unwinder& unwinder);

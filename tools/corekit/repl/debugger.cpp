@@ -51,21 +51,6 @@ std::string GdbRegisterName(const std::string& name) {
   return name;
 }
 
-// A character as gdb quotes it: C escapes for the common controls, octal for the rest.
-std::string CharEscape(unsigned char c) {
-  switch (c) {
-    case '\a': return "\\a";
-    case '\b': return "\\b";
-    case '\t': return "\\t";
-    case '\n': return "\\n";
-    case '\v': return "\\v";
-    case '\f': return "\\f";
-    case '\r': return "\\r";
-    case 27: return "\\033";
-    default: return std::isprint(c) ? std::string(1, static_cast<char>(c)) : fmt::format("\\{:03o}", c);
-  }
-}
-
 }  // namespace
 
 volatile std::sig_atomic_t Debugger::interrupt_ = 0;
@@ -666,7 +651,7 @@ void Debugger::Examine(const std::string& args) {
       auto text = target_.ReadCString(address, 200);
       if (!text) throw CommandError(fmt::format("Cannot access memory at address {}", HexAddress(address)));
       std::string quoted;
-      for (unsigned char c : *text) quoted += c == '"' || c == '\\' ? std::string("\\") + static_cast<char>(c) : CharEscape(c);
+      for (unsigned char c : *text) quoted += eval::EscapedChar(c, '"');
       fmt::print(out_, "{}\t\"{}\"\n", label(address), quoted);
       address += text->size() + 1;
       examine_.next = address;
@@ -707,7 +692,7 @@ void Debugger::Examine(const std::string& args) {
       }
       case 'c': {
         const unsigned char c = static_cast<unsigned char>(v);
-        cell = fmt::format("{} '{}'", static_cast<int>(static_cast<signed char>(c)), c == '\'' ? "\\'" : CharEscape(c));
+        cell = fmt::format("{} '{}'", static_cast<int>(static_cast<signed char>(c)), eval::EscapedChar(c, '\''));
         break;
       }
     }
