@@ -133,8 +133,13 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         if (auto found = NamedType(t->keyword, t->name); found && !(*found)->declaration) full = *found;
         if (full->declaration) return "<incomplete type>";
       }
-      if (auto bytes = Contents(value); !bytes) {
-        return error_text(bytes.error());
+      auto bytes = Contents(value);
+      if (!bytes) return error_text(bytes.error());
+      // Members are sliced from the bytes just read: one read for the struct, not one per member.
+      Value whole = value;
+      if (value.where == Value::Where::kMemory && bytes->size() >= full->size) {
+        whole.where = Value::Where::kComputed;
+        whole.bytes = std::move(*bytes);
       }
       std::string text = "{";
       bool any = false;
@@ -144,7 +149,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         any = true;
         if (m.is_base) text += "<" + TypeName(m.type) + "> = ";
         else if (!m.name.empty()) text += m.name + " = ";
-        text += Format(Slice(value, m), letter, false, depth + 1, false);
+        text += Format(Slice(whole, m), letter, false, depth + 1, false);
       }
       if (!any) text += "<No data fields>";
       return text + "}";
