@@ -11,6 +11,13 @@
 #include "corekit/elf/notes.h"
 
 namespace corekit::elf {
+
+std::string NumberedName(std::string_view prefix, std::size_t number) {
+  std::string name(prefix);
+  name.append(std::to_string(number));
+  return name;
+}
+
 namespace {
 
 constexpr std::uint32_t EF_MIPS_ABI2 = 0x20;
@@ -37,7 +44,7 @@ class LayoutBuilder {
     return *this;
   }
   LayoutBuilder& Numbered(const std::string& prefix, int first, int last, unsigned width) {
-    for (int i = first; i <= last; ++i) Add(prefix + std::to_string(i), width);
+    for (int i = first; i <= last; ++i) Add(NumberedName(prefix, i), width);
     return *this;
   }
   LayoutBuilder& Skip(unsigned bytes) {
@@ -230,7 +237,7 @@ constexpr std::size_t kMaxRawRegisters = 512;
 
 RegisterLayout Raw(unsigned width, std::size_t count) {
   LayoutBuilder builder;
-  for (std::size_t i = 0; i < count; ++i) builder.Add("r" + std::to_string(i), width);
+  for (std::size_t i = 0; i < count; ++i) builder.Add(NumberedName("r", i), width);
   return builder.Build("", "");
 }
 

@@ -355,10 +355,10 @@ std::vector<Register> DecodeFxsave(Bytes area, bool is64) {
   AddBytesRegister(out, "foseg", area, 20, 4);
   AddBytesRegister(out, "mxcsr", area, 24, 4);
   AddBytesRegister(out, "mxcsrmask", area, 28, 4);
-  for (int i = 0; i < 8; ++i) AddBytesRegister(out, "st" + std::to_string(i), area, 32 + 16 * i, 10);
+  for (int i = 0; i < 8; ++i) AddBytesRegister(out, NumberedName("st", i), area, 32 + 16 * i, 10);
   const int xmm_count = is64 ? 16 : 8;
   for (int i = 0; i < xmm_count; ++i) {
-    AddBytesRegister(out, "xmm" + std::to_string(i), area, 160 + 16 * i, 16);
+    AddBytesRegister(out, NumberedName("xmm", i), area, 160 + 16 * i, 16);
   }
   return out;
 }
@@ -442,13 +442,13 @@ Result<Xsave> DecodeXsave(Bytes desc, Bytes layout_note, bool is64) {
   const int vector_count = is64 ? 16 : 8;
   if (const XsaveComponent* avx = component(2, 256)) {
     for (int i = 0; i < vector_count; ++i) {
-      add_joined("ymm" + std::to_string(i), desc, 160 + 16 * i, 16, avx, in_init_state(2),
+      add_joined(NumberedName("ymm", i), desc, 160 + 16 * i, 16, avx, in_init_state(2),
                  16 * i, 16);
     }
   }
   if (const XsaveComponent* opmask = component(5, 64)) {
     for (int i = 0; i < 8; ++i) {
-      Register reg{"k" + std::to_string(i), 8, 0, std::vector<std::uint8_t>(8, 0)};
+      Register reg{NumberedName("k", i), 8, 0, std::vector<std::uint8_t>(8, 0)};
       if (!in_init_state(5)) {
         reg.value = desc.U64(opmask->offset + 8 * i).value_or(0);
         std::copy_n(desc.data() + opmask->offset + 8 * i, 8, reg.bytes.begin());
@@ -460,7 +460,7 @@ Result<Xsave> DecodeXsave(Bytes desc, Bytes layout_note, bool is64) {
   const XsaveComponent* zmm_hi = component(6, 512);
   if (avx && zmm_hi) {
     for (int i = 0; i < vector_count; ++i) {
-      Register reg{"zmm" + std::to_string(i), 64, 0, std::vector<std::uint8_t>(64, 0)};
+      Register reg{NumberedName("zmm", i), 64, 0, std::vector<std::uint8_t>(64, 0)};
       std::copy_n(desc.data() + 160 + 16 * i, 16, reg.bytes.begin());
       if (!in_init_state(2)) std::copy_n(desc.data() + avx->offset + 16 * i, 16, reg.bytes.begin() + 16);
       if (!in_init_state(6)) {
@@ -470,7 +470,7 @@ Result<Xsave> DecodeXsave(Bytes desc, Bytes layout_note, bool is64) {
     }
     if (const XsaveComponent* hi16 = component(7, 1024); hi16 && is64) {
       for (int i = 0; i < 16; ++i) {
-        Register reg{"zmm" + std::to_string(16 + i), 64, 0, std::vector<std::uint8_t>(64, 0)};
+        Register reg{NumberedName("zmm", 16 + i), 64, 0, std::vector<std::uint8_t>(64, 0)};
         if (!in_init_state(7)) std::copy_n(desc.data() + hi16->offset + 64 * i, 64, reg.bytes.begin());
         x.registers.push_back(std::move(reg));
       }

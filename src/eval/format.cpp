@@ -32,7 +32,7 @@ std::string QuotedString(const std::vector<std::uint8_t>& chars, bool truncated)
         in_quotes = false;
       }
       if (!out.empty()) out += ", ";
-      out += "'" + EscapedChar(chars[i], '\'') + fmt::format("' <repeats {} times>", run);
+      out += fmt::format("'{}' <repeats {} times>", EscapedChar(chars[i], '\''), run);
     } else {
       if (!in_quotes) {
         if (!out.empty()) out += ", ";
@@ -121,11 +121,11 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
       auto referent = Coerced(value);
       if (!referent) return error_text(referent.error());
       std::string text = fmt::format("@{:#x}", referent->address);
-      if (deref_references) text += ": " + Format(*referent, letter, false, depth + 1);
-      return top_level ? "(" + TypeName(value.type) + ") " + text : text;
+      if (deref_references) text += fmt::format(": {}", Format(*referent, letter, false, depth + 1));
+      return top_level ? fmt::format("({}) {}", TypeName(value.type), text) : text;
     }
     case TypeKind::kFunction:
-      return "{" + TypeName(value.type) + "} " + fmt::format("{:#x}", value.address) + symbolic(value.address);
+      return fmt::format("{{{}}} {:#x}{}", TypeName(value.type), value.address, symbolic(value.address));
     case TypeKind::kStruct:
     case TypeKind::kUnion: {
       const Type* full = t;
@@ -147,7 +147,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         if (m.is_static) continue;
         text += any ? ", " : "";
         any = true;
-        if (m.is_base) text += "<" + TypeName(m.type) + "> = ";
+        if (m.is_base) text += fmt::format("<{}> = ", TypeName(m.type));
         else if (!m.name.empty()) text += m.name + " = ";
         text += Format(Slice(whole, m), letter, false, depth + 1, false);
       }

@@ -87,13 +87,13 @@ bool RegisterMapping(elf::Arch arch, Session& s) {
       s.sp_regno = 4;
       return true;
     case elf::Arch::kAarch64:
-      for (int i = 0; i <= 30; ++i) s.dwarf_registers.push_back("x" + std::to_string(i));
+      for (int i = 0; i <= 30; ++i) s.dwarf_registers.push_back(elf::NumberedName("x", i));
       s.dwarf_registers.push_back("sp");
       s.pc_separate = true;
       s.sp_regno = 31;
       return true;
     case elf::Arch::kArm:
-      for (int i = 0; i <= 12; ++i) s.dwarf_registers.push_back("r" + std::to_string(i));
+      for (int i = 0; i <= 12; ++i) s.dwarf_registers.push_back(elf::NumberedName("r", i));
       s.dwarf_registers.insert(s.dwarf_registers.end(), {"sp", "lr", "pc"});
       s.sp_regno = 13;
       return true;

@@ -285,9 +285,9 @@ inline const std::vector<std::vector<std::string>>& ThrowRuns() {
 inline std::string Gdb(const std::string& gdb, const std::string& exe, const fs::path& core,
                        const std::vector<std::string>& commands) {
   std::string command = gdb + " -batch -nx -q";
-  for (const std::string& c : commands) command += " -ex " + Quote(c);
-  command += " " + Quote(exe) + " " + Quote(core.string());
-  return RunCommand(command + " 2>&1").out;
+  for (const std::string& c : commands) command.append(" -ex ").append(Quote(c));
+  command.append(" ").append(Quote(exe)).append(" ").append(Quote(core.string())).append(" 2>&1");
+  return RunCommand(command).out;
 }
 
 // Parses `thread apply all p/x $REG` into {tid: value}.

@@ -60,6 +60,10 @@ struct RegisterLayout {
   std::vector<std::pair<std::string, std::string>> aliases;
 };
 
+// "r7", "xmm15": a register name with its number. (Appending, not `"r" + std::to_string(i)`:
+// g++ 12 at -O3 wrongly warns -Wrestrict on that concatenation.)
+std::string NumberedName(std::string_view prefix, std::size_t number);
+
 // The layout of the general registers in a thread's register note for this ABI; for unknown
 // machines, raw words of reg_width covering `size` bytes.
 const RegisterLayout& GeneralRegisterLayout(const Abi& abi, std::size_t size);

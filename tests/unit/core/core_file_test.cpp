@@ -250,8 +250,9 @@ TEST_P(CompressedCoreTest, OpensDirectly) {
   }
   TempDir dir;
   WriteFile(dir / "core", TwoThreadCore());
-  const std::string command = std::string(tool) + " -q -k " + (dir / "core").string() +
-                              (std::string(tool) == "lz4" ? " " + (dir / "core").string() + suffix : "");
+  const std::string core_path = (dir / "core").string();
+  std::string command = std::string(tool) + " -q -k " + core_path;
+  if (std::string(tool) == "lz4") command += " " + core_path + suffix;  // lz4 names no output itself
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   auto core = CoreFile::Open((dir / "core").string() + suffix);
   ASSERT_TRUE(core.has_value()) << core.error().message;
