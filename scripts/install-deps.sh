@@ -12,6 +12,8 @@ packages=(
   gdb gdb-multiarch elfutils binutils lldb tmux
   libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   zstd xz-utils lz4 gzip
+  # packaging: the .deb, its dependencies, its check, the man page
+  dpkg-dev file lintian man-db groff-base
   # benchmarks
   time
 )

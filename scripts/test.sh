@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: first a clang build with ASan+UBSan (the fuzzer's
-# time-boxed run and the whole suite under sanitizers, and proof that clang builds the tree
-# warning-free), then the g++ build and the whole suite, whose ctest summary closes the output.
+# Builds everything and runs every test, as CI does (with -Werror, which users' builds do not
+# get):
+#  1. clang with ASan+UBSan (RelWithDebInfo): the fuzzers' time-boxed runs and the whole suite;
+#  2. clang Release: the tree builds warning-free with the options a user would use;
+#  3. g++ Release for /usr: warning-free, then the Debian package made and checked
+#     (scripts/package-deb.sh: lintian, installed, man corekit, a consumer built against /usr);
+#  4. the whole suite on the g++ Release build, whose ctest summary closes the output (it
+#     includes installing into a temporary prefix and building a consumer against it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 jobs=$(nproc)
 
-CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOREKIT_WERROR=ON \
   -DCOREKIT_FUZZ=ON -DCOREKIT_BENCH=OFF -DCOREKIT_FUZZ_SECONDS="${COREKIT_FUZZ_SECONDS:-60}" >/dev/null
 cmake --build build-sanitize -j "$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-clang-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCOREKIT_WERROR=ON >/dev/null
+cmake --build build-clang-release -j "$jobs"
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOREKIT_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build build -j "$jobs"
+./scripts/package-deb.sh build
 ctest --test-dir build --output-on-failure -j "$jobs"

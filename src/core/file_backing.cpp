@@ -6,7 +6,7 @@
 #include "corekit/elf/constants.h"
 #include "corekit/elf/elf_file.h"
 #include "corekit/elf/notes.h"
-#include "corekit/target/elf_image.h"
+#include "target/elf_image.h"
 #include "corekit/target/model.h"
 
 namespace corekit::core {

@@ -21,7 +21,7 @@
 #include "corekit/core/mapped_file.h"
 #include "corekit/elf/abi.h"
 #include "corekit/elf/core_notes.h"
-#include "corekit/target/elf_image.h"
+#include "target/elf_image.h"
 #include "file_mapping_index.h"
 
 namespace corekit::core {

@@ -12,7 +12,7 @@
 
 #include "corekit/core/core_file.h"
 #include "corekit/elf/constants.h"
-#include "corekit/target/registers.h"
+#include "target/registers.h"
 
 namespace corekit::core {
 namespace {

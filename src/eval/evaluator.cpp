@@ -6,7 +6,7 @@
 #include <functional>
 #include <set>
 
-#include "corekit/unwind/dwarf_access.h"
+#include "unwind/dwarf_access.h"
 #include "impl.h"
 #include "location.h"
 

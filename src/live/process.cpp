@@ -17,7 +17,7 @@
 
 #include "corekit/elf/constants.h"
 #include "corekit/elf/core_notes.h"
-#include "corekit/target/registers.h"
+#include "target/registers.h"
 
 // <sys/ptrace.h> and <linux/ptrace.h> clash; the few requests used here are declared directly.
 extern "C" long ptrace(int request, ...);

@@ -1,4 +1,4 @@
-#include "corekit/target/elf_image.h"
+#include "target/elf_image.h"
 
 #include <algorithm>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "corekit/target/registers.h"
+#include "target/registers.h"
 
 #include "corekit/elf/constants.h"
 #include "corekit/elf/core_notes.h"

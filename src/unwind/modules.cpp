@@ -8,7 +8,7 @@
 
 #include "corekit/elf/constants.h"
 #include "corekit/elf/notes.h"
-#include "corekit/target/elf_image.h"
+#include "target/elf_image.h"
 #include "elf_files.h"
 
 namespace corekit::unwind {

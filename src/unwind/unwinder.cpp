@@ -1,5 +1,5 @@
 #include "corekit/unwind/unwinder.h"
-#include "corekit/unwind/dwarf_access.h"
+#include "unwind/dwarf_access.h"
 
 #include <cxxabi.h>
 #include <dwarf.h>

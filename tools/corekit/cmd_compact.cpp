@@ -34,7 +34,7 @@ int Run(const CompactCommandOptions& options) {
   core::CoreFile* file = core->get();
   compact::CompactSource compacted(source, [file] { return static_cast<target::Target*>(file); }, co);
   dump::DumpOptions dump_options;
-  dump_options.producer = "corekit 0.1.0";
+  dump_options.producer = "corekit " COREKIT_VERSION;
   dump_options.options_text = "compact --stack-limit " + options.stack_limit + " --pointee-limit " + options.pointee_limit;
   dump::Dumper dumper(compacted, dump_options);
   auto summary = WriteCore(dumper, options.output);

@@ -66,7 +66,7 @@ std::string OptionsText(const DumpCommandOptions& o) {
 
 int Run(const DumpCommandOptions& options) {
   dump::DumpOptions dump_options;
-  dump_options.producer = "corekit 0.1.0";
+  dump_options.producer = "corekit " COREKIT_VERSION;
   dump_options.options_text = OptionsText(options);
   if (!options.max_size.empty()) {
     auto size = ParseSize(options.max_size);

@@ -13,9 +13,9 @@
 
 int main(int argc, char** argv) {
   using namespace corekit::tools;
-  CLI::App app{"corekit: read, explain and write ELF core dumps"};
+  CLI::App app{"corekit: read, explain, write and debug ELF core dumps", "corekit"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "corekit 0.1.0");
+  app.set_version_flag("--version", "corekit " COREKIT_VERSION);
   Runner run;
   AddInfoCommand(app, run);
   AddNotesCommand(app, run);
@@ -28,6 +28,21 @@ int main(int argc, char** argv) {
   AddDumpCommand(app, run);
   AddCompactCommand(app, run);
   AddDebugCommand(app, run);
+  // Set after the subcommands, which would inherit it. The man page is made from this help
+  // (cmake/corekit_docs.cmake).
+  app.footer(R"(Every reading command (info, notes, maps, threads, regs, read, bt, report, debug) takes a
+core file - compressed with zstd, xz, gzip or lz4, or not - or the PID of a running process,
+which is stopped while corekit reads it and then runs on. Text from a core or a process is
+shown with control characters and invalid UTF-8 escaped (\x1b); see 'corekit COMMAND --help'.
+
+Exit status:
+  0                           success
+  1                           failure, with one 'error:' line on stderr
+  2                           usage error
+
+Environment:
+  COREKIT_CACHE_DIR           where inflated copies of compressed debug files are kept ('off': none)
+  XDG_CACHE_HOME              the cache is $XDG_CACHE_HOME/corekit when COREKIT_CACHE_DIR is unset)");
   // gdb's `-ex CMD` for `corekit debug`: CLI11 has no two-letter short options.
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::string& arg : args) {

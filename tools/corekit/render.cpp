@@ -18,7 +18,7 @@ void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_targe
         ->required();
   }
   command.add_flag("--json", options.json, "print one JSON document on stdout");
-  command.add_option("--exe", options.exe, "the executable the core belongs to");
+  command.add_option("-e,--exe", options.exe, "the executable the core belongs to (as gdb's and eu-stack's -e)");
   command.add_option("--sysroot", options.sysroot,
                      "look up the files the core names under this directory");
   command.add_option("--debug-dir", options.debug_dir, "where separate debug files live");

@@ -1,0 +1,193 @@
+# Writes the corekit(1) man page and the bash completion from the command's own help texts
+# (`corekit --help` and `corekit COMMAND --help`), so that neither can drift from the program.
+#   cmake -DCOREKIT=path/to/corekit -DMAN=corekit.1 -DCOMPLETION=corekit.bash -P corekit_docs.cmake
+#
+# CLI11's help is read as: a line ending in ':' at column 0 starts a section ("Options:"); a line
+# indented by two spaces is an item, its name (an option's spellings and value type) separated
+# from its description by a run of spaces, or with its description on the next, deeper-indented
+# line; other lines are prose. The top-level footer's "Exit status:" and "Environment:" sections
+# become the man page's own.
+cmake_minimum_required(VERSION 3.25)  # policies: empty list elements are kept
+foreach(var COREKIT MAN COMPLETION)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "corekit_docs.cmake needs -D${var}=...")
+  endif()
+endforeach()
+
+function(corekit_help out)
+  execute_process(COMMAND ${COREKIT} ${ARGN} --help OUTPUT_VARIABLE text RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${COREKIT} ${ARGN} --help failed (${rc})")
+  endif()
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+# Roff text: backslashes escaped, and no line may start with a control character.
+function(roff_text out text)
+  string(REPLACE "\\" "\\e" text "${text}")
+  if(text MATCHES "^[.']")
+    set(text "\\&${text}")
+  endif()
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+# Splits help text into lines. A ';' in the text would split CMake's lists: it travels as the
+# ASCII unit separator until the output is written (unsemicolon).
+string(ASCII 31 semicolon)
+function(help_lines out text)
+  string(REPLACE ";" "${semicolon}" text "${text}")
+  string(REPLACE "\n" ";" lines "${text}")
+  set(${out} "${lines}" PARENT_SCOPE)
+endfunction()
+function(unsemicolon var)
+  string(REPLACE "${semicolon}" ";" text "${${var}}")
+  set(${var} "${text}" PARENT_SCOPE)
+endfunction()
+
+# The roff of one help text (sections as .SS, or .SH for the top-level footer's), and the option
+# spellings it lists, in <prefix>_OPTIONS.
+function(help_to_roff out prefix text section_macro)
+  help_lines(lines "${text}")
+  set(roff "")
+  set(options "")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^Usage: (.*)$")
+      roff_text(usage "${CMAKE_MATCH_1}")
+      string(APPEND roff ".PP\n.B ${usage}\n")
+    elseif(line MATCHES "^([A-Za-z][A-Za-z ]*):$")
+      string(TOUPPER "${CMAKE_MATCH_1}" heading)
+      if(section_macro STREQUAL ".SH")
+        string(APPEND roff ".SH ${heading}\n")
+      else()
+        string(APPEND roff ".PP\n${CMAKE_MATCH_1}:\n")
+      endif()
+    elseif(line MATCHES "^          +([^ ].*)$")  # the description of a long item, below it
+      roff_text(description "${CMAKE_MATCH_1}")
+      string(APPEND roff "${description}\n")
+    elseif(line MATCHES "^  [^ ]")
+      # (Two MATCHES in one if() would both run, the second overwriting CMAKE_MATCH_n.)
+      if(line MATCHES "^  ([^ ].*[^ ])   +([^ ].*)$")
+        set(name "${CMAKE_MATCH_1}")
+        set(description "${CMAKE_MATCH_2}")
+      else()
+        string(STRIP "${line}" name)
+        set(description "")
+      endif()
+      string(REGEX REPLACE " Excludes: .*$" "" name "${name}")
+      string(REGEX MATCHALL "--?[A-Za-z][-A-Za-z]*" spellings "${name}")
+      list(APPEND options ${spellings})
+      roff_text(name "${name}")
+      string(REPLACE "-" "\\-" name "${name}")
+      roff_text(description "${description}")
+      string(APPEND roff ".TP\n.B ${name}\n")
+      if(NOT description STREQUAL "")
+        string(APPEND roff "${description}\n")
+      endif()
+    elseif(line STREQUAL "")
+      string(APPEND roff ".PP\n")
+    else()
+      roff_text(prose "${line}")
+      string(APPEND roff "${prose}\n")
+    endif()
+  endforeach()
+  string(REGEX REPLACE "(\\.PP\n)+" ".PP\n" roff "${roff}")
+  set(${out} "${roff}" PARENT_SCOPE)
+  set(${prefix}_OPTIONS "${options}" PARENT_SCOPE)
+endfunction()
+
+# --- the top level: version, description, subcommands, footer ---
+execute_process(COMMAND ${COREKIT} --version OUTPUT_VARIABLE version OUTPUT_STRIP_TRAILING_WHITESPACE)
+corekit_help(top)
+help_lines(top_lines "${top}")
+list(GET top_lines 0 summary)                       # "corekit: read, explain ..."
+string(REGEX REPLACE "^corekit: " "" summary "${summary}")
+set(commands "")
+set(in_subcommands OFF)
+foreach(line IN LISTS top_lines)
+  if(line STREQUAL "Subcommands:")
+    set(in_subcommands ON)
+  elseif(in_subcommands AND line MATCHES "^  ([a-z]+)  ")
+    list(APPEND commands ${CMAKE_MATCH_1})
+  elseif(in_subcommands AND line STREQUAL "")
+    set(in_subcommands OFF)
+  endif()
+endforeach()
+if(NOT commands)
+  message(FATAL_ERROR "no subcommands found in `corekit --help`")
+endif()
+# The footer: what follows the subcommand list.
+string(FIND "${top}" "\nSubcommands:\n" at)
+string(SUBSTRING "${top}" ${at} -1 rest)
+string(REGEX REPLACE "^\nSubcommands:\n(  [^\n]*\n)*\n" "" footer "${rest}")
+string(REGEX REPLACE "^(.*)\n\n(Exit status:.*)$" "\\1" footer_prose "${footer}")
+string(REGEX REPLACE "^(.*)\n\n(Exit status:.*)$" "\\2" footer_sections "${footer}")
+
+string(TIMESTAMP date "%Y-%m-%d" UTC)  # honours SOURCE_DATE_EPOCH
+roff_text(summary_roff "${summary}")
+string(REPLACE "-" "\\-" summary_roff "${summary_roff}")
+set(man ".\\\" Generated by cmake/corekit_docs.cmake from corekit --help; do not edit.
+.TH COREKIT 1 \"${date}\" \"${version}\" \"User Commands\"
+.SH NAME
+corekit \\- ${summary_roff}
+.SH SYNOPSIS
+.B corekit
+.I command
+.RI [ options ]
+.RI [ core | pid ]
+.br
+.B corekit \\-\\-help
+|
+.B \\-\\-version
+.SH DESCRIPTION
+")
+help_lines(prose_lines "${footer_prose}")
+foreach(line IN LISTS prose_lines)
+  roff_text(line "${line}")
+  string(APPEND man "${line}\n")
+endforeach()
+string(APPEND man ".SH COMMANDS\n")
+set(completion_cases "")
+foreach(command IN LISTS commands)
+  corekit_help(text ${command})
+  help_lines(lines "${text}")
+  list(GET lines 0 description)
+  list(REMOVE_AT lines 0)
+  string(REPLACE ";" "\n" body "${lines}")
+  help_to_roff(roff command "${body}" ".SS")
+  roff_text(description "${description}")
+  string(APPEND man ".SS ${command}\n${description}\n${roff}")
+  list(REMOVE_DUPLICATES command_OPTIONS)
+  string(REPLACE ";" " " words "${command_OPTIONS}")
+  string(APPEND completion_cases "    ${command}) options=\"${words}\" ;;\n")
+endforeach()
+help_to_roff(sections_roff footer "${footer_sections}" ".SH")
+string(APPEND man "${sections_roff}.SH SEE ALSO\n.BR gdb (1),\n.BR eu-stack (1),\n.BR coredumpctl (1),\n.BR core (5)\n")
+unsemicolon(man)
+file(WRITE "${MAN}" "${man}")
+
+# --- bash completion ---
+string(REPLACE ";" " " command_words "${commands}")
+file(WRITE "${COMPLETION}" "# bash completion for corekit; generated by cmake/corekit_docs.cmake from corekit --help.
+_corekit() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} command=\"\" options=\"\" i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case \${COMP_WORDS[i]} in -*) ;; *) command=\${COMP_WORDS[i]}; break ;; esac
+  done
+  if [[ -z \$command ]]; then
+    COMPREPLY=(\$(compgen -W \"${command_words} --help --version\" -- \"\$cur\"))
+    return
+  fi
+  case \$command in
+${completion_cases}  esac
+  if [[ \$cur == -* ]]; then
+    COMPREPLY=(\$(compgen -W \"\$options\" -- \"\$cur\"))
+  elif [[ \$command == dump ]]; then
+    # dump takes a PID: the processes of this user.
+    COMPREPLY=(\$(compgen -W \"\$(ps -o pid= -u \"\$(id -u)\" 2>/dev/null)\" -- \"\$cur\"))
+  else
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=(\$(compgen -f -- \"\$cur\"))
+  fi
+}
+complete -F _corekit corekit
+")
