@@ -5,6 +5,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "corekit/base/text.h"
 #include "corekit/elf/constants.h"
 
 namespace corekit::dump {
@@ -127,7 +128,8 @@ nlohmann::json DroppedJson(const PlannedSegment& s) {
   char range[64];
   std::snprintf(range, sizeof range, "0x%llx-0x%llx", static_cast<unsigned long long>(s.start),
                 static_cast<unsigned long long>(s.end));
-  return {{"range", range}, {"path", s.path}, {"bytes", s.dump_size}};
+  // A mapping's path is bytes (a file may be named anything); the note's JSON must be UTF-8.
+  return {{"range", range}, {"path", ValidUtf8(s.path)}, {"bytes", s.dump_size}};
 }
 
 }  // namespace

@@ -217,7 +217,7 @@ TEST(Backtrace, GcoreOfALiveProcessMatchesGdb) {
 
 TEST(Backtrace, I386KernelCoreMatchesGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
-  if (std::string(CRASH32_BIN).empty()) GTEST_SKIP() << "no -m32 toolchain (libc6-dev-i386)";
+  if (auto why = I386ProgramsUnavailable(CRASH32_BIN)) GTEST_SKIP() << *why;
   TempDir dir;
   auto crash = CrashInDir({CRASH32_BIN, "--threads=2", "--mode=segv"}, dir.path());
   ASSERT_FALSE(crash.core.empty());

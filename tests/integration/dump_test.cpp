@@ -264,9 +264,19 @@ TEST(Live, ReadingCommandsTakeAPid) {
   EXPECT_EQ(raw.out, "LIVE-HEAP-MAGIC");
   const json report = Corekit("report --json " + pid);
   EXPECT_EQ(report["crash"]["kind"], "no-crash");
-  const auto info = RunCommand(std::string(COREKIT_BIN) + " info " + pid);
-  EXPECT_EQ(info.status, 1);
-  EXPECT_NE(info.err.find("reads core files"), std::string::npos);
+  // info summarizes the process as it does a core; notes has none to show, and says so.
+  const json info = Corekit("info --json " + pid);
+  EXPECT_EQ(info["pid"], ready.pid);
+  EXPECT_EQ(info["producer"], "live");
+  EXPECT_EQ(info["thread_count"], threads["threads"].size());
+  EXPECT_EQ(info["mapping_count"], maps["mappings"].size());
+  EXPECT_TRUE(info["path"].is_null());
+  const auto info_text = RunCommand(std::string(COREKIT_BIN) + " info " + pid);
+  EXPECT_EQ(info_text.status, 0) << info_text.err;
+  EXPECT_EQ(info_text.out.rfind("process " + pid + " (crash): linux x86_64", 0), 0u) << info_text.out;
+  const auto notes = RunCommand(std::string(COREKIT_BIN) + " notes " + pid);
+  EXPECT_EQ(notes.status, 1);
+  EXPECT_NE(notes.err.find("which a running process does not have"), std::string::npos) << notes.err;
   ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
 }
 

@@ -1,7 +1,8 @@
 // Malformed inputs through the command line: empty, text, random bytes, a real core truncated at
 // 16/64/100/1000 bytes and at half, and random byte flips in its header and notes. Every
 // command must end with exit 0 (a damaged core that still reads, warnings allowed) or exit 1
-// with exactly one `error:` line on stderr — never a signal, never a hang.
+// with exactly one `error:` line on stderr — never a signal, never a hang — and print nothing a
+// terminal would take as control, and only valid UTF-8.
 #include <random>
 
 #include "support.h"
@@ -96,6 +97,9 @@ TEST(Malformed, EveryCommandFailsCleanly) {
         EXPECT_EQ(r.status, 1);
       }
       EXPECT_TRUE(r.status == 0 || r.status == 1) << r.status;
+      // Whatever the damage, what is printed is safe for a terminal and valid UTF-8.
+      if (auto hazard = TerminalHazard(r.out)) ADD_FAILURE() << "stdout: " << *hazard;
+      if (auto hazard = TerminalHazard(r.err)) ADD_FAILURE() << "stderr: " << *hazard;
       if (r.status == 1) {
         EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -112,6 +116,12 @@ TEST(Malformed, UsageErrorsExitTwo) {
   const CommandResult missing = RunCommand(std::string(COREKIT_BIN) + " info /nonexistent/core");
   EXPECT_EQ(missing.status, 1);
   EXPECT_EQ(missing.err, "error: cannot open /nonexistent/core: No such file or directory\n");
+  // gdb's and eu-stack's -e names the executable, as --exe does.
+  const std::string core = (fs::path(COREKIT_CORPUS_DIR) / "lldb" / "linux-x86_64.core").string();
+  if (fs::exists(core)) {
+    const CommandResult with_e = RunCommand(std::string(COREKIT_BIN) + " bt -e /nonexistent/app " + Quote(core));
+    EXPECT_EQ(with_e.status, 0) << with_e.err;
+  }
 }
 
 }  // namespace

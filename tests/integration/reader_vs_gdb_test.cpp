@@ -156,7 +156,7 @@ TEST(KernelCore, PnXnumCoreWithEightyThousandMappings) {
 
 TEST(KernelCore, I386MatchesGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
-  if (std::string(CRASH32_BIN).empty()) GTEST_SKIP() << "no -m32 toolchain (libc6-dev-i386)";
+  if (auto why = I386ProgramsUnavailable(CRASH32_BIN)) GTEST_SKIP() << *why;
   TempDir dir;
   auto crash = CrashInDir({CRASH32_BIN, "--threads=2", "--mode=segv"}, dir.path());
   ASSERT_EQ(crash.signal, SIGSEGV);

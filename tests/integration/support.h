@@ -6,6 +6,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <iconv.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -15,6 +16,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -101,6 +103,46 @@ inline nlohmann::json Corekit(const std::string& args) {
 
 inline bool HaveTool(const std::string& tool) {
   return RunCommand("command -v " + Quote(tool)).status == 0;
+}
+
+// What makes `text` unsafe to show on a terminal or to read as UTF-8 — a C0 control other than
+// newline and tab, DEL, a C1 control, or bytes that are not UTF-8 — or nullopt when it is safe.
+// UTF-8 is checked by glibc's iconv, independently of corekit's own decoder.
+inline std::optional<std::string> TerminalHazard(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte < 0x20 && byte != '\n' && byte != '\t') || byte == 0x7f) {
+      return "control byte " + std::to_string(byte) + " at offset " + std::to_string(i);
+    }
+  }
+  iconv_t cd = ::iconv_open("UTF-32LE", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return "iconv cannot decode UTF-8 here";
+  std::string in = text;
+  std::vector<char> out(4 * text.size() + 4);
+  char* in_ptr = in.data();
+  char* out_ptr = out.data();
+  std::size_t in_left = in.size(), out_left = out.size();
+  const std::size_t done = ::iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+  ::iconv_close(cd);
+  if (done == static_cast<std::size_t>(-1)) {
+    return "invalid UTF-8 at offset " + std::to_string(in_ptr - in.data());
+  }
+  for (const char* p = out.data(); p + 4 <= out_ptr; p += 4) {
+    std::uint32_t code = 0;
+    std::memcpy(&code, p, 4);
+    if (code >= 0x80 && code <= 0x9f) return "C1 control U+" + std::to_string(code);
+  }
+  return std::nullopt;
+}
+
+// Why the i386 test program cannot run here, or nullopt when it can: it needs the -m32
+// toolchain to build and a kernel with IA-32 emulation to run (sh says 126 when exec fails).
+inline std::optional<std::string> I386ProgramsUnavailable(const std::string& program) {
+  if (program.empty()) return "no -m32 toolchain (libc6-dev-i386)";
+  if (RunCommand(Quote(program) + " --no-such-option").status == 126) {
+    return "this kernel cannot run i386 programs (no IA-32 emulation)";
+  }
+  return std::nullopt;
 }
 
 // Why kernel cores cannot be collected here, or nullopt when they can.

@@ -28,7 +28,7 @@ std::string FrameText(const unwind::Frame& f, bool is64) {
     text += fmt::format(" [{}]", f.how);
   }
   if (f.how == "signal-trampoline") text += " [signal handler called]";
-  return text;
+  return Printable(text);  // names and paths from the core: one frame, one line
 }
 
 nlohmann::json ThreadJson(const unwind::ThreadBacktrace& bt, const target::Thread& thread, bool crashed) {

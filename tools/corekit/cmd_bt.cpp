@@ -40,11 +40,11 @@ int Run(target::Target& core, const BtOptions& options) {
       list.push_back(ThreadJson(bt, *t, is_crashed));
       continue;
     }
-    fmt::print("Thread {}{}\n", t->tid,
+    Print("Thread {}{}\n", t->tid,
                is_crashed && t->signal ? " (crashed: " + SignalText(*t->signal) + ")" : "");
-    for (const unwind::Frame& f : bt.frames) fmt::print("{}\n", FrameText(f, is64));
-    if (bt.truncated) fmt::print("  ... truncated: {}\n", bt.stop_reason);
-    fmt::print("\n");
+    for (const unwind::Frame& f : bt.frames) Print("{}\n", FrameText(f, is64));
+    if (bt.truncated) Print("  ... truncated: {}\n", bt.stop_reason);
+    Print("\n");
   }
   if (options.common.json) PrintJson({{"threads", list}, {"modules", ModulesJson((*unwinder)->modules())}});
   return 0;

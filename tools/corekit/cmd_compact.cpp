@@ -46,10 +46,10 @@ int Run(const CompactCommandOptions& options) {
     const nlohmann::json j = {{"input", options.input}, {"output", options.output}, {"input_size", in_size},
                               {"output_size", summary->file_size}, {"memory_bytes", summary->memory_bytes},
                               {"segments", summary->segments}, {"segments_with_data", summary->segments_dumped}};
-    std::fprintf(out, "%s\n", j.dump(2).c_str());
+    PrintJson(j, out);
     return 0;
   }
-  fmt::print(out, "{}: {} of {} ({:.{}f}%), {} of memory in {} segments\n", options.output, HumanSize(summary->file_size),
+  PrintTo(out, "{}: {} of {} ({:.{}f}%), {} of memory in {} segments\n", options.output, HumanSize(summary->file_size),
              HumanSize(in_size), percent, percent < 1 ? 3 : 1, HumanSize(summary->memory_bytes), summary->segments_dumped);
   return 0;
 }

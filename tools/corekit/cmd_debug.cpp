@@ -76,13 +76,13 @@ int Interactive(Debugger& debugger) {
     interrupted = 0;
     char* line = readline(prompt.c_str());
     if (!line && !interrupted) {  // Ctrl-D
-      fmt::print("quit\n");
+      Print("quit\n");
       return 0;
     }
     const std::string text = line ? line : "";
     std::free(line);
     if (interrupted) {
-      fmt::print("Quit\n");
+      Print("Quit\n");
       continue;
     }
     if (!text.empty()) add_history(text.c_str());
@@ -98,7 +98,7 @@ int Run(target::Target& target, const DebugOptions& options) {
   try {
     debugger.PrintBanner();
   } catch (const std::exception& e) {  // a damaged core: the session still opens
-    fmt::print(stderr, "{}\n", e.what());
+    PrintTo(stderr, "{}\n", e.what());
   }
   for (const std::string& script : options.scripts) {
     std::ifstream in(script);

@@ -44,11 +44,12 @@ class ProgressBar {
     const double fraction = p.bytes_total ? static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total) : 0;
     const int filled = static_cast<int>(fraction * 30);
     const double eta = rate > 0 ? (static_cast<double>(p.bytes_total - p.bytes_done) / mib) / rate : 0;
+    // The one carriage return corekit prints itself, and nothing from the process in the line.
     fmt::print(stderr, "\r{:<13} [{}{}] threads {}/{}  {:.1f}/{:.1f} MiB  {:.0f} MiB/s  ETA {:.0f}s ",
                dump::PhaseName(phase), std::string(static_cast<std::size_t>(filled), '#'),
                std::string(static_cast<std::size_t>(30 - filled), '.'), p.threads_done, p.threads_total,
                static_cast<double>(p.bytes_done) / mib, static_cast<double>(p.bytes_total) / mib, rate, eta);
-    if (phase == dump::Phase::kDone) fmt::print(stderr, "\n");
+    if (phase == dump::Phase::kDone) PrintTo(stderr, "\n");
   }
 
  private:
@@ -86,11 +87,11 @@ int Run(const DumpCommandOptions& options) {
   auto summary = WriteCore(dumper, path);
   if (!summary) return Fail(summary.error());
   if (options.non_stop && !live.used_snapshot()) {
-    fmt::print(stderr, "warning: --non-stop was not possible ({}); the process stayed stopped for the whole dump\n",
+    PrintTo(stderr, "warning: --non-stop was not possible ({}); the process stayed stopped for the whole dump\n",
                live.non_stop_failure());
   }
   if (live.not_in_snapshot() > 0) {
-    fmt::print(stderr, "warning: {} MADV_DONTFORK/MADV_WIPEONFORK mappings are not in the snapshot and were not dumped\n",
+    PrintTo(stderr, "warning: {} MADV_DONTFORK/MADV_WIPEONFORK mappings are not in the snapshot and were not dumped\n",
                live.not_in_snapshot());
   }
   const auto seconds = [](std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); };
@@ -108,18 +109,18 @@ int Run(const DumpCommandOptions& options) {
                               {"stopped_seconds", seconds(summary->stopped)},
                               {"non_stop", live.used_snapshot()},
                               {"non_stop_failure", live.non_stop_failure().empty() ? nlohmann::json(nullptr) : nlohmann::json(live.non_stop_failure())}};
-    std::fprintf(to_stdout ? stderr : stdout, "%s\n", j.dump(2).c_str());
+    PrintJson(j, to_stdout ? stderr : stdout);
     return 0;
   }
   if (options.quiet) return 0;
   std::FILE* out = to_stdout ? stderr : stdout;
-  fmt::print(out, "{}: {} threads, {} mappings ({} with data), {} of memory ({} of it holes), {} unreadable\n", name,
+  PrintTo(out, "{}: {} threads, {} mappings ({} with data), {} of memory ({} of it holes), {} unreadable\n", name,
              summary->threads, summary->segments, summary->segments_dumped, HumanSize(summary->memory_bytes),
              HumanSize(summary->hole_bytes), HumanSize(summary->unreadable_bytes));
   if (!summary->dropped.empty()) {
-    fmt::print(out, "--max-size dropped {} mappings (listed in the core's COREKIT note)\n", summary->dropped.size());
+    PrintTo(out, "--max-size dropped {} mappings (listed in the core's COREKIT note)\n", summary->dropped.size());
   }
-  fmt::print(out, "took {:.3f} s; process {} was stopped for {:.3f} s\n", seconds(summary->elapsed), options.pid,
+  PrintTo(out, "took {:.3f} s; process {} was stopped for {:.3f} s\n", seconds(summary->elapsed), options.pid,
              seconds(summary->stopped));
   return 0;
 }

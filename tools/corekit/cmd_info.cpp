@@ -1,4 +1,4 @@
-// corekit info CORE: what this core is, in one screen.
+// corekit info CORE|PID: what this core (or running process) is, in one screen.
 #include <fmt/format.h>
 
 #include "corekit/elf/constants.h"
@@ -89,9 +89,9 @@ int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   if (!p.executable.empty()) headline += fmt::format(" ({})", p.executable);
   if (p.signal && p.signal->number != 0) headline += ", " + SignalText(*p.signal);
   headline += fmt::format(", {} thread{}", core.threads().size(), core.threads().size() == 1 ? "" : "s");
-  fmt::print("{}\n\n", headline);
+  Print("{}\n\n", Printable(headline));
   auto row = [](std::string_view key, const std::string& value) {
-    fmt::print("  {:<12} {}\n", key, value);
+    Print("  {:<12} {}\n", key, Printable(value));  // a command line or path stays on its row
   };
   std::string file = fmt::format("{} ({})", core.path(), HumanSize(core.file().bytes().size()));
   if (core.file().compression() != core::Compression::kNone) {
@@ -129,9 +129,72 @@ int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   return 0;
 }
 
+// A running process (stopped while corekit reads it): what a core would say, without the file.
+int RunOnProcess(const target::Target& process, const CommonOptions& options) {
+  const target::Process& p = process.process();
+  const elf::Abi& abi = process.abi();
+  const std::string arch(elf::ArchName(abi.arch));
+  const std::string os(elf::OsName(abi.os));
+  std::uint64_t bytes_mapped = 0;
+  std::size_t file_backed = 0;
+  for (const target::Mapping& m : process.mappings()) {
+    bytes_mapped += m.end - m.start;
+    file_backed += target::MappingKind(m.path) == "file";
+  }
+  const bool signalled = p.signal && p.signal->number != 0;
+  if (options.json) {
+    nlohmann::json j;
+    j["path"] = nullptr;  // the keys of a core's summary, null where only a file has them
+    j["producer"] = std::string(target::ProducerName(process.producer()));
+    j["arch"] = arch;
+    j["os"] = os;
+    j["class"] = abi.is64 ? "ELF64" : "ELF32";
+    j["endian"] = abi.endian == elf::Endian::kLittle ? "little" : "big";
+    j["e_machine"] = abi.e_machine;
+    j["pid"] = p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr);
+    j["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
+    j["executable"] = p.executable;
+    j["command_line"] = p.command_line;
+    j["uid"] = p.uid ? nlohmann::json(*p.uid) : nlohmann::json(nullptr);
+    j["gid"] = p.gid ? nlohmann::json(*p.gid) : nlohmann::json(nullptr);
+    j["signal"] = SignalJson(p.signal);
+    j["signalled_thread"] = p.signalled_thread ? nlohmann::json(*p.signalled_thread) : nlohmann::json(nullptr);
+    j["thread_count"] = process.threads().size();
+    j["mapping_count"] = process.mappings().size();
+    j["file_mapping_count"] = file_backed;
+    j["bytes_mapped"] = bytes_mapped;
+    for (const char* key : {"segment_count", "pn_xnum", "load_segment_count", "note_count", "bytes_in_core",
+                            "file_size", "compression", "truncated_segments", "corekit_note"}) {
+      j[key] = nullptr;
+    }
+    j["diagnostics"] = DiagnosticsJson(process.diagnostics());
+    PrintJson(j);
+    return 0;
+  }
+  std::string headline = fmt::format("process {}", p.pid.value_or(0));
+  if (!p.executable.empty()) headline += fmt::format(" ({})", p.executable);
+  headline += fmt::format(": {} {}, {} thread{}", os, arch, process.threads().size(),
+                          process.threads().size() == 1 ? "" : "s");
+  Print("{}\n\n", Printable(headline));
+  auto row = [](std::string_view key, const std::string& value) { Print("  {:<12} {}\n", key, Printable(value)); };
+  row("producer", "live process (stopped while corekit read it, then resumed)");
+  row("arch", fmt::format("{} ({}, {}-endian, e_machine {})", arch, abi.is64 ? "ELF64" : "ELF32",
+                          abi.endian == elf::Endian::kLittle ? "little" : "big", abi.e_machine));
+  row("os", os);
+  if (p.pid) row("pid", p.ppid ? fmt::format("{} (parent {})", *p.pid, *p.ppid) : fmt::format("{}", *p.pid));
+  if (!p.command_line.empty()) row("command", p.command_line);
+  if (!p.executable.empty()) row("executable", p.executable);
+  if (p.uid) row("uid/gid", fmt::format("{}/{}", *p.uid, p.gid.value_or(0)));
+  row("signal", signalled ? SignalText(*p.signal) : "none (running)");
+  row("threads", fmt::format("{}", process.threads().size()));
+  row("mappings", fmt::format("{} ({} file-backed)", process.mappings().size(), file_backed));
+  row("memory", fmt::format("{} mapped", HumanSize(bytes_mapped)));
+  return 0;
+}
+
 int Run(target::Target& target, const CommonOptions& options) {
-  core::CoreFile* core = AsCoreFile(target, "info");
-  return core ? RunOnCore(*core, options) : 1;
+  if (auto* core = dynamic_cast<core::CoreFile*>(&target)) return RunOnCore(*core, options);
+  return RunOnProcess(target, options);
 }
 
 }  // namespace

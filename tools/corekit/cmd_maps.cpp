@@ -27,18 +27,18 @@ int Run(target::Target& core, const CommonOptions& options) {
     in_core += m.bytes_in_core;
     total += m.end - m.start;
   }
-  fmt::print("{} mappings, {} mapped, {} of it in the core\n\n", mappings.size(), HumanSize(total),
+  Print("{} mappings, {} mapped, {} of it in the core\n\n", mappings.size(), HumanSize(total),
              HumanSize(in_core));
   const int w = is64 ? 18 : 10;
-  fmt::print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", "start", w, "end", w, "perm", "offset",
+  Print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", "start", w, "end", w, "perm", "offset",
              "size", "bytes", "path");
   for (const target::Mapping& m : mappings) {
     std::string path = m.path;
     const std::string_view kind = target::MappingKind(m.path);
     if (kind != "file" && kind != "anonymous" && kind != "special") path += fmt::format("  [{}]", kind);
-    fmt::print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", HexAddress(m.start, is64), w,
+    Print("{:<{}} {:<{}} {:<4} {:>10} {:>9} {:<7} {}\n", HexAddress(m.start, is64), w,
                HexAddress(m.end, is64), w, m.perms, HexAddress(m.offset), HumanSize(m.end - m.start),
-               target::BackingName(m.backing), path);
+               target::BackingName(m.backing), Printable(path));
   }
   return 0;
 }

@@ -134,7 +134,7 @@ std::string Brief(const json& d) {
     if (!d.contains(key)) continue;
     const json& v = d[key];
     if (v.is_null()) continue;
-    add(fmt::format("{}={}", key, v.is_string() ? v.get<std::string>() : v.dump()));
+    add(fmt::format("{}={}", key, v.is_string() ? v.get<std::string>() : JsonWithValidUtf8(v).dump()));
   }
   if (d.contains("entries")) add(fmt::format("{} entries", d["entries"].size()));
   if (d.contains("components")) add(fmt::format("{} components", d["components"].size()));
@@ -155,14 +155,14 @@ int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
     PrintJson({{"notes", list}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
     return 0;
   }
-  fmt::print("{} notes in {}\n\n", notes.size(), core.path());
-  fmt::print("{:>4}  {:<10}  {:<16}  {:<22}  {:>7}  {}\n", "#", "offset", "owner", "type", "size", "decoded");
+  Print("{} notes in {}\n\n", notes.size(), Printable(core.path()));
+  Print("{:>4}  {:<10}  {:<16}  {:<22}  {:>7}  {}\n", "#", "offset", "owner", "type", "size", "decoded");
   for (std::size_t i = 0; i < notes.size(); ++i) {
     const elf::Note& n = notes[i];
     std::string_view name = elf::NoteTypeName(n.owner, n.type);
-    fmt::print("{:>4}  {:<10}  {:<16}  {:<22}  {:>7}  {}\n", i, HexAddress(n.offset), n.owner,
+    Print("{:>4}  {:<10}  {:<16}  {:<22}  {:>7}  {}\n", i, HexAddress(n.offset), Printable(n.owner),
                name.empty() ? HexAddress(n.type) : std::string(name), n.desc.size(),
-               Brief(Decode(n, core.abi())));
+               Printable(Brief(Decode(n, core.abi()))));
   }
   return 0;
 }

@@ -116,7 +116,7 @@ int RunRead(target::Target& core, const ReadOptions& options) {
       }
       if (i == 7) hexes += ' ';
     }
-    fmt::print("{}  {} |{}|\n", HexAddress(line_address, is64), hexes, text);
+    Print("{}  {} |{}|\n", HexAddress(line_address, is64), hexes, text);
     line_address += line.size();
     line.clear();
   };
@@ -136,7 +136,7 @@ int RunRead(target::Target& core, const ReadOptions& options) {
     }
     if (!run.present) {
       flush_line();
-      fmt::print("{}  -- {} absent: {}\n", HexAddress(run.address, is64), HumanSize(run.length), run.reason);
+      Print("{}  -- {} absent: {}\n", HexAddress(run.address, is64), HumanSize(run.length), run.reason);
       line_address = run.address + run.length;
       absent += run.length;
       if (!first_gap) first_gap = run;

@@ -47,22 +47,22 @@ int Run(target::Target& core, const RegsOptions& options) {
                {"xcr0", HexJson(thread->xcr0)}, {"xsave_missing", missing}, {"registers", regs}});
     return 0;
   }
-  fmt::print("thread {}{}\n", thread->tid,
+  Print("thread {}{}\n", thread->tid,
              thread->signal && thread->signal->number ? ", " + SignalText(*thread->signal) : "");
   for (const auto* set : sets) {
     for (const elf::Register& r : *set) {
       if (r.width <= 8) {
-        fmt::print("  {:<10} {:<20} {}\n", r.name, ValueText(r),
+        Print("  {:<10} {:<20} {}\n", r.name, ValueText(r),
                    static_cast<std::int64_t>(r.value));
       } else {
-        fmt::print("  {:<10} {}\n", r.name, ValueText(r));
+        Print("  {:<10} {}\n", r.name, ValueText(r));
       }
     }
   }
   if (options.all && thread->xcr0) {
-    fmt::print("  xcr0       {:#x}\n", *thread->xcr0);
+    Print("  xcr0       {:#x}\n", *thread->xcr0);
     for (unsigned f : thread->xsave_missing) {
-      fmt::print("  ({} state is enabled in XCR0 but not in the note)\n", elf::XsaveFeatureName(f));
+      Print("  ({} state is enabled in XCR0 but not in the note)\n", elf::XsaveFeatureName(f));
     }
   }
   return 0;

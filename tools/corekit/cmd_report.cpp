@@ -61,31 +61,33 @@ int Run(target::Target& core, const CommonOptions& options) {
                {"modules", ModulesJson((*unwinder)->modules())}});
     return 0;
   }
-  fmt::print("{}\n", report.summary);
-  if (report.message) fmt::print("message: {}\n", *report.message);
+  Print("{}\n", Printable(report.summary));
+  // A message may span lines (an exception's what()); its other controls are escaped.
+  if (report.message) Print("message: {}\n", Printable(*report.message, Newlines::kKeep));
   const bool is64 = core.abi().is64;
   for (std::size_t i = 0; i < report.threads.size(); ++i) {
     const unwind::ThreadBacktrace& bt = report.threads[i];
     if (!report.crashed_thread || bt.tid != *report.crashed_thread) continue;
-    fmt::print("\nThread {} (crashed)\n", bt.tid);
+    Print("\nThread {} (crashed)\n", bt.tid);
     analyze::SourceLines sources(options.source_dirs);
     for (std::size_t k = 0; k < bt.frames.size() && k < kFramesShown; ++k) {
       const unwind::Frame& f = bt.frames[k];
-      fmt::print("  {}\n", FrameText(f, is64));
+      Print("  {}\n", FrameText(f, is64));
       // The source line of each frame outside the C library, as gdb shows it for frame 0.
-      if (auto text = sources.Line(f)) fmt::print("{:>12}\t{}\n", *f.line, *text);
+      if (auto text = sources.Line(f)) Print("{:>12}\t{}\n", *f.line, Printable(*text));
     }
     if (bt.frames.size() > kFramesShown) {
-      fmt::print("  ... {} more frames{}\n", bt.frames.size() - kFramesShown, bt.truncated ? " (truncated: " + bt.stop_reason + ")" : "");
+      Print("  ... {} more frames{}\n", bt.frames.size() - kFramesShown, bt.truncated ? " (truncated: " + bt.stop_reason + ")" : "");
     }
   }
   const auto folded = FoldedThreads(report);
   if (!folded.empty()) {
-    fmt::print("\nOther threads:\n");
-    for (const std::string& line : folded) fmt::print("  {}\n", line);
+    Print("\nOther threads:\n");
+    for (const std::string& line : folded) Print("  {}\n", Printable(line));
   }
-  fmt::print("\nProcess: pid {}, {}\n", p.pid ? std::to_string(*p.pid) : "?", p.command_line.empty() ? p.executable : p.command_line);
-  fmt::print("{}: {} ({} {} {})\n", core.producer() == target::Producer::kLive ? "Process" : "Core", options.target, elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
+  Print("\nProcess: pid {}, {}\n", p.pid ? std::to_string(*p.pid) : "?",
+        Printable(p.command_line.empty() ? p.executable : p.command_line));
+  Print("{}: {} ({} {} {})\n", core.producer() == target::Producer::kLive ? "Process" : "Core", options.target, elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
              core.producer() == target::Producer::kLive ? "live process" : "core from " + std::string(target::ProducerName(core.producer())));
   return 0;
 }

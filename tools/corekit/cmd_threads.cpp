@@ -22,14 +22,14 @@ int Run(target::Target& core, const CommonOptions& options) {
     PrintJson({{"threads", list}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
     return 0;
   }
-  fmt::print("{} thread{}", threads.size(), threads.size() == 1 ? "" : "s");
-  if (crashed) fmt::print(", * took the signal");
-  fmt::print("\n\n");
+  Print("{} thread{}", threads.size(), threads.size() == 1 ? "" : "s");
+  if (crashed) Print(", * took the signal");
+  Print("\n\n");
   const int w = is64 ? 18 : 10;
-  fmt::print("  {:<10} {:<16} {:<{}} {:<{}} {}\n", "tid", "name", "pc", w, "sp", w, "signal");
+  Print("  {:<10} {:<16} {:<{}} {:<{}} {}\n", "tid", "name", "pc", w, "sp", w, "signal");
   for (const target::Thread& t : threads) {
     const bool mark = crashed && *crashed == t.tid;
-    fmt::print("{} {:<10} {:<16} {:<{}} {:<{}} {}\n", mark ? '*' : ' ', t.tid, t.name.value_or("-"),
+    Print("{} {:<10} {:<16} {:<{}} {:<{}} {}\n", mark ? '*' : ' ', t.tid, Printable(t.name.value_or("-")),
                t.pc ? HexAddress(*t.pc, is64) : "?", w, t.sp ? HexAddress(*t.sp, is64) : "?", w,
                t.signal && t.signal->number ? SignalText(*t.signal) : "-");
   }

@@ -43,8 +43,9 @@ Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options)
 
 core::CoreFile* AsCoreFile(target::Target& target, const char* command) {
   if (auto* core = dynamic_cast<core::CoreFile*>(&target)) return core;
-  Fail(fmt::format("`corekit {}` reads core files; for a live process use threads, maps, regs, read, bt or report "
-                   "(or `corekit dump` it first)", command));
+  Fail(fmt::format("`corekit {}` reads a core file's notes, which a running process does not have: "
+                   "`corekit dump PID` writes them into a core, or use info, threads, maps, regs, read, bt, "
+                   "report or debug on the process", command));
   return nullptr;
 }
 
@@ -69,20 +70,21 @@ void AddCommand(CLI::App& app, Runner& run, const char* name, const char* descri
 
 int Fail(const Error& error) { return Fail(error.message); }
 
+void WriteText(std::FILE* to, std::string_view text) {
+  const std::string safe = Printable(text, Newlines::kKeep);
+  std::fwrite(safe.data(), 1, safe.size(), to);
+}
+
 int Fail(const std::string& message) {
-  std::string line = message;
-  for (char& c : line) {
-    if (c == '\n') c = ' ';
-  }
   std::fflush(stdout);
-  fmt::print(stderr, "error: {}\n", line);
+  PrintTo(stderr, "error: {}\n", Printable(message));  // one line, whatever the message holds
   return 1;
 }
 
 void PrintWarnings(const Diagnostics& diagnostics) {
-  for (const Diagnostic& d : diagnostics.kept()) fmt::print(stderr, "warning: {}\n", d.message);
+  for (const Diagnostic& d : diagnostics.kept()) PrintTo(stderr, "warning: {}\n", Printable(d.message));
   if (diagnostics.total() > diagnostics.kept().size()) {
-    fmt::print(stderr, "warning: ... and {} more\n", diagnostics.total() - diagnostics.kept().size());
+    PrintTo(stderr, "warning: ... and {} more\n", diagnostics.total() - diagnostics.kept().size());
   }
 }
 
@@ -143,9 +145,43 @@ nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics) {
   return list;
 }
 
-void PrintJson(const nlohmann::json& document) {
-  // Replace invalid UTF-8 from the file rather than throw: strings in cores are bytes.
-  std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+nlohmann::json JsonWithValidUtf8(const nlohmann::json& value) {
+  if (value.is_string()) return ValidUtf8(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& element : value) out.push_back(JsonWithValidUtf8(element));
+    return out;
+  }
+  if (value.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, element] : value.items()) out[ValidUtf8(key)] = JsonWithValidUtf8(element);
+    return out;
+  }
+  return value;
+}
+
+void PrintJson(const nlohmann::json& document, std::FILE* to) {
+  // The encoder leaves DEL and the C1 controls (U+0080..U+009F) raw, as JSON allows; they are
+  // terminal controls, so they are written as \u escapes too. Outside strings JSON is ASCII, so
+  // these bytes can only be inside one.
+  const std::string raw = JsonWithValidUtf8(document).dump(2);
+  std::string text;
+  text.reserve(raw.size() + 1);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(raw[i]);
+    const auto next = i + 1 < raw.size() ? static_cast<unsigned char>(raw[i + 1]) : 0;
+    if (byte == 0x7f) {
+      text += "\\u007f";
+    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      text += fmt::format("\\u{:04x}", next);
+      ++i;
+    } else {
+      text += raw[i];
+    }
+  }
+  text += '\n';
+  std::fflush(to);
+  std::fwrite(text.data(), 1, text.size(), to);
 }
 
 Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread* thread,

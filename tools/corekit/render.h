@@ -3,7 +3,10 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "corekit/base/text.h"
 #include "corekit/core/core_file.h"
 
 namespace corekit::tools {
@@ -36,6 +40,21 @@ Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options)
 // with one error line naming the command and returns nullptr.
 core::CoreFile* AsCoreFile(target::Target& target, const char* command);
 
+// Every line a command or the debugger prints goes through these: the text is formatted, then
+// made Printable (base/text.h) with its line breaks kept, so that a control character or an
+// invalid UTF-8 byte from a core reaches no terminal, whichever field it came in. A field that
+// must stay on its line (a path, a name) is also passed through Printable() itself, which
+// escapes its newlines.
+void WriteText(std::FILE* to, std::string_view text);
+template <typename... Args>
+void PrintTo(std::FILE* to, fmt::format_string<Args...> format, Args&&... args) {
+  WriteText(to, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Print(fmt::format_string<Args...> format, Args&&... args) {
+  WriteText(stdout, fmt::format(format, std::forward<Args>(args)...));
+}
+
 // Prints "error: <message>" on stderr and returns exit code 1.
 int Fail(const Error& error);
 int Fail(const std::string& message);
@@ -52,8 +71,10 @@ nlohmann::json SignalJson(const std::optional<target::Signal>& signal);
 nlohmann::json HexJson(std::optional<std::uint64_t> value);  // hex string or null
 nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics);
 
-// Prints one JSON document on stdout.
-void PrintJson(const nlohmann::json& document);
+// Prints one JSON document on stdout. Strings are valid UTF-8 always: bytes that are not become
+// the text `\xNN` (ValidUtf8; docs/json.md), as in every command's JSON.
+void PrintJson(const nlohmann::json& document, std::FILE* to = stdout);
+nlohmann::json JsonWithValidUtf8(const nlohmann::json& value);
 
 // Parses an address: hex (0x...), decimal, or a register name of `thread` ($pc, sp, rip...).
 Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread* thread,

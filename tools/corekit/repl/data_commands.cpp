@@ -87,11 +87,11 @@ void Debugger::Print(const std::string& args, bool record) {
   if (!value) throw CommandError(value.error().message);
   const std::string text = evaluator.Format(*value, eval::PrintFormat{letter}, true);
   if (!record) {
-    fmt::print(out_, "{}", text);
+    PrintTo(out_, "{}", text);
     return;
   }
   const std::size_t number = evaluator.Record(*value);
-  fmt::print(out_, "${} = {}\n", number, text);
+  PrintTo(out_, "${} = {}\n", number, text);
 }
 
 void Debugger::Ptype(const std::string& args, bool whatis) {
@@ -107,7 +107,7 @@ void Debugger::Ptype(const std::string& args, bool whatis) {
     const eval::Value value = EvaluateOrThrow(args);
     text = whatis ? eval::TypeName(value.type) : eval::TypeDefinition(value.type);
   }
-  fmt::print(out_, "type = {}\n", text);
+  PrintTo(out_, "type = {}\n", text);
 }
 
 void Debugger::PrintNamedValues(bool locals, const std::string& indent) {
@@ -115,15 +115,15 @@ void Debugger::PrintNamedValues(bool locals, const std::string& indent) {
   auto values = locals ? evaluator.Locals() : evaluator.Arguments();
   if (!values) {
     if (!indent.empty()) {  // bt full goes on past a frame without debug information, unindented
-      fmt::print(out_, "{}\n", SelectedFrame().how == "signal-trampoline" ? "No locals." : values.error().message);
+      PrintTo(out_, "{}\n", SelectedFrame().how == "signal-trampoline" ? "No locals." : values.error().message);
       return;
     }
     throw CommandError(values.error().message);
   }
-  if (values->empty()) fmt::print(out_, "{}\n", locals ? "No locals." : "No arguments.");  // unindented, as gdb has it
+  if (values->empty()) PrintTo(out_, "{}\n", locals ? "No locals." : "No arguments.");  // unindented, as gdb has it
   for (const eval::NamedValue& v : *values) {
     CheckInterrupt();
-    fmt::print(out_, "{}{} = {}\n", indent, v.name, evaluator.Format(v.value, {}, false));
+    PrintTo(out_, "{}{} = {}\n", indent, v.name, evaluator.Format(v.value, {}, false));
   }
 }
 
@@ -173,7 +173,7 @@ void Debugger::List(const std::string& args) {
       }
       break;
     }
-    fmt::print(out_, "{}\t{}\n", n, *text);
+    PrintTo(out_, "{}\t{}\n", n, Printable(*text));
     ++shown;
   }
   if (args.empty()) list_next_ = std::make_pair(&SelectedFrame(), from + shown);
@@ -210,7 +210,7 @@ std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t cou
     cs_insn* insns = nullptr;
     const std::size_t n = cs_disasm(handle, code.data(), *got, address, std::min<std::size_t>(count - printed, 256), &insns);
     if (n == 0) {
-      fmt::print(out_, "   {:#x}:\t(bad)\n", address);
+      PrintTo(out_, "   {:#x}:\t(bad)\n", address);
       ++address;
       ++printed;
       continue;
@@ -243,13 +243,13 @@ std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t cou
       }
       const std::string marker = insn.address == pc ? "=> " : "   ";
       if (offsets) {
-        fmt::print(out_, "{}{} <+{}>:\t{}\n", marker, HexAddress(insn.address, target_.abi().is64), insn.address - function_start, text);
+        PrintTo(out_, "{}{} <+{}>:\t{}\n", marker, HexAddress(insn.address, target_.abi().is64), insn.address - function_start, text);
       } else {
         std::string label;
         if (auto sym = unwinder_.SymbolAt(insn.address)) {
           label = sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
         }
-        fmt::print(out_, "{}{:#x}{}:\t{}\n", marker, insn.address, label, text);
+        PrintTo(out_, "{}{:#x}{}:\t{}\n", marker, insn.address, label, text);
       }
       address = insn.address + insn.size;
       if (++printed >= count) break;
@@ -266,9 +266,9 @@ void Debugger::Disassemble(const std::string& args) {
   const auto bounds = unwinder_.SymbolBounds(lookup);
   const auto label = bounds ? unwinder_.SymbolAt(bounds->first) : std::nullopt;
   if (!bounds || bounds->second == 0 || !label) throw CommandError("No function contains specified address.");
-  fmt::print(out_, "Dump of assembler code for function {}:\n", label->first);
+  PrintTo(out_, "Dump of assembler code for function {}:\n", label->first);
   PrintInstructions(bounds->first, ~std::size_t{0}, bounds->first + bounds->second, true);
-  fmt::print(out_, "End of assembler dump.\n");
+  PrintTo(out_, "End of assembler dump.\n");
 }
 
 std::vector<std::string> Debugger::SymbolNames(const std::string& prefix) { return Evaluator().Complete(prefix, 200); }
