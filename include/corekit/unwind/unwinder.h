@@ -112,6 +112,9 @@ class Unwinder {
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame
   // lines).
   bool IsLineStart(std::uint64_t pc);
+  // --- Call sites (call_sites.cpp): what a caller's DWARF says about the call it was making.
+  // The report reads assertion arguments through CallArgument, the evaluator gdb's `@entry`
+  // values through CallSiteValue; nothing else of the unwinder's DWARF reading is theirs.
   // The value of the index-th (0-based) integer argument of the call `caller` was making when
   // it was stopped (its pc is the return address), as the compiler recorded it at that call site
   // (DWARF call_site_parameter values: constants, addresses, callee-saved registers). For
@@ -124,10 +127,11 @@ class Unwinder {
   // found at the next call site out, and so on (at most 8 deep).
   std::optional<std::uint64_t> CallSiteValue(std::span<const Frame> callers, unsigned register_number,
                                              std::optional<std::uint64_t> callee, int depth = 0);
+  // --- Registers.
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 
-  struct Session;  // libdwfl state, private to unwinder.cpp
+  struct Session;  // libdwfl state: src/unwind/session.h
   friend class DwarfAccess;  // dwarf_access.h: the evaluator's way in to the same libdwfl state
 
  private:
@@ -136,8 +140,6 @@ class Unwinder {
   // The pcs of the functions that tail-called their way from what `caller_pc`'s call site
   // called to the callee (innermost first); empty when there were none or the chain is unsure.
   std::vector<std::uint64_t> TailCallPcs(std::uint64_t callee_lookup, std::uint64_t caller_pc);
-  // The entry address of what a call site (a Dwarf_Die*) calls, or nullopt (indirect calls).
-  std::optional<std::uint64_t> CallTarget(void* site_die, std::uint64_t bias);
   target::Target* target_ = nullptr;
   UnwindOptions options_;
   std::vector<Module> modules_;
