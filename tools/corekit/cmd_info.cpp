@@ -39,6 +39,29 @@ std::optional<std::string> CorekitNote(const core::CoreFile& core) {
   return std::nullopt;
 }
 
+// What a core and a running process both say of themselves, under info --json's keys.
+nlohmann::json ProcessFactsJson(const target::Target& target) {
+  const target::Process& p = target.process();
+  const elf::Abi& abi = target.abi();
+  nlohmann::json j;
+  j["producer"] = std::string(target::ProducerName(target.producer()));
+  j["arch"] = std::string(elf::ArchName(abi.arch));
+  j["os"] = std::string(elf::OsName(abi.os));
+  j["class"] = abi.is64 ? "ELF64" : "ELF32";
+  j["endian"] = abi.endian == elf::Endian::kLittle ? "little" : "big";
+  j["e_machine"] = abi.e_machine;
+  j["pid"] = p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr);
+  j["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
+  j["executable"] = p.executable;
+  j["command_line"] = p.command_line;
+  j["uid"] = p.uid ? nlohmann::json(*p.uid) : nlohmann::json(nullptr);
+  j["gid"] = p.gid ? nlohmann::json(*p.gid) : nlohmann::json(nullptr);
+  j["signal"] = SignalJson(p.signal);
+  j["signalled_thread"] = p.signalled_thread ? nlohmann::json(*p.signalled_thread) : nlohmann::json(nullptr);
+  j["thread_count"] = target.threads().size();
+  return j;
+}
+
 int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   const target::Process& p = core.process();
   const elf::Abi& abi = core.abi();
@@ -48,23 +71,8 @@ int RunOnCore(core::CoreFile& core, const CommonOptions& options) {
   const std::size_t segment_count = core.elf().program_headers().size();
 
   if (options.json) {
-    nlohmann::json j;
+    nlohmann::json j = ProcessFactsJson(core);
     j["path"] = core.path();
-    j["producer"] = std::string(target::ProducerName(core.producer()));
-    j["arch"] = arch;
-    j["os"] = os;
-    j["class"] = abi.is64 ? "ELF64" : "ELF32";
-    j["endian"] = abi.endian == elf::Endian::kLittle ? "little" : "big";
-    j["e_machine"] = core.elf().machine();
-    j["pid"] = p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr);
-    j["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
-    j["executable"] = p.executable;
-    j["command_line"] = p.command_line;
-    j["uid"] = p.uid ? nlohmann::json(*p.uid) : nlohmann::json(nullptr);
-    j["gid"] = p.gid ? nlohmann::json(*p.gid) : nlohmann::json(nullptr);
-    j["signal"] = SignalJson(p.signal);
-    j["signalled_thread"] = p.signalled_thread ? nlohmann::json(*p.signalled_thread) : nlohmann::json(nullptr);
-    j["thread_count"] = core.threads().size();
     j["segment_count"] = segment_count;
     j["pn_xnum"] = core.elf().uses_pn_xnum();
     j["load_segment_count"] = s.load_segments;
@@ -143,23 +151,8 @@ int RunOnProcess(const target::Target& process, const CommonOptions& options) {
   }
   const bool signalled = p.signal && p.signal->number != 0;
   if (options.json) {
-    nlohmann::json j;
+    nlohmann::json j = ProcessFactsJson(process);
     j["path"] = nullptr;  // the keys of a core's summary, null where only a file has them
-    j["producer"] = std::string(target::ProducerName(process.producer()));
-    j["arch"] = arch;
-    j["os"] = os;
-    j["class"] = abi.is64 ? "ELF64" : "ELF32";
-    j["endian"] = abi.endian == elf::Endian::kLittle ? "little" : "big";
-    j["e_machine"] = abi.e_machine;
-    j["pid"] = p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr);
-    j["ppid"] = p.ppid ? nlohmann::json(*p.ppid) : nlohmann::json(nullptr);
-    j["executable"] = p.executable;
-    j["command_line"] = p.command_line;
-    j["uid"] = p.uid ? nlohmann::json(*p.uid) : nlohmann::json(nullptr);
-    j["gid"] = p.gid ? nlohmann::json(*p.gid) : nlohmann::json(nullptr);
-    j["signal"] = SignalJson(p.signal);
-    j["signalled_thread"] = p.signalled_thread ? nlohmann::json(*p.signalled_thread) : nlohmann::json(nullptr);
-    j["thread_count"] = process.threads().size();
     j["mapping_count"] = process.mappings().size();
     j["file_mapping_count"] = file_backed;
     j["bytes_mapped"] = bytes_mapped;
