@@ -6,6 +6,9 @@ include(GNUInstallDirs)
 set(COREKIT_LAYERS corekit_elf corekit_target corekit_core corekit_live corekit_unwind
     corekit_analyze corekit_eval corekit_dump corekit_compact)
 
+# The layers' objects are the library's: position-independent, for users' PIE programs (only
+# these: the test programs keep the compilers' own defaults, which the gdb comparisons expect).
+set_target_properties(${COREKIT_LAYERS} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 add_library(corekit_library STATIC)
 foreach(layer IN LISTS COREKIT_LAYERS)
   target_sources(corekit_library PRIVATE $<TARGET_OBJECTS:${layer}>)
