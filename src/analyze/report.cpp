@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "corekit/elf/core_notes.h"
+#include "corekit/unwind/call_sites.h"
 #include "cxx_exception.h"
 
 namespace corekit::analyze {
@@ -80,14 +81,14 @@ std::optional<std::string> AssertionFromCallSite(target::Target& t, unwind::Unwi
     if (bt.frames[i].function != "__assert_fail" && bt.frames[i].function != "__GI___assert_fail") continue;
     const unwind::Frame& caller = bt.frames[i + 1];
     auto text_at = [&](unsigned index) -> std::optional<std::string> {
-      auto pointer = unwinder.CallArgument(caller, index);
+      auto pointer = unwind::CallSites(unwinder).Argument(caller, index);
       if (!pointer) return std::nullopt;
       auto text = t.ReadCString(*pointer, 4096);
       return text ? std::optional<std::string>(*text) : std::nullopt;
     };
     auto assertion = text_at(0);
     auto file = text_at(1);
-    auto line = unwinder.CallArgument(caller, 2);
+    auto line = unwind::CallSites(unwinder).Argument(caller, 2);
     if (!assertion || !file || !line) return std::nullopt;
     auto function = text_at(3);
     const std::string& program = t.process().executable;

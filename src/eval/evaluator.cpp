@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "corekit/unwind/call_sites.h"
 #include "unwind/dwarf_access.h"
 #include "impl.h"
 #include "location.h"
@@ -286,7 +287,7 @@ std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
   Dwarf_Die function = *frame_dwarf->subprogram;
   Dwarf_Addr entry = 0;
   if (dwarf_lowpc(&function, &entry) != 0) return std::nullopt;
-  return unwinder.CallSiteValue(callers, regno, entry + frame_dwarf->bias);
+  return unwind::CallSites(unwinder).EntryValue(callers, regno, entry + frame_dwarf->bias);
 }
 
 std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 
+#include "corekit/unwind/call_sites.h"
 #include "session.h"
 
 namespace corekit::unwind {
@@ -140,18 +141,23 @@ std::optional<std::uint64_t> CallTarget(Unwinder& unwinder, Dwarf_Die* site, Dwa
   return name ? unwinder.SymbolAddress(name) : std::nullopt;
 }
 
-std::optional<std::uint64_t> Unwinder::CallArgument(const Frame& caller, unsigned index) {
-  const std::vector<unsigned> argument_registers = ArgumentRegisters(target_->abi().arch);
+std::optional<std::uint64_t> CallSites::Argument(const Frame& caller, unsigned index) const {
+  const std::vector<unsigned> argument_registers = ArgumentRegisters(unwinder_->target_->abi().arch);
   if (index >= argument_registers.size()) return std::nullopt;
-  return CallSiteValue(std::span<const Frame>(&caller, 1), argument_registers[index], std::nullopt);
+  return EntryValue(std::span<const Frame>(&caller, 1), argument_registers[index], std::nullopt);
 }
 
-std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> callers, unsigned register_number,
-                                                     std::optional<std::uint64_t> callee, int depth) {
+std::optional<std::uint64_t> CallSites::EntryValue(std::span<const Frame> callers, unsigned register_number,
+                                                  std::optional<std::uint64_t> callee) const {
+  return EntryValue(callers, register_number, callee, 0);
+}
+
+std::optional<std::uint64_t> CallSites::EntryValue(std::span<const Frame> callers, unsigned register_number,
+                                                  std::optional<std::uint64_t> callee, int depth) const {
   if (callers.empty() || depth > 8) return std::nullopt;
   const Frame& caller = callers.front();
   if (caller.how == "initial" || caller.pc == 0) return std::nullopt;
-  Session& s = *session_;
+  Session& s = *unwinder_->session_;
   Dwarf_Addr bias = 0;
   std::optional<Dwarf_Die> function = FunctionAt(s, caller.pc - 1, &bias);
   if (!function) return std::nullopt;
@@ -160,7 +166,7 @@ std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> call
   if (!site) return std::nullopt;
   // Only a call to the callee itself (a tail call in between would make its values another
   // function's): the call site's target is the callee's entry, as gdb checks it.
-  if (callee && CallTarget(*this, &*site, bias) != callee) return std::nullopt;
+  if (callee && CallTarget(*unwinder_, &*site, bias) != callee) return std::nullopt;
   Dwarf_Die parameter;
   if (dwarf_child(&*site, &parameter) != 0) return std::nullopt;
   do {
@@ -187,7 +193,7 @@ std::optional<std::uint64_t> Unwinder::CallSiteValue(std::span<const Frame> call
         while (next < callers.size() && callers[next].inlined) ++next;
         Dwarf_Addr caller_entry = 0;
         if (next + 1 >= callers.size() || dwarf_lowpc(&*function, &caller_entry) != 0) return std::nullopt;
-        return CallSiteValue(callers.subspan(next + 1), regno, caller_entry + bias, depth + 1);
+        return EntryValue(callers.subspan(next + 1), regno, caller_entry + bias, depth + 1);
       };
       return EvaluateCallValue(ops, nops, bias, caller.registers, &value, entry);
     }

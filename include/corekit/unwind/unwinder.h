@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,26 +111,11 @@ class Unwinder {
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame
   // lines).
   bool IsLineStart(std::uint64_t pc);
-  // --- Call sites (call_sites.cpp): what a caller's DWARF says about the call it was making.
-  // The report reads assertion arguments through CallArgument, the evaluator gdb's `@entry`
-  // values through CallSiteValue; nothing else of the unwinder's DWARF reading is theirs.
-  // The value of the index-th (0-based) integer argument of the call `caller` was making when
-  // it was stopped (its pc is the return address), as the compiler recorded it at that call site
-  // (DWARF call_site_parameter values: constants, addresses, callee-saved registers). For
-  // arguments passed in registers; nullopt when not recorded or not computable.
-  std::optional<std::uint64_t> CallArgument(const Frame& caller, unsigned index);
-  // The value the call `callers[0]` was making passed in DWARF register `register_number`, as
-  // its call site records it (a parameter's value at the callee's entry: gdb's `@entry`). With
-  // `callee` (an entry address), only if the call site calls that function. `callers` are
-  // the frames outward from that caller: a value the caller passed on from its own entry is
-  // found at the next call site out, and so on (at most 8 deep).
-  std::optional<std::uint64_t> CallSiteValue(std::span<const Frame> callers, unsigned register_number,
-                                             std::optional<std::uint64_t> callee, int depth = 0);
-  // --- Registers.
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 
   struct Session;  // libdwfl state: src/unwind/session.h
+  friend class CallSites;    // call_sites.h: what a caller's DWARF says about its call
   friend class DwarfAccess;  // dwarf_access.h: the evaluator's way in to the same libdwfl state
 
  private:
