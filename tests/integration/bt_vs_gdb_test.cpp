@@ -128,6 +128,10 @@ void CompareBacktraces(const std::string& gdb, const std::string& exe, const fs:
     for (std::size_t i = 0; i < ours.size(); ++i) {
       const std::string& g = gdb_frames[i].function;
       if (ours[i] == g) continue;
+      // gdb composes some names from DWARF with their parameters ("std::thread::thread<main::$_0,
+      // , void>(main::$_0&&)": the main thread still starting the thread that throws, depending
+      // on timing); `info address` cannot look those up, so the name before the list is compared.
+      if (g.ends_with(")") && g.compare(0, ours[i].size() + 1, ours[i] + "(") == 0) continue;
       EXPECT_TRUE(ours[i] != "??" && g != "??" && SameAddressInGdb(gdb, exe, core, ours[i], g))
           << "frame " << i << ": corekit " << ours[i] << ", gdb " << g;
     }

@@ -5,7 +5,6 @@
 
 #include <charconv>
 #include <cstdio>
-#include <iostream>
 
 #include "corekit/elf/core_notes.h"
 #include "corekit/live/process.h"
