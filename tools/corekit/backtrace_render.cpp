@@ -46,7 +46,8 @@ nlohmann::json ThreadJson(const unwind::ThreadBacktrace& bt, const target::Threa
 nlohmann::json ModulesJson(const std::vector<unwind::Module>& modules) {
   nlohmann::json list = nlohmann::json::array();
   for (const unwind::Module& m : modules) {
-    list.push_back({{"name", m.name}, {"start", HexAddress(m.start)}, {"end", HexAddress(m.end)},
+    list.push_back({{"name", m.name}, {"other_names", m.other_names},
+                    {"start", HexAddress(m.start)}, {"end", HexAddress(m.end)},
                     {"bias", HexAddress(m.bias)}, {"build_id", OrNull(m.build_id)},
                     {"file", m.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.file)},
                     {"source", m.source}, {"note", m.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.note)}});

@@ -22,6 +22,9 @@ namespace corekit::unwind {
 
 struct Module {
   std::string name;      // as the process knew it (NT_FILE or link_map path, "[vdso]")
+  // The object's other names: a link-map path for a file NT_FILE names differently (merged
+  // /usr: "/lib/x86_64-linux-gnu/libc.so.6" for "/usr/lib/x86_64-linux-gnu/libc.so.6").
+  std::vector<std::string> other_names;
   std::uint64_t start = 0, end = 0;  // address range the module's mappings cover
   std::uint64_t bias = 0;            // load bias: runtime address - ELF p_vaddr
   std::optional<std::string> build_id;  // hex, from memory
@@ -36,8 +39,10 @@ struct ModuleOptions {
   std::string sysroot;  // prefix for every path the core names
 };
 
-// Finds the modules of `target`. Never fails: what cannot be found is left out (or kept with
-// an empty `file` and a `note` saying why).
+// Finds the modules of `target`, one per loaded object: a link-map entry for an object NT_FILE
+// already gave (same load bias, its dynamic section inside the module) adds its name to that
+// module. Never fails: what cannot be found is left out (or kept with an empty `file` and a
+// `note` saying why).
 std::vector<Module> FindModules(target::Target& target, const ModuleOptions& options);
 
 // The GNU build-id of an ELF file on disk.
