@@ -52,6 +52,9 @@ char* CompleteSymbol(const char* text, int state) {
   static std::size_t next = 0;
   if (state == 0) {
     matches = completing->SymbolNames(text);
+    // libedit prints the candidates to the terminal itself: a name from the core that is not
+    // plain printable text (an escape sequence in a symbol) is not offered, as it cannot be typed.
+    std::erase_if(matches, [](const std::string& name) { return Printable(name) != name; });
     next = 0;
   }
   return next < matches.size() ? ::strdup(matches[next++].c_str()) : nullptr;
