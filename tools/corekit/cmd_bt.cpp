@@ -55,6 +55,15 @@ int Run(target::Target& core, const BtOptions& options) {
 void AddBtCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<BtOptions>();
   CLI::App* command = app.add_subcommand("bt", "backtraces of all threads (or one)");
+  command->footer(R"(Every thread (or one), unwound with CFI, frame pointers where there is none, and a stack scan
+for return addresses where neither leads on ([stack-scan]): function and offset, module,
+file:line, inlined calls as frames of their own, and the frames tail calls left none of
+([tail-call]). A file on disk is used only when its build-id matches the core's. --json adds
+the module list.
+
+Example:
+  corekit bt core
+  corekit bt -t 28572 -e ./app --debug-dir ./debug core)");
   AddCommonOptions(*command, options->common);
   command->add_option("-t,--tid", options->tid, "only this thread");
   command->add_option("--max-frames", options->max_frames, "frames per thread at most (default 10000)");

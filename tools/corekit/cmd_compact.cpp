@@ -59,6 +59,13 @@ int Run(const CompactCommandOptions& options) {
 void AddCompactCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<CompactCommandOptions>();
   CLI::App* command = app.add_subcommand("compact", "rewrite a core keeping only what a post-mortem needs");
+  command->footer(R"(Keeps the notes, every thread's stack from SP up, the pages registers and stack words point
+into, what corekit's module discovery, unwinder and crash report read, the vDSO, the loader's
+and libc's data and the pages around the fault. The result is an ordinary ELF core that gdb,
+lldb and eu-stack read as they read the full one.
+
+Example:
+  corekit compact core core.small)");
   command->add_option("input", options->input, "the core to compact")->required();
   command->add_option("output", options->output, "the compact core to write (- for stdout)")->required();
   command->add_option("--stack-limit", options->stack_limit, "stack kept per thread, from SP up (default 8M)");

@@ -130,6 +130,14 @@ int Run(target::Target& target, const DebugOptions& options) {
 void AddDebugCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<DebugOptions>();
   CLI::App* command = app.add_subcommand("debug", "interactive post-mortem debugger with gdb's commands");
+  command->footer(R"(gdb's commands and answers on a core or a stopped process: bt [full], frame, up, down, info
+frame/threads/locals/args/registers/symbol/sharedlibrary/signal/auxv, thread, thread apply,
+print, output, ptype, whatis, x, list, disassemble; 'help' lists them. Line editing, history and
+tab completion of commands and symbol names; Ctrl-C stops a long command.
+
+Example:
+  corekit debug core
+  corekit debug core --batch -ex 'bt full' -ex 'p *list')");
   AddCommonOptions(*command, options->common);
   // gdb's -ex: CLI11 takes no two-letter short options, so main() passes it on as --ex.
   command->add_option("--ex,--eval-command", options->commands, "run this command (-ex works too; repeatable, in order)");

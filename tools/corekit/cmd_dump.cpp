@@ -130,6 +130,14 @@ int Run(const DumpCommandOptions& options) {
 void AddDumpCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<DumpCommandOptions>();
   CLI::App* command = app.add_subcommand("dump", "write the core of a running process (it keeps running)");
+  command->footer(R"(Stops every thread, writes the core as the kernel writes one (obeying coredump_filter and
+MADV_DONTDUMP) to FILE.tmp-XXXXXX, mode 0600, renamed when complete, and lets the process run
+on untraced on every exit path. --non-stop pauses it only while it forks a copy-on-write
+snapshot of itself, which is written and then reaped inside the process.
+
+Example:
+  corekit dump 1234
+  corekit dump --non-stop --compact -o service.core 1234)");
   command->add_option("pid", options->pid, "the process")->required();
   command->add_option("-o,--output", options->output, "the core file (default core.PID), or - for stdout");
   command->add_option("--max-size", options->max_size, "at most this big (e.g. 512M): whole mappings are dropped, least useful first");

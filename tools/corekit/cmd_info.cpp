@@ -193,7 +193,14 @@ int Run(target::Target& target, const CommonOptions& options) {
 }  // namespace
 
 void AddInfoCommand(CLI::App& app, Runner& run) {
-  AddCommand(app, run, "info", "summary: producer, arch, OS, pid, command, signal, threads, segments", Run);
+  AddCommand(app, run, "info", "summary: producer, arch, OS, pid, command, signal, threads, segments", Run)
+      ->footer(R"(The producer (kernel, gcore, corekit, qemu), machine and OS, the process and the signal that
+killed it, and the core's segments, notes, mappings and how much of the memory it holds. On a
+PID: the same facts of the running process.
+
+Example:
+  corekit info core
+  corekit info --json 1234)");
 }
 
 }  // namespace corekit::tools

@@ -46,7 +46,12 @@ int Run(target::Target& core, const CommonOptions& options) {
 }  // namespace
 
 void AddMapsCommand(CLI::App& app, Runner& run) {
-  AddCommand(app, run, "maps", "mappings: range, perms, file offset, path, where the bytes are", Run);
+  AddCommand(app, run, "maps", "mappings: range, perms, file offset, path, where the bytes are", Run)
+      ->footer(R"(One line per mapping. Its bytes are 'core' (all in the core), 'partial', 'file' (read from the
+mapped file on disk, only when its build-id matches the one in the core) or 'absent'.
+
+Example:
+  corekit maps core)");
 }
 
 }  // namespace corekit::tools

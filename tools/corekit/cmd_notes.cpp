@@ -175,7 +175,12 @@ int Run(target::Target& target, const CommonOptions& options) {
 }  // namespace
 
 void AddNotesCommand(CLI::App& app, Runner& run) {
-  AddCommand(app, run, "notes", "every note: owner, type name, size, decoded fields", Run);
+  AddCommand(app, run, "notes", "every note: owner, type name, size, decoded fields", Run)
+      ->footer(R"(Every ELF note of the core in file order (NT_PRSTATUS, NT_PRPSINFO, NT_SIGINFO, NT_AUXV, NT_FILE,
+FP and XSAVE state, FreeBSD, NetBSD and OpenBSD notes), decoded where corekit knows the type.
+
+Example:
+  corekit notes --json core)");
 }
 
 }  // namespace corekit::tools

@@ -179,6 +179,12 @@ int RunRead(target::Target& core, const ReadOptions& options) {
 void AddReadCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<ReadOptions>();
   CLI::App* command = app.add_subcommand("read", "hexdump (or raw bytes) of memory");
+  command->footer(R"(The hexdump says which ranges are absent and why; --raw writes exactly LENGTH bytes or nothing,
+and fails naming the first absent address.
+
+Example:
+  corekit read core '$sp' 64
+  corekit read --raw core 0x7ffe0c027cf8 16 > bytes)");
   AddCommonOptions(*command, options->common);
   command->add_option("address", options->address, "address: 0x..., decimal, or a register ($pc, $sp, rip...)")->required();
   command->add_option("length", options->length, "number of bytes")->required();

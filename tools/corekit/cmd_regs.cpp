@@ -73,6 +73,11 @@ int Run(target::Target& core, const RegsOptions& options) {
 void AddRegsCommand(CLI::App& app, Runner& run) {
   auto options = std::make_shared<RegsOptions>();
   CLI::App* command = app.add_subcommand("regs", "a thread's registers");
+  command->footer(R"(The general registers of the thread that took the signal (or of -t TID); --all adds x87/SSE
+and the XSAVE state (ymm, opmask, zmm, pkru).
+
+Example:
+  corekit regs --all core)");
   AddCommonOptions(*command, options->common);
   command->add_option("-t,--tid", options->tid, "thread id (default: the one that took the signal)");
   command->add_flag("--all", options->all, "also floating-point and vector registers");

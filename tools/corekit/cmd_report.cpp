@@ -95,7 +95,15 @@ int Run(target::Target& core, const CommonOptions& options) {
 }  // namespace
 
 void AddReportCommand(CLI::App& app, Runner& run) {
-  AddCommand(app, run, "report", "crash report: why, where, what else", Run);
+  AddCommand(app, run, "report", "crash report: why, where, what else", Run)
+      ->footer(R"(The signal with its code and fault address, the kind of crash (null-dereference, wild-access,
+stack-overflow, assertion, abort, illegal-instruction, arithmetic, bus-error, other-signal,
+no-crash), an assertion's or glibc's abort message, an uncaught C++ exception's type and what(),
+the crashing thread's frames with source lines, the other threads folded by identical stacks.
+
+Example:
+  corekit report core
+  corekit report --json --source-dir ~/src/app core)");
 }
 
 }  // namespace corekit::tools

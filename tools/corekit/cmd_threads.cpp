@@ -39,7 +39,11 @@ int Run(target::Target& core, const CommonOptions& options) {
 }  // namespace
 
 void AddThreadsCommand(CLI::App& app, Runner& run) {
-  AddCommand(app, run, "threads", "tid, name, pc, sp, signal", Run);
+  AddCommand(app, run, "threads", "tid, name, pc, sp, signal", Run)
+      ->footer(R"(One line per thread; '*' marks the one that took the signal.
+
+Example:
+  corekit threads core)");
 }
 
 }  // namespace corekit::tools

@@ -56,7 +56,7 @@ int RunOnTarget(const CommonOptions& options, const std::function<int(target::Ta
   return status;
 }
 
-void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body) {
+CLI::App* AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body) {
   auto options = std::make_shared<CommonOptions>();
   CLI::App* command = app.add_subcommand(name, description);
   AddCommonOptions(*command, *options);
@@ -65,6 +65,7 @@ void AddCommand(CLI::App& app, Runner& run, const char* name, const char* descri
       return RunOnTarget(*options, [&](target::Target& target) { return body(target, *options); });
     };
   });
+  return command;
 }
 
 int Fail(const Error& error) { return Fail(error.message); }

@@ -91,7 +91,7 @@ int RunOnTarget(const CommonOptions& options, const std::function<int(target::Ta
 using Runner = std::function<int()>;
 // A subcommand with only the common options, whose body runs on the opened target.
 using Body = int (*)(target::Target& target, const CommonOptions& options);
-void AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body);
+CLI::App* AddCommand(CLI::App& app, Runner& run, const char* name, const char* description, Body body);
 
 // For a subcommand with options of its own (a struct with a `common` member): once parsed, run
 // `body` on the opened target.
