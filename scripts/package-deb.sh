@@ -52,7 +52,9 @@ fi
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 if dpkg-query -W corekit >/dev/null 2>&1; then
-  echo "package-deb: a corekit package is installed already; not replacing it"; exit 1
+  # In CI a run that was stopped may have left it; on a developer's machine it is theirs.
+  [ "${CI:-}" = true ] || { echo "package-deb: a corekit package is installed already; not replacing it"; exit 1; }
+  $sudo apt-get remove -y -qq corekit >/dev/null
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get install -y -qq "$(realpath "$deb")" >/dev/null
