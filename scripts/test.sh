@@ -2,7 +2,7 @@
 # Builds everything and runs every test, as CI does (with -Werror, which users' builds do not
 # get):
 #  1. clang with ASan+UBSan (RelWithDebInfo): the fuzzers' time-boxed runs and the whole suite;
-#  2. clang Release: the tree builds warning-free with the options a user would use;
+#  2. clang Release: the library and the command build warning-free with a user's options;
 #  3. g++ Release for /usr: warning-free, then the Debian package made and checked
 #     (scripts/package-deb.sh: lintian, installed, man corekit, a consumer built against /usr);
 #  4. the whole suite on the g++ Release build, whose ctest summary closes the output (it
@@ -17,8 +17,9 @@ CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Re
 cmake --build build-sanitize -j "$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
 
+# (the tests were compiled by clang above already: here the library, the command and its docs)
 CC=clang CXX=clang++ cmake -S . -B build-clang-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCOREKIT_WERROR=ON >/dev/null
+  -DCOREKIT_WERROR=ON -DCOREKIT_TESTS=OFF -DCOREKIT_BENCH=OFF >/dev/null
 cmake --build build-clang-release -j "$jobs"
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOREKIT_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
