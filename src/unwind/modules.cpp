@@ -230,15 +230,16 @@ void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::v
     if (!l_addr || !l_name) break;
     std::string name = *l_name ? target.ReadCString(*l_name, 4096).value_or("") : "";
     const std::uint64_t ld = l_ld.value_or(0);
+    const bool new_name = !name.empty() && !known.count(name) && name.rfind("linux-vdso", 0) != 0 &&
+                          name.rfind("linux-gate", 0) != 0;
     // The same object under another path (merged /usr: /lib is /usr/lib): one module, both names.
     auto same_object = std::find_if(out.begin(), out.end(), [&](const Module& m) {
       return m.bias == *l_addr && ld >= m.start && ld < m.end && m.source != "vdso";
     });
-    if (!name.empty() && !known.count(name) && same_object != out.end()) {
+    if (new_name && same_object != out.end()) {
       same_object->other_names.push_back(name);
       known.insert(name);
-    } else if (!name.empty() && !known.count(name) && name.rfind("linux-vdso", 0) != 0 &&
-               name.rfind("linux-gate", 0) != 0) {
+    } else if (new_name) {
       if (auto m = ModuleAt(target, name, *l_addr, false, options, std::nullopt, ld)) {
         m->source = "link_map";
         known.insert(name);
