@@ -6,7 +6,7 @@ packages=(
   # build
   cmake ninja-build g++ clang pkg-config
   libdw-dev libelf-dev libfmt-dev libcli11-dev nlohmann-json3-dev libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
-  libedit-dev libcapstone-dev
+  libedit-dev libcapstone-dev libsqlite3-dev
   # tests: frameworks, oracles, other architectures, fuzzing
   libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
   gdb gdb-multiarch elfutils binutils lldb tmux

@@ -7,6 +7,7 @@
 #include "corekit/compact/compact.h"
 #include "corekit/dump/core_source.h"
 #include "render.h"
+#include "stored_crash.h"
 
 namespace corekit::tools {
 namespace {
@@ -16,6 +17,7 @@ struct CompactCommandOptions {
   std::string stack_limit = "8M", pointee_limit = "64M";
   std::string sysroot;
   bool json = false;
+  bool compress = false;
 };
 
 int Run(const CompactCommandOptions& options) {
@@ -28,7 +30,13 @@ int Run(const CompactCommandOptions& options) {
   co.pointee_limit = *pointees;
   core::Options core_options;
   core_options.sysroot = options.sysroot;
-  auto core = core::CoreFile::Open(options.input, core_options);
+  std::string input = options.input;
+  if (IsStoredCrash(input)) {
+    auto path = StoredCorePath("", input);
+    if (!path) return Fail(path.error());
+    input = *path;
+  }
+  auto core = core::CoreFile::Open(input, core_options);
   if (!core) return Fail(core.error());
   dump::CoreSource source(**core);
   core::CoreFile* file = core->get();
@@ -37,7 +45,7 @@ int Run(const CompactCommandOptions& options) {
   dump_options.producer = "corekit " COREKIT_VERSION;
   dump_options.options_text = "compact --stack-limit " + options.stack_limit + " --pointee-limit " + options.pointee_limit;
   dump::Dumper dumper(compacted, dump_options);
-  auto summary = WriteCore(dumper, options.output);
+  auto summary = WriteCore(dumper, options.output, options.compress);
   if (!summary) return Fail(summary.error());
   const std::uint64_t in_size = (*core)->file().bytes().size();
   const double percent = in_size ? 100.0 * static_cast<double>(summary->file_size) / static_cast<double>(in_size) : 0;
@@ -72,6 +80,7 @@ Example:
   command->add_option("--pointee-limit", options->pointee_limit,
                       "memory kept because registers and stack words point to it (default 64M)");
   command->add_option("--sysroot", options->sysroot, "look up the files the core names under this directory");
+  command->add_flag("--compress", options->compress, "zstd-compress the output (default for NAME.zst)");
   command->add_flag("--json", options->json, "print the summary as JSON");
   command->callback([options, &run] { run = [options] { return Run(*options); }; });
 }

@@ -25,6 +25,7 @@ struct DumpCommandOptions {
   std::string max_size;
   bool force = false;
   bool compact = false;
+  bool compress = false;
   bool non_stop = false;
   bool progress = false;
   bool quiet = false;
@@ -75,7 +76,9 @@ int Run(const DumpCommandOptions& options) {
     dump_options.max_size = *size;
   }
   const bool to_stdout = options.output == "-";
-  const std::string path = options.output.empty() ? "core." + std::to_string(options.pid) : options.output;
+  const std::string path = options.output.empty()
+                               ? "core." + std::to_string(options.pid) + (options.compress ? ".zst" : "")
+                               : options.output;
   dump::LiveSource live(options.pid, live::AttachOptions{options.force}, options.non_stop);
   compact::CompactSource compacted(live, [&live] { return static_cast<target::Target*>(live.process()); },
                                    compact::CompactOptions{});
@@ -84,7 +87,7 @@ int Run(const DumpCommandOptions& options) {
   ProgressBar bar;
   const bool show_progress = options.progress || (!options.quiet && !options.json && ::isatty(STDERR_FILENO));
   if (show_progress) dumper.set_observer([&](dump::Phase phase, const dump::Progress& p) { bar.Show(phase, p); });
-  auto summary = WriteCore(dumper, path);
+  auto summary = WriteCore(dumper, path, options.compress);
   if (!summary) return Fail(summary.error());
   if (options.non_stop && !live.used_snapshot()) {
     PrintTo(stderr, "warning: --non-stop was not possible ({}); the process stayed stopped for the whole dump\n",
@@ -137,7 +140,8 @@ snapshot of itself, which is written and then reaped inside the process.
 
 Example:
   corekit dump 1234
-  corekit dump --non-stop --compact -o service.core 1234)");
+  corekit dump --non-stop --compact -o service.core 1234
+  corekit dump --compress -o service.core.zst 1234)");
   command->add_option("pid", options->pid, "the process")->required();
   command->add_option("-o,--output", options->output, "the core file (default core.PID), or - for stdout");
   command->add_option("--max-size", options->max_size, "at most this big (e.g. 512M): whole mappings are dropped, least useful first");
@@ -146,6 +150,8 @@ Example:
                     "pause the process only while it forks a snapshot of itself; dump the snapshot");
   command->add_flag("--compact", options->compact,
                     "keep only what a post-mortem needs: registers, stacks, what they point to, the link map");
+  command->add_flag("--compress", options->compress,
+                    "zstd-compress as it writes, in worker threads (default for -o NAME.zst)");
   auto* progress = command->add_flag("--progress", options->progress, "show a progress bar (default on a terminal)");
   auto* quiet = command->add_flag("--quiet", options->quiet, "no progress bar and no summary");
   progress->excludes(quiet);

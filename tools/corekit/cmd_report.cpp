@@ -6,6 +6,7 @@
 
 #include "backtrace_render.h"
 #include "corekit/analyze/report.h"
+#include "corekit/analyze/signature.h"
 #include "corekit/analyze/source_lines.h"
 #include "render.h"
 
@@ -47,6 +48,12 @@ int Run(target::Target& core, const CommonOptions& options) {
       threads.push_back(ThreadJson(report.threads[i], t, report.crashed_thread && *report.crashed_thread == t.tid));
     }
     nlohmann::json signal = SignalJson(report.signal);
+    nlohmann::json signature = nullptr;
+    for (const unwind::ThreadBacktrace& bt : report.threads) {
+      if (report.crashed_thread && bt.tid == *report.crashed_thread) {
+        signature = analyze::Signature(bt.frames, (*unwinder)->modules());
+      }
+    }
     PrintJson({{"schema", "corekit.report/1"},
                {"core", {{"path", options.target}, {"producer", std::string(target::ProducerName(core.producer()))},
                          {"arch", std::string(elf::ArchName(core.abi().arch))},
@@ -56,7 +63,9 @@ int Run(target::Target& core, const CommonOptions& options) {
                {"signal", signal},
                {"crash", {{"thread", report.crashed_thread ? nlohmann::json(*report.crashed_thread) : nlohmann::json(nullptr)},
                           {"kind", report.kind}, {"summary", report.summary},
-                          {"message", report.message ? nlohmann::json(*report.message) : nlohmann::json(nullptr)}}},
+                          {"message", report.message ? nlohmann::json(*report.message) : nlohmann::json(nullptr)},
+                          {"signature", signature},
+                          {"signature_version", std::string(analyze::kSignatureVersion)}}},
                {"threads", threads},
                {"modules", ModulesJson((*unwinder)->modules())}});
     return 0;

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "corekit/dump/zstd_sink.h"
+
 namespace corekit::tools {
 namespace {
 
@@ -45,7 +47,7 @@ class CancelOnSignals {
 
 }  // namespace
 
-Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& path) {
+Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& path, bool compress) {
   const bool to_stdout = path == "-";
   if (to_stdout && ::isatty(STDOUT_FILENO)) {
     return Unexpected(Errc::kInvalidArgument, "refusing to write a core to a terminal (use -o FILE, or a pipe)");
@@ -59,6 +61,11 @@ Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& pat
   }
   Result<dump::DumpSummary> summary = [&] {
     CancelOnSignals cancel(dumper);
+    if (compress || path.ends_with(".zst")) {
+      auto zstd = dump::ZstdSink::Create(fd);
+      if (!zstd) return Result<dump::DumpSummary>(Unexpected(zstd.error()));
+      return dumper.Run(**zstd);
+    }
     dump::FdWriter writer(fd);
     return dumper.Run(writer);
   }();

@@ -10,8 +10,9 @@
 
 namespace corekit::tools {
 
-// Runs every phase of `dumper` into `path` ("-": stdout, refused when it is a terminal).
-Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& path);
+// Runs every phase of `dumper` into `path` ("-": stdout, refused when it is a terminal),
+// zstd-compressed on the fly when `compress` is set or the path ends in ".zst".
+Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& path, bool compress = false);
 
 // "512M", "2G", "64K", "1048576": bytes.
 Result<std::uint64_t> ParseSize(const std::string& text);

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   AddDumpCommand(app, run);
   AddCompactCommand(app, run);
   AddDebugCommand(app, run);
+  AddHandlerCommands(app, run);
+  AddCrashesCommand(app, run);
   // Set after the subcommands, which would inherit it. The man page is made from this help
   // (cmake/corekit_docs.cmake).
   app.footer(R"(Every reading command (info, notes, maps, threads, regs, read, bt, report, debug) takes a

@@ -8,6 +8,7 @@
 
 #include "corekit/elf/core_notes.h"
 #include "corekit/live/process.h"
+#include "stored_crash.h"
 
 namespace corekit::tools {
 
@@ -22,6 +23,7 @@ void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_targe
                      "look up the files the core names under this directory");
   command.add_option("--debug-dir", options.debug_dir, "where separate debug files live");
   command.add_option("--source-dir", options.source_dirs, "where to look for source files (repeatable)");
+  command.add_option("--store", options.store, "the crash store @ID and @last name (default $COREKIT_STORE, else /var/lib/corekit)");
 }
 
 Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options) {
@@ -35,6 +37,13 @@ Result<std::unique_ptr<target::Target>> OpenTarget(const CommonOptions& options)
   }
   core::Options core_options;
   core_options.sysroot = options.sysroot;
+  if (IsStoredCrash(t)) {
+    auto path = StoredCorePath(options.store, t);
+    if (!path) return Unexpected(path.error());
+    auto core = core::CoreFile::Open(*path, core_options);
+    if (!core) return Unexpected(core.error());
+    return std::unique_ptr<target::Target>(std::move(*core));
+  }
   auto core = core::CoreFile::Open(t, core_options);
   if (!core) return Unexpected(core.error());
   return std::unique_ptr<target::Target>(std::move(*core));

@@ -21,7 +21,8 @@ namespace corekit::tools {
 
 // Options every reading command accepts.
 struct CommonOptions {
-  std::string target;  // CORE path or PID
+  std::string target;  // CORE path, PID, or @ID of a stored crash
+  std::string store;   // for @ID: the crash store ("" for the default)
   bool json = false;
   std::string exe;
   std::string sysroot;
@@ -115,5 +116,7 @@ void AddRegsCommand(CLI::App& app, Runner& run);
 void AddReadCommand(CLI::App& app, Runner& run);
 void AddBtCommand(CLI::App& app, Runner& run);
 void AddReportCommand(CLI::App& app, Runner& run);
+void AddHandlerCommands(CLI::App& app, Runner& run);
+void AddCrashesCommand(CLI::App& app, Runner& run);
 
 }  // namespace corekit::tools

@@ -1,0 +1,50 @@
+// A Sink that compresses as it goes: zstd frames written to a file descriptor, in worker threads
+// (ZSTD_c_nbWorkers) so that compression keeps pace with a pipe or a dump. `corekit dump -o
+// core.zst` and the crash handler write through it; every reading command opens the result
+// (core/mapped_file.h inflates zstd by its magic).
+//
+// Gaps (the zeros between writes) are fed to zstd as zeros, which it stores as run-length blocks
+// of a few bytes: holes and zero pages cost next to nothing on disk and are never written out as
+// data. Memory is bounded by zstd's window and job sizes, whatever the input's size.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "corekit/dump/sink.h"
+
+namespace corekit::dump {
+
+struct ZstdOptions {
+  int level = 1;      // fast: a crash handler must keep up with the kernel's pipe
+  int workers = -1;   // compression threads; -1: one per online CPU (at most 8), 0: none
+};
+
+class ZstdSink final : public Sink {
+ public:
+  // The fd is not closed; output starts at its current position.
+  static Result<std::unique_ptr<ZstdSink>> Create(int fd, ZstdOptions options = {});
+  ~ZstdSink() override;
+  Result<void> Write(std::uint64_t offset, std::span<const std::uint8_t> bytes) override;
+  Result<void> Finish(std::uint64_t size) override;
+
+  std::uint64_t bytes_in() const { return position_; }     // uncompressed bytes so far
+  std::uint64_t bytes_out() const { return written_; }     // compressed bytes written
+
+ private:
+  ZstdSink(int fd, void* context);
+  Result<void> Compress(std::span<const std::uint8_t> bytes, bool end);
+  Result<void> Zeros(std::uint64_t count);
+  Result<void> Flush(std::size_t size);
+
+  int fd_;
+  void* context_;  // ZSTD_CCtx, kept out of the header
+  std::vector<std::uint8_t> out_;
+  std::uint64_t position_ = 0;
+  std::uint64_t written_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace corekit::dump

@@ -1,0 +1,164 @@
+// The crash store: a directory of stored cores and their index, one SQLite database beside them.
+//
+// One lifecycle for files and rows: a core is written to an unnamed file in the store
+// (O_TMPFILE) and linked under its final name only when complete; its row is written after the
+// link, and `Vacuum` removes a file without a row and says of a row whose file is gone that it
+// is gone. Nothing in the store is reached through a symbolic link: every file is opened relative
+// to the directory's descriptor with O_NOFOLLOW, and the database with SQLITE_OPEN_NOFOLLOW.
+//
+// The index is written by many handlers at once (WAL mode, a busy timeout, the admission of a
+// crash under the rate limits in one IMMEDIATE transaction). Crashes of other users are
+// filtered out of what a viewer who is not root is shown (Filter::viewer).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "corekit/base/result.h"
+
+namespace corekit::store {
+
+// What the store holds of a crash's core: "receiving" while a handler streams it, then
+// "present" (whole), "compact" (only what a post-mortem needs), "truncated" (cut at a limit), or
+// "none" with the reason in `core_reason`.
+struct Crash {
+  std::string id;          // short, stable: 10 hex digits
+  std::int64_t time = 0;   // the crash, seconds since the epoch (the kernel's %t)
+  std::optional<std::int64_t> pid;       // in the process's own pid namespace
+  std::optional<std::int64_t> host_pid;  // in the initial pid namespace
+  std::optional<std::int64_t> tid;       // the thread that took the signal (host)
+  std::optional<std::int64_t> uid, gid;
+  std::optional<int> signal;
+  std::optional<int> signal_code;
+  std::string executable;    // as the process's own mount namespace names it
+  std::string comm;
+  std::string command_line;  // arguments joined by spaces
+  std::string hostname;
+  std::optional<std::string> container;          // id, from the cgroup path
+  std::optional<std::string> container_runtime;  // docker, podman, containerd, kubepods
+  bool dumpable = true;      // the kernel's %d: 0 makes the core root's alone
+  std::string core = "none";
+  std::optional<std::string> core_reason;
+  std::uint64_t core_bytes = 0;   // on disk
+  std::uint64_t core_size = 0;    // the core as the kernel wrote it
+  std::string core_file;          // name in the store, or ""
+  std::string compact_file;       // name in the store, or ""
+  std::optional<std::string> signature;
+  std::optional<std::string> report_kind;
+  std::optional<std::string> analysis_error;  // the analysis failed or timed out
+  std::optional<std::int64_t> handler_pid;     // while receiving
+  std::string details_file;       // ID.json: the /proc snapshot and the report
+};
+
+struct Filter {
+  std::optional<std::int64_t> since, until;
+  std::optional<std::size_t> limit;  // the newest N
+  std::optional<std::string> executable, comm, signature;
+  std::optional<std::int64_t> pid;
+  std::optional<uid_t> viewer;       // not root: only this uid's crashes
+};
+
+struct Group {
+  std::string signature;
+  std::size_t count = 0;
+  std::int64_t first_seen = 0, last_seen = 0;
+  std::vector<std::string> executables;
+};
+
+// The store's limits, kept in the index (settings table): `handler install` writes them, every
+// handler reads them. 0 means no limit.
+struct Limits {
+  std::uint64_t max_use = 0;          // bytes of cores in all
+  unsigned max_use_percent = 10;      // of the file system's size
+  std::uint64_t keep_free = 0;        // bytes the file system keeps free
+  unsigned keep_free_percent = 15;
+  std::uint64_t max_core_size = 0;    // one core; over it only the compact core is kept
+  std::int64_t max_age = 0;           // seconds
+  unsigned rate_per_exe = 10;         // crashes stored per executable per window
+  unsigned rate_global = 50;          // crashes stored per window
+  std::int64_t rate_window = 60;      // seconds
+};
+
+struct Admission {
+  bool store = true;             // false: the rate limit holds; the row says so
+  std::size_t suppressed = 0;    // crashes of this executable suppressed earlier in the window
+};
+
+struct Usage {
+  std::uint64_t core_bytes = 0;       // the store's files
+  std::uint64_t fs_size = 0, fs_free = 0;
+  std::size_t crashes = 0;
+};
+
+struct VacuumReport {
+  std::size_t removed_cores = 0, removed_rows = 0, orphan_files = 0, lost_files = 0, stale_rows = 0;
+  std::uint64_t freed_bytes = 0;
+};
+
+enum class Access { kRead, kWrite };
+
+class Store {
+ public:
+  // $COREKIT_STORE, else /var/lib/corekit.
+  static std::string DefaultPath();
+  // kWrite creates the directory (0755) and the index when missing.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, Access access);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+  int dir_fd() const { return dir_fd_; }
+
+  // A new id, unused in the index.
+  Result<std::string> NewId();
+  Result<void> Insert(const Crash& crash);
+  Result<void> Update(const Crash& crash);
+  // Inserts `crash` as the rate limits allow: store=false rows get core "none" and the reason.
+  Result<Admission> Admit(Crash& crash, const Limits& limits);
+  Result<std::vector<Crash>> List(const Filter& filter);
+  // "ID", an unambiguous prefix of one, or "last" (the newest the viewer may see).
+  Result<Crash> Find(std::string_view id, std::optional<uid_t> viewer);
+  Result<std::vector<Group>> Groups(std::optional<uid_t> viewer);
+  Result<void> Remove(const Crash& crash);
+
+  // Other settings (the kernel's values before `handler install`), by key.
+  Result<std::optional<std::string>> Setting(const std::string& key);
+  Result<void> SetSetting(const std::string& key, const std::optional<std::string>& value);
+
+  Result<Limits> ReadLimits();
+  Result<void> WriteLimits(const Limits& limits);
+  Result<Usage> ReadUsage();
+  // Repairs rows and files both ways, then applies the age and size limits: the oldest cores of
+  // the executable with the most stored go first.
+  Result<VacuumReport> Vacuum(const Limits& limits, std::int64_t now);
+
+  // Files. An unnamed file in the store (mode 0600 until published); Publish links it as `name`.
+  Result<int> CreateUnnamed();
+  Result<void> Publish(int fd, const std::string& name);
+  Result<int> OpenFile(const std::string& name) const;  // read-only, O_NOFOLLOW
+  Result<std::uint64_t> FileBytes(const std::string& name) const;  // blocks on disk
+  void RemoveFile(const std::string& name);
+  // Mode 0640 root:root, readable by `uid` too (an ACL entry) when `share` is set.
+  void Protect(int fd, std::optional<std::int64_t> uid, bool share);
+
+ private:
+  Store(std::string path, int dir_fd, void* db);
+  Result<void> Exec(const char* sql);
+  Result<void> Migrate();
+  std::string path_;
+  int dir_fd_;
+  void* db_;  // sqlite3*
+};
+
+// Writes `text` as the whole of a new file `name` in the store, published when complete.
+Result<void> WriteWholeFile(Store& store, const std::string& name, std::string_view text,
+                            std::optional<std::int64_t> uid, bool share);
+
+}  // namespace corekit::store

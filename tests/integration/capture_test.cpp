@@ -1,0 +1,405 @@
+// The crash handler on the real kernel: these tests install `corekit handle` as core_pattern
+// with a temporary store, crash real programs and read the store. Each restores core_pattern,
+// core_pipe_limit and suid_dumpable on every exit path it can (TearDown, and a handler for the
+// signals ctest sends on a timeout); ctest runs them alone (RUN_SERIAL, RESOURCE_LOCK
+// kernel_core_pattern), so no other test expects kernel cores meanwhile.
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support.h"
+
+namespace corekit::itest {
+namespace {
+
+const char* kKernel[] = {"/proc/sys/kernel/core_pattern", "/proc/sys/kernel/core_pipe_limit",
+                         "/proc/sys/fs/suid_dumpable"};
+std::string saved[3];
+bool have_saved = false;
+
+void RestoreKernel() {
+  if (!have_saved) return;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ::open(kKernel[i], O_WRONLY | O_TRUNC);
+    if (fd >= 0) {
+      [[maybe_unused]] ssize_t n = ::write(fd, saved[i].data(), saved[i].size());
+      ::close(fd);
+    }
+  }
+}
+
+void RestoreAndDie(int sig) {
+  RestoreKernel();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+bool WriteProc(const char* path, const std::string& text) {
+  const int fd = ::open(path, O_WRONLY | O_TRUNC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok;
+}
+
+// The `corekit handle` processes of `store` still running.
+std::vector<pid_t> Handlers(const std::string& store) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadAll(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(" handle --store " + store + " ") != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+class Capture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "not root: core_pattern cannot be written";
+    for (int i = 0; i < 3; ++i) saved[i] = ReadAll(kKernel[i]);
+    // Can it be written at all (a read-only /proc/sys in a container)?
+    if (!WriteProc(kKernel[0], saved[0])) GTEST_SKIP() << "core_pattern is not writable here";
+    have_saved = true;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGABRT, SIGSEGV}) ::signal(sig, RestoreAndDie);
+    store_ = (dir_ / "store").string();
+    Install("--rate-per-exe 1000 --rate-global 1000");
+  }
+  void TearDown() override {
+    if (!have_saved) return;
+    WaitForHandlers();
+    RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
+    RestoreKernel();  // whatever uninstall did, the values from before the test
+    have_saved = false;
+    ::umount2(store_.c_str(), MNT_DETACH);  // the full-disk test's tmpfs, if mounted
+  }
+
+  void Install(const std::string& flags) {
+    auto r = RunCommand(std::string(COREKIT_BIN) + " handler install --store " + Quote(store_) + " " + flags);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+
+  // Waits until no handler of this store runs (the analysis included), at most 120 s.
+  void WaitForHandlers() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!Handlers(store_).empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // Runs argv to its crash (RLIMIT_CORE unlimited unless `limit`), in the test's directory.
+  CrashResult Crash(const std::vector<std::string>& argv, std::optional<rlim_t> limit = std::nullopt,
+                    std::function<void()> also = [] {}) {
+    CrashResult result;
+    int out_fd = -1;
+    const pid_t child = Spawn(argv, &out_fd, [&] {
+      if (::chdir(dir_.path().c_str()) != 0) ::_exit(126);
+      struct rlimit core = {limit.value_or(RLIM_INFINITY), limit.value_or(RLIM_INFINITY)};
+      ::setrlimit(RLIMIT_CORE, &core);
+      also();
+    });
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(out_fd, buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<std::size_t>(n));
+    ::close(out_fd);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+      result.dumped = WCOREDUMP(status);
+    }
+    return result;
+  }
+
+  nlohmann::json List(const std::string& flags = "") {
+    WaitForHandlers();
+    return Corekit("crashes list --json --store " + Quote(store_) + " " + flags)["crashes"];
+  }
+
+  TempDir dir_;
+  std::string store_;
+};
+
+std::size_t CountWhere(const nlohmann::json& crashes, const std::function<bool(const nlohmann::json&)>& pred) {
+  return static_cast<std::size_t>(std::count_if(crashes.begin(), crashes.end(), pred));
+}
+
+TEST_F(Capture, WorkerThreadSegfaultIsStoredExplainedAndReadable) {
+  const CrashResult crash = Crash({CRASH_BIN, "--mode=segv", "--threads=3"});
+  ASSERT_EQ(crash.signal, SIGSEGV);
+  const Ready ready = ParseReady(crash.out);
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  const nlohmann::json& c = crashes[0];
+  EXPECT_EQ(c["pid"], ready.pid);
+  EXPECT_EQ(c["host_pid"], ready.pid);
+  EXPECT_EQ(c["signal"]["name"], "SIGSEGV");
+  EXPECT_EQ(c["signal"]["code"], 1);  // SEGV_MAPERR, from the analysis
+  EXPECT_EQ(c["executable"], fs::canonical(CRASH_BIN).string());
+  EXPECT_EQ(c["core"], "present");
+  EXPECT_TRUE(c["core_reason"].is_null());
+  EXPECT_EQ(c["signature"], "crash_here | middle | outer | worker");
+  EXPECT_EQ(c["report_kind"], "null-dereference");
+  EXPECT_TRUE(c["compact"].get<bool>());
+  // The files: 0640 root:root, visible only under their final names.
+  const std::string id = c["id"];
+  for (const std::string& name : {id + ".core.zst", id + ".compact.core.zst", id + ".json"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((store_ + "/" + name).c_str(), &st), 0) << name;
+    EXPECT_EQ(st.st_mode & 0777, 0640u) << name;
+    EXPECT_EQ(st.st_uid, 0u);
+  }
+  // Every reading command takes @ID and @last; the stored core reads as the kernel's would.
+  const nlohmann::json bt = Corekit("bt --json --store " + Quote(store_) + " @" + id);
+  ASSERT_EQ(bt["threads"].size(), 4u);
+  const nlohmann::json threads = Corekit("threads --json --store " + Quote(store_) + " @last");
+  EXPECT_EQ(threads["threads"].size(), 4u);
+  // info --json: the snapshot and the report.
+  const nlohmann::json info = Corekit("crashes info --json --store " + Quote(store_) + " " + id.substr(0, 6));
+  EXPECT_EQ(info["report"]["crash"]["kind"], "null-dereference");
+  EXPECT_TRUE(info["proc"]["maps"].get<std::string>().find("crash") != std::string::npos);
+  EXPECT_FALSE(info["proc"]["environ"].empty());
+  // dump: the decompressed core is a core gdb reads.
+  const fs::path out = dir_ / "dumped.core";
+  auto dumped = RunCommand(std::string(COREKIT_BIN) + " crashes dump --store " + Quote(store_) + " -o " +
+                           Quote(out.string()) + " " + id);
+  ASSERT_EQ(dumped.status, 0) << dumped.err;
+  const nlohmann::json from_file = Corekit("threads --json " + Quote(out.string()));
+  EXPECT_EQ(from_file["threads"], threads["threads"]);
+  // The kernel's log has the line the handler wrote first.
+  EXPECT_NE(RunCommand("dmesg 2>/dev/null | tail -200; journalctl -q -n 200 2>/dev/null").out.find(
+                "process " + std::to_string(ready.pid) + " "),
+            std::string::npos);
+}
+
+TEST_F(Capture, AssertionAndTerminateSignaturesSkipTheAbortMachinery) {
+  Crash({CRASH_BIN, "--mode=assert", "--threads=0"});
+  Crash({THROW_BIN});
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 2u);
+  const std::string assertion = crashes[0]["signature"];
+  EXPECT_EQ(crashes[0]["report_kind"], "assertion");
+  EXPECT_TRUE(assertion.rfind("main", 0) == 0) << assertion;
+  const std::string thrown = crashes[1]["signature"];
+  for (const char* machinery : {"abort", "raise", "terminate", "__cxa_throw", "__GI_", "pthread_kill", "__libc_start"}) {
+    EXPECT_EQ(assertion.find(machinery), std::string::npos) << assertion;
+    EXPECT_EQ(thrown.find(machinery), std::string::npos) << thrown;
+  }
+  EXPECT_FALSE(thrown.empty());
+  // Grouped: two signatures, one crash each.
+  const nlohmann::json groups = Corekit("crashes groups --json --store " + Quote(store_))["groups"];
+  EXPECT_EQ(groups.size(), 2u);
+}
+
+TEST_F(Capture, SixteenAtOnceAreAllStored) {
+  std::vector<std::thread> crashers;
+  for (int i = 0; i < 16; ++i) {
+    crashers.emplace_back([this] { Crash({CRASH_BIN, "--mode=segv", "--threads=1"}); });
+  }
+  for (auto& t : crashers) t.join();
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 16u);
+  EXPECT_EQ(CountWhere(crashes, [](const nlohmann::json& c) { return c["core"] == "present"; }), 16u);
+  // The index is consistent: every row's files exist, and vacuum finds nothing to repair.
+  const nlohmann::json vacuum = Corekit("crashes vacuum --json --store " + Quote(store_))["vacuum"];
+  EXPECT_EQ(vacuum["orphan_files"], 0);
+  EXPECT_EQ(vacuum["lost_files"], 0);
+  EXPECT_EQ(vacuum["stale_rows"], 0);
+}
+
+TEST_F(Capture, AStormIsRateLimitedAndCountedExactly) {
+  Install("--rate-per-exe 10 --rate-window 60 --rate-global 1000");
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300; ++i) Crash({BIGCRASH_BIN, "--mapped-mib=1", "--random-mib=0"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 300u) << "in " << seconds << " s";
+  EXPECT_EQ(CountWhere(crashes, [](const nlohmann::json& c) { return c["core"] == "present"; }), 10u);
+  EXPECT_EQ(CountWhere(crashes, [](const nlohmann::json& c) {
+              return c["core"] == "none" && c["core_reason"].get<std::string>().rfind("rate limit", 0) == 0;
+            }),
+            290u);
+  RecordProperty("storm_seconds", std::to_string(seconds));
+}
+
+TEST_F(Capture, RlimitCoreIsHonoured) {
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"}, 0);
+  Crash({BIGCRASH_BIN, "--mapped-mib=8", "--random-mib=4"}, 1 << 20);
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 2u);
+  EXPECT_EQ(crashes[0]["core"], "none");
+  EXPECT_NE(crashes[0]["core_reason"].get<std::string>().find("RLIMIT_CORE is 0"), std::string::npos);
+  EXPECT_EQ(crashes[1]["core"], "truncated");
+  // The truncated core still opens, as a truncated kernel core does.
+  auto r = RunCommand(std::string(COREKIT_BIN) + " info --store " + Quote(store_) + " @" + crashes[1]["id"].get<std::string>());
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(Capture, OverThePerCoreCapOnlyTheCompactCoreIsKept) {
+  Install("--max-core-size 16M");
+  Crash({BIGCRASH_BIN, "--mapped-mib=64", "--random-mib=48", "--threads=2"});
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  const nlohmann::json& c = crashes[0];
+  EXPECT_EQ(c["core"], "compact");
+  EXPECT_NE(c["core_reason"].get<std::string>().find("per-core limit"), std::string::npos);
+  EXPECT_LT(c["core_bytes"].get<std::uint64_t>(), 16u << 20);
+  EXPECT_EQ(c["signature"], "main");  // the stacks were kept: the analysis still explains it
+  const nlohmann::json bt = Corekit("bt --json --store " + Quote(store_) + " @last");
+  EXPECT_EQ(bt["threads"].size(), 3u);
+}
+
+TEST_F(Capture, AFullDiskLeavesARowAndNoPartialFile) {
+  ASSERT_EQ(::mkdir(store_.c_str(), 0755) == 0 || errno == EEXIST, true);
+  if (::mount("tmpfs", store_.c_str(), "tmpfs", 0, "size=4m") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  Install("--rate-per-exe 1000 --keep-free-percent 0 --max-use-percent 0");
+  Crash({BIGCRASH_BIN, "--mapped-mib=16", "--random-mib=16"});  // 16 MiB that zstd cannot shrink
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["core"], "none");
+  EXPECT_EQ(crashes[0]["core_reason"].get<std::string>().rfind("disk full", 0), 0u) << crashes[0]["core_reason"];
+  for (const auto& entry : fs::directory_iterator(store_)) {
+    EXPECT_EQ(entry.path().filename().string().rfind("index.sqlite", 0), 0u) << entry.path();
+  }
+  // Room again: the next crash is stored.
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  EXPECT_EQ(List().back()["core"], "present");
+}
+
+TEST_F(Capture, AHandlerKilledMidStreamLeavesNothingHalfWritten) {
+  // A crash big enough to take a while to stream; its handler is killed while it reads.
+  std::thread crasher([this] { Crash({BIGCRASH_BIN, "--mapped-mib=1536", "--random-mib=1536"}); });
+  std::vector<pid_t> handlers;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while ((handlers = Handlers(store_)).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(handlers.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (pid_t p : handlers) ::kill(p, SIGKILL);
+  crasher.join();
+  nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["core_bytes"], 0);  // no row points to a file
+  for (const auto& entry : fs::directory_iterator(store_)) {
+    EXPECT_EQ(entry.path().filename().string().rfind("index.sqlite", 0), 0u) << entry.path();
+  }
+  // vacuum says why there is no core; the next crash is stored.
+  Corekit("crashes vacuum --json --store " + Quote(store_));
+  crashes = List();
+  EXPECT_EQ(crashes[0]["core"], "none");
+  EXPECT_NE(crashes[0]["core_reason"].get<std::string>().find("handler"), std::string::npos);
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  EXPECT_EQ(List().back()["core"], "present");
+}
+
+TEST_F(Capture, HostileNamesAndCommandLinesAreData) {
+  const fs::path hostile = dir_ / "evil\x1b[31m\nname<script>";
+  fs::copy_file(CRASH_BIN, hostile);
+  fs::permissions(hostile, fs::perms::owner_all);
+  const std::string long_arg(4096, 'A');
+  Crash({hostile.string(), "--mode=segv", "--threads=0", "\"quoted\" '<script>alert(1)</script>'", "\x1b]0;title\x07",
+         long_arg});
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_LE(crashes[0]["command_line"].get<std::string>().size(), 4096u + 3);
+  EXPECT_NE(crashes[0]["command_line"].get<std::string>().find("<script>"), std::string::npos);
+  for (std::string verb : {"list", "info last", "groups"}) {
+    auto r = RunCommand(std::string(COREKIT_BIN) + " crashes " + verb + " --store " + Quote(store_));
+    EXPECT_EQ(r.status, 0) << verb << r.err;
+    EXPECT_EQ(TerminalHazard(r.out), std::nullopt) << verb;
+    EXPECT_NE(r.out.find("\\x1b[31m"), std::string::npos) << verb << r.out;
+  }
+}
+
+TEST_F(Capture, CoresAreTheirOwnersOnlyWhenDumpable) {
+  // The test program runs as nobody from a copy it can execute.
+  const fs::path bin = "/tmp/corekit-capture-crash";
+  fs::copy_file(CRASH_BIN, bin, fs::copy_options::overwrite_existing);
+  fs::permissions(bin, fs::perms::all & ~fs::perms::group_write & ~fs::perms::others_write);
+  ::chmod(dir_.path().c_str(), 0777);
+  const uid_t nobody = 65534;
+  auto as_nobody = [&] {
+    if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) ::_exit(125);
+  };
+  Crash({bin.string(), "--mode=segv", "--threads=0"}, std::nullopt, as_nobody);
+  // A set-uid program is not dumpable: the kernel dumps it only with suid_dumpable 2, for root
+  // alone (%d = 2). (prctl(PR_SET_DUMPABLE, 0) makes a process the kernel never dumps at all.)
+  const fs::path suid = "/tmp/corekit-capture-crash-suid";
+  fs::copy_file(CRASH_BIN, suid, fs::copy_options::overwrite_existing);
+  ::chown(suid.c_str(), 0, 0);
+  ::chmod(suid.c_str(), 04755);
+  ASSERT_TRUE(WriteProc(kKernel[2], "2"));
+  Crash({suid.string(), "--mode=segv", "--threads=0"}, std::nullopt, as_nobody);
+  const nlohmann::json crashes = List();
+  fs::remove(bin);
+  fs::remove(suid);
+  if (crashes.size() == 1) GTEST_SKIP() << "the set-uid crash was not dumped (a nosuid /tmp?)";
+  ASSERT_EQ(crashes.size(), 2u);
+  EXPECT_EQ(crashes[0]["uid"], nobody);
+  EXPECT_TRUE(crashes[0]["dumpable"].get<bool>());
+  EXPECT_FALSE(crashes[1]["dumpable"].get<bool>());
+  auto acl = [&](const nlohmann::json& c) {
+    const std::string path = store_ + "/" + c["id"].get<std::string>() + ".core.zst";
+    return ::getxattr(path.c_str(), "system.posix_acl_access", nullptr, 0) > 0;
+  };
+  EXPECT_TRUE(acl(crashes[0]));
+  EXPECT_FALSE(acl(crashes[1]));
+  // nobody sees their own crashes only, and can read the dumpable one's core.
+  ::chmod(store_.c_str(), 0755);
+  auto r = RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " + std::string(COREKIT_BIN) +
+                      " crashes list --json --store " + Quote(store_));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["crashes"].size(), 2u);
+  r = RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " + std::string(COREKIT_BIN) +
+                 " threads --store " + Quote(store_) + " @" + crashes[0]["id"].get<std::string>());
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " + std::string(COREKIT_BIN) +
+                 " threads --store " + Quote(store_) + " @" + crashes[1]["id"].get<std::string>());
+  EXPECT_EQ(r.status, 1);
+  // root sees every crash; nobody's listing excludes root's.
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  EXPECT_EQ(List().size(), 3u);
+  r = RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " + std::string(COREKIT_BIN) +
+                 " crashes list --json --store " + Quote(store_));
+  EXPECT_EQ(nlohmann::json::parse(r.out)["crashes"].size(), 2u);
+}
+
+TEST_F(Capture, ACrashInANewPidAndMountNamespaceHasBothPids) {
+  if (RunCommand("unshare --pid --mount --fork true").status != 0) GTEST_SKIP() << "unshare cannot make namespaces here";
+  Crash({"unshare", "--pid", "--mount", "--fork", CRASH_BIN, "--mode=segv", "--threads=0"});
+  // unshare then kills itself with its child's signal: keep the program's crash.
+  const nlohmann::json crashes = List("--exe " + Quote(fs::canonical(CRASH_BIN).string()));
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["pid"], 1);  // the first process of its pid namespace
+  EXPECT_NE(crashes[0]["host_pid"], 1);
+  const nlohmann::json info = Corekit("crashes info --json --store " + Quote(store_) + " " + crashes[0]["id"].get<std::string>());
+  EXPECT_NE(info["proc"]["namespaces"]["pid"], nullptr);
+  EXPECT_EQ(crashes[0]["core"], "present");
+}
+
+TEST_F(Capture, InstallRefusesAnotherHandlerAndUninstallRestoresExactly) {
+  RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
+  ASSERT_TRUE(WriteProc(kKernel[0], "|/lib/systemd/systemd-coredump %P %u %g %s %t %c %h"));
+  ASSERT_TRUE(WriteProc(kKernel[1], "3"));
+  auto r = RunCommand(std::string(COREKIT_BIN) + " handler install --store " + Quote(store_));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("systemd-coredump"), std::string::npos) << r.err;
+  r = RunCommand(std::string(COREKIT_BIN) + " handler install --force --store " + Quote(store_));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(std::stoi(ReadAll(kKernel[1])), 16);
+  const nlohmann::json status = Corekit("handler status --json --store " + Quote(store_));
+  EXPECT_TRUE(status["installed"].get<bool>());
+  r = RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(ReadAll(kKernel[0]), "|/lib/systemd/systemd-coredump %P %u %g %s %t %c %h\n");
+  EXPECT_EQ(ReadAll(kKernel[1]), "3\n");
+}
+
+}  // namespace
+}  // namespace corekit::itest

@@ -1,0 +1,31 @@
+// The crash store as the commands see it: `@ID` and `@last` for a stored crash's core, who may
+// see which crash, and a crash's JSON (corekit.crash/1, docs/crash-store.md).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "corekit/store/store.h"
+
+namespace corekit::tools {
+
+// nullopt for root (every crash); otherwise the caller's uid (only their crashes).
+std::optional<uid_t> Viewer();
+
+// The store named by --store (or "" for $COREKIT_STORE, else /var/lib/corekit), for reading.
+Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& path);
+
+bool IsStoredCrash(const std::string& target);  // "@..."
+
+// The path of a stored crash's core ("@ID", "@last"), opened now: /proc/self/fd/N.
+Result<std::string> StoredCorePath(const std::string& store_path, const std::string& target);
+
+std::string Rfc3339(std::int64_t seconds);
+std::string SignalName(int number);  // "SIGSEGV", or the number
+nlohmann::json CrashJson(const store::Crash& crash);
+
+}  // namespace corekit::tools
