@@ -67,33 +67,67 @@ std::string FrameName(const unwind::Frame& frame, const std::vector<unwind::Modu
   return fmt::format("0x{:x}", frame.pc);
 }
 
+// An operator's own symbol ("operator<", "operator()", "operator<<=") would read as template
+// brackets or a parameter list: it is masked while the name is cut, then restored.
+std::size_t MaskOperator(std::string& text, std::string& masked) {
+  const std::size_t at = text.find("operator");
+  if (at == std::string::npos || (at > 0 && text[at - 1] != ':' && text[at - 1] != ' ')) return std::string::npos;
+  std::size_t begin = at + 8, end = begin;
+  if (text.compare(begin, 2, "()") == 0) {
+    end = begin + 2;
+  } else {
+    while (end < text.size() && std::string_view("<>=!+-*/%^&|~[],").find(text[end]) != std::string_view::npos) ++end;
+  }
+  masked = text.substr(begin, end - begin);
+  for (std::size_t i = begin; i < end; ++i) text[i] = 'X';
+  return begin;
+}
+
 }  // namespace
 
 std::string NormalizedFunction(std::string_view name) {
-  // The parameter list starts at the last '(' whose parentheses close at the end of the name
-  // (after cv-qualifiers), outside template arguments: "(anonymous namespace)::f" keeps its own.
   std::string text = WithoutCloneSuffix(std::string(name));
+  std::string op;
+  const std::size_t op_at = MaskOperator(text, op);
+  // "(anonymous namespace)" is part of a name, not a parameter list: masked the same way.
+  constexpr std::string_view kAnonymous = "(anonymous namespace)";
+  constexpr std::string_view kAnonymousMask = "{anonymous~namespace}";
+  for (std::size_t at = text.find(kAnonymous); at != std::string::npos; at = text.find(kAnonymous, at)) {
+    text.replace(at, kAnonymous.size(), kAnonymousMask);
+  }
+  // The parameter list starts at the first '(' outside template arguments.
   int depth = 0;
-  std::size_t params = std::string::npos;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '<') ++depth;
     else if (c == '>' && depth > 0) --depth;
-    else if (c == '(' && depth == 0 && text.compare(i, 20, "(anonymous namespace)") != 0) params = i;
+    else if (c == '(' && depth == 0 && i > 0) {
+      text.erase(i);
+      break;
+    }
   }
-  if (params != std::string::npos && params > 0) text.erase(params);
-  // A return type before the name ("void ns::f<int>"): the name is the last space-free part
-  // outside template arguments.
+  // A return type before the name ("void ns::f<int>"): the name is the last part outside
+  // template arguments that has no space.
   depth = 0;
   for (std::size_t i = text.size(); i-- > 0;) {
     const char c = text[i];
     if (c == '>') ++depth;
     else if (c == '<' && depth > 0) --depth;
-    else if (c == ' ' && depth == 0 && text.compare(i, 22, " (anonymous namespace)") != 0 &&
-             !text.substr(0, i).ends_with("operator")) {
-      text.erase(0, i + 1);
+    else if (c == ' ' && depth == 0) {
+      const std::size_t cut = i + 1;
+      text.erase(0, cut);
+      if (op_at != std::string::npos && op_at >= cut) {
+        for (std::size_t k = 0; k < op.size(); ++k) text[op_at - cut + k] = op[k];
+      }
+      op.clear();
       break;
     }
+  }
+  if (!op.empty() && op_at + op.size() <= text.size()) {
+    for (std::size_t k = 0; k < op.size(); ++k) text[op_at + k] = op[k];
+  }
+  for (std::size_t at = text.find(kAnonymousMask); at != std::string::npos; at = text.find(kAnonymousMask, at)) {
+    text.replace(at, kAnonymousMask.size(), kAnonymous);
   }
   return text;
 }
