@@ -81,6 +81,39 @@ void StoreWord(std::uint8_t* at, std::uint64_t value, std::size_t size, elf::End
   }
 }
 
+bool AllZero(const std::uint8_t* data, std::size_t size) {
+  std::uint64_t word = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::memcpy(&word, data + i, 8);
+    if (word != 0) return false;
+  }
+  for (; i < size; ++i) {
+    if (data[i] != 0) return false;
+  }
+  return true;
+}
+
+// Writes [offset, offset + size) to the sink without its zero pages, which become gaps: the
+// kernel sends a pipe the zeros of every untouched page, and they are not data.
+Result<void> WriteWithoutZeroPages(dump::Sink& sink, std::uint64_t offset, const std::uint8_t* data, std::size_t size) {
+  std::size_t run_start = 0;  // start of the pending non-zero run
+  std::size_t at = 0;
+  while (at < size) {
+    // Pages by stream offset: the core's segments are page-aligned in the file.
+    const std::size_t page_end = std::min<std::size_t>(size, at + (kPage - (offset + at) % kPage));
+    if (AllZero(data + at, page_end - at)) {
+      if (at > run_start) {
+        if (auto w = sink.Write(offset + run_start, {data + run_start, at - run_start}); !w) return w;
+      }
+      run_start = page_end;
+    }
+    at = page_end;
+  }
+  if (size > run_start) return sink.Write(offset + run_start, {data + run_start, size - run_start});
+  return {};
+}
+
 }  // namespace
 
 std::uint64_t Drain(int fd) {
@@ -115,7 +148,7 @@ StreamResult StreamCore(int input_fd, dump::Sink& sink, const StreamLimits& limi
         }
       }
       if (!skip) {
-        if (auto w = sink.Write(at, {data + (at - offset), static_cast<std::size_t>(stop - at)}); !w) {
+        if (auto w = WriteWithoutZeroPages(sink, at, data + (at - offset), static_cast<std::size_t>(stop - at)); !w) {
           result.error = w.error().message;
           return;
         }

@@ -190,7 +190,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access
   }
   sqlite3* db = nullptr;
   const int flags = (access == Access::kWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
-                    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+                    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;  // one thread per Store
   if (sqlite3_open_v2(index.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     Error e = SqlError(db, "cannot open " + index);
     sqlite3_close_v2(db);

@@ -6,7 +6,8 @@
  * the next O MiB with what a program's memory ordinarily holds (strings, pointers, small
  * integers); leaves the rest untouched (the kernel dumps it as holes). Starts N threads parked in
  * a known function, prints "ready pid=P", then dereferences NULL in main (or, with --wait,
- * sleeps until a signal: the test sends one). */
+ * sleeps until a signal: the test sends one). Just before the fault it prints
+ * "crashing t=SECONDS" (CLOCK_MONOTONIC). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static void* park(void* arg) {
@@ -65,6 +67,11 @@ int main(int argc, char** argv) {
   if (wait) {
     for (;;) pause();
   }
+  /* The benchmark measures from here to its parent's waitpid. */
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  printf("crashing t=%lld.%09ld\n", (long long)now.tv_sec, now.tv_nsec);
+  fflush(stdout);
   volatile int* null = NULL;
   return *null;
 }

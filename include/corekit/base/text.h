@@ -63,6 +63,17 @@ inline std::string Printable(std::string_view text, Newlines newlines = Newlines
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    // A run of printable ASCII (most text) is copied in one append.
+    std::size_t plain = i;
+    while (plain < text.size() && ((text[plain] >= 0x20 && text[plain] < 0x7f) || text[plain] == '\t' ||
+                                   (text[plain] == '\n' && newlines == Newlines::kKeep))) {
+      ++plain;
+    }
+    if (plain > i) {
+      out.append(text.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     const auto byte = static_cast<unsigned char>(text[i]);
     const std::size_t length = Utf8SequenceLength(text, i);
     const bool c1 = length == 2 && byte == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0;

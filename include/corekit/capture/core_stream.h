@@ -1,5 +1,5 @@
 // Receiving a core from the kernel's pipe: the stream is read once, in fixed-size chunks, and
-// passed to a Sink (the store's zstd file) as it arrives, so memory stays bounded whatever the
+// passed to a Sink (the store's zstd file) as it arrives, its zero pages as gaps, so memory stays bounded whatever the
 // core's size. Only the head — ELF header, program headers and notes, at most 64 MiB — is held,
 // to decide what to keep before any memory is written:
 //  - RLIMIT_CORE (%c): the core is cut at that many bytes, as the kernel cuts a file core
@@ -31,7 +31,7 @@ struct StreamResult {
   std::optional<std::string> reason; // why not present
   std::uint64_t stream_bytes = 0;    // read from the pipe
   std::optional<std::uint64_t> core_size;  // the size the program headers give
-  std::uint64_t written_bytes = 0;   // bytes given to the sink (gaps excluded)
+  std::uint64_t written_bytes = 0;   // stream bytes kept (dropped segments and the cut excluded)
   std::optional<std::string> error;  // the sink failed (disk full...): the rest was drained
 };
 

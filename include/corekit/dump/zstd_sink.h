@@ -3,9 +3,11 @@
 // core.zst` and the crash handler write through it; every reading command opens the result
 // (core/mapped_file.h inflates zstd by its magic).
 //
-// Gaps (the zeros between writes) are fed to zstd as zeros, which it stores as run-length blocks
-// of a few bytes: holes and zero pages cost next to nothing on disk and are never written out as
-// data. Memory is bounded by zstd's window and job sizes, whatever the input's size.
+// Gaps (the zeros between writes) are never compressed as data: a run of 1 MiB or more becomes
+// a zstd frame of run-length blocks written directly (4 bytes per 128 KiB), a shorter one is
+// fed to zstd, which stores it in a few bytes. So holes and zero pages cost next to nothing on
+// disk or in CPU. The file is a sequence of zstd frames, which every zstd reader concatenates.
+// Memory is bounded by zstd's window and job sizes, whatever the input's size.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,7 @@ class ZstdSink final : public Sink {
   ZstdSink(int fd, void* context);
   Result<void> Compress(std::span<const std::uint8_t> bytes, bool end);
   Result<void> Zeros(std::uint64_t count);
+  Result<void> ZeroFrame(std::uint64_t count);
   Result<void> Flush(std::size_t size);
 
   int fd_;
@@ -45,6 +48,7 @@ class ZstdSink final : public Sink {
   std::uint64_t position_ = 0;
   std::uint64_t written_ = 0;
   bool finished_ = false;
+  bool frame_open_ = false;  // the compressor has bytes of an unfinished frame
 };
 
 }  // namespace corekit::dump
