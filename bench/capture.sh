@@ -76,6 +76,7 @@ for kind in random ordinary; do
     echo 16 > /proc/sys/kernel/core_pipe_limit
     echo "|$work/drain" > /proc/sys/kernel/core_pattern
     floor_times+=("$(crash_timed "$work/f" "${args[@]}")")
+    echo core > /proc/sys/kernel/core_pattern
     rm -rf "$work/store"
     "$corekit" handler install --store "$work/store" --rate-per-exe 1000 >/dev/null
     corekit_times+=("$(crash_timed "$work/c" "${args[@]}")")

@@ -11,7 +11,8 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS corekit RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS corekit_library EXPORT corekitTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY include/corekit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The capture layer is the command's (the crash handler), not the library's.
+install(DIRECTORY include/corekit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN capture EXCLUDE)
 
 set(COREKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corekit)
 install(EXPORT corekitTargets NAMESPACE corekit:: DESTINATION ${COREKIT_CMAKE_DIR})
@@ -84,7 +85,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What a program linking libcorekit.a needs besides it.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-  "gdb, libdw-dev, libelf-dev, libzstd-dev, liblz4-dev, liblzma-dev, zlib1g-dev, libfmt-dev")
+  "gdb, libdw-dev, libelf-dev, libzstd-dev, liblz4-dev, liblzma-dev, zlib1g-dev, libfmt-dev, libsqlite3-dev")
 set(CPACK_STRIP_FILES ON)  # strips the executable; install(TARGETS) keeps the archive's symbols
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -4,7 +4,7 @@ include(GNUInstallDirs)
 # into PIE executables and shared objects. Why static and not a shared library with a soname:
 # docs/architecture.md, "The installed library".
 set(COREKIT_LAYERS corekit_elf corekit_target corekit_core corekit_live corekit_unwind
-    corekit_analyze corekit_eval corekit_dump corekit_compact)
+    corekit_analyze corekit_eval corekit_dump corekit_compact corekit_store)
 
 # The layers' objects are the library's: position-independent, for users' PIE programs (only
 # these: the test programs keep the compilers' own defaults, which the gdb comparisons expect).
@@ -23,5 +23,6 @@ target_compile_features(corekit_library INTERFACE cxx_std_20)  # the headers are
 target_link_libraries(corekit_library PRIVATE
   PkgConfig::DW                              # unwind, eval: libdwfl, libdw, libelf
   PkgConfig::ZSTD PkgConfig::LZ4 LibLZMA::LibLZMA ZLIB::ZLIB  # core: compressed cores
+  PkgConfig::SQLITE                          # store: the crash store's index
   fmt::fmt)                                  # eval: value text
 add_library(corekit::corekit ALIAS corekit_library)

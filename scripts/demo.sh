@@ -2,8 +2,9 @@
 # The demo: builds corekit and a bundled sample program, lets the program crash (a NULL
 # dereference in a worker thread), and shows `corekit info`, `threads`, `report` and a `debug`
 # batch session on its core; then dumps a running copy of the program with `--non-stop` and
-# compacts that core. When the kernel's cores go to a pipe (systemd-coredump), the crash core
-# comes from gcore instead.
+# compacts that core; then installs corekit's crash handler into a store in demo/, crashes the
+# sample again, shows `crashes list` and `crashes info @last`, and restores core_pattern. When
+# the kernel's cores go to a pipe (systemd-coredump), the crash core comes from gcore instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -45,3 +46,32 @@ echo "\$ corekit dump --non-stop $running -o demo/live.core   # a running proces
 echo
 echo "\$ corekit compact demo/live.core demo/live.small"
 ../build/corekit compact live.core live.small
+echo
+# The crash handler: installed into a store in the demo folder, the sample crashed again, the
+# store read, and the previous core_pattern restored on every way out.
+if [ "$(id -u)" -ne 0 ] || ! [ -w /proc/sys/kernel/core_pattern ]; then
+  echo "(not root, or /proc/sys is read-only: skipping the crash handler part)"
+  exit 0
+fi
+saved_pattern=$(cat /proc/sys/kernel/core_pattern)
+saved_limit=$(cat /proc/sys/kernel/core_pipe_limit)
+restore() {
+  kill "$running" 2>/dev/null || true
+  echo "$saved_limit" > /proc/sys/kernel/core_pipe_limit
+  echo "$saved_pattern" > /proc/sys/kernel/core_pattern
+}
+trap restore EXIT
+echo "\$ corekit handler install --store demo/store --force"
+../build/corekit handler install --store "$demo/store" --force
+{ (ulimit -c unlimited; exec ../build/tests/crash --threads=3 --mode=segv > /dev/null) 2>/dev/null; } 2>/dev/null || true
+# The handler analyses the core after the process is gone: wait for it.
+for _ in $(seq 100); do pgrep -f "corekit handle --store $demo/store" >/dev/null || break; sleep 0.1; done
+echo
+echo "\$ corekit crashes list --store demo/store"
+../build/corekit crashes list --store "$demo/store"
+echo
+echo "\$ corekit crashes info --store demo/store last"
+../build/corekit crashes info --store "$demo/store" last
+echo
+echo "\$ corekit handler uninstall --store demo/store"
+../build/corekit handler uninstall --store "$demo/store" --force

@@ -9,10 +9,17 @@ fail() { echo "FAIL: $*"; exit 1; }
 commands=$("$corekit" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NF && !/:$/ {print $1}')
 [ -n "$commands" ] || fail "no subcommands in corekit --help"
 page=$(zcat "$man")
+check_command() {  # check_command WORD...: a section, and every option of its help
+  grep -qx ".SS $*" <<<"$page" || fail "man page has no section for '$*'"
+  for option in $("$corekit" "$@" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
+    grep -qF -- "${option//-/\\-}" <<<"$page" || fail "man page lacks $*'s $option"
+  done
+}
 for command in $commands; do
-  grep -qx ".SS $command" <<<"$page" || fail "man page has no section for '$command'"
-  for option in $("$corekit" "$command" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
-    grep -qF -- "${option//-/\\-}" <<<"$page" || fail "man page lacks $command's $option"
+  check_command "$command"
+  # Verbs of a command (crashes list, handler install) have sections of their own.
+  for verb in $("$corekit" "$command" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NF && !/:$/ {print $1}'); do
+    check_command "$command" "$verb"
   done
 done
 warnings=$(zcat "$man" | groff -man -ww -z -Tutf8 2>&1) || true
@@ -26,4 +33,5 @@ complete_line() {  # the completions bash offers for the words given, the last b
 [ "$(complete_line corekit b)" = bt ] || fail "corekit b<TAB> does not give bt"
 [ "$(complete_line corekit bt --max)" = --max-frames ] || fail "corekit bt --max<TAB> does not give --max-frames"
 complete_line corekit debug --b | grep -qx -- --batch || fail "corekit debug --b<TAB> does not give --batch"
+[ "$(complete_line corekit crashes li)" = list ] || fail "corekit crashes li<TAB> does not give list"
 echo "ok: man page covers $(wc -w <<<"$commands") subcommands; completion works"

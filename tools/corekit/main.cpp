@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   // (cmake/corekit_docs.cmake).
   app.footer(R"(Every reading command (info, notes, maps, threads, regs, read, bt, report, debug) takes a
 core file - compressed with zstd, xz, gzip or lz4, or not - or the PID of a running process,
-which is stopped while corekit reads it and then runs on. Text from a core or a process is
+which is stopped while corekit reads it and then runs on, or @ID / @last: a crash in the crash
+store that 'corekit handler install' fills. Text from a core or a process is
 shown with control characters and invalid UTF-8 escaped (\x1b); see 'corekit COMMAND --help'.
 
 Exit status:
@@ -44,6 +45,7 @@ Exit status:
 
 Environment:
   COREKIT_CACHE_DIR           where inflated copies of compressed debug files are kept ('off': none)
+  COREKIT_STORE               the crash store (default /var/lib/corekit)
   XDG_CACHE_HOME              the cache is $XDG_CACHE_HOME/corekit when COREKIT_CACHE_DIR is unset)");
   // gdb's `-ex CMD` for `corekit debug`: CLI11 has no two-letter short options.
   std::vector<std::string> args(argv + 1, argv + argc);
