@@ -62,7 +62,7 @@ chmod +x "$work/drain"
 
 echo "| memory (filled half) | kernel writes core: fault→waitpid (s) | corekit handle (s) | pipe floor: a handler that only reads (s) | kernel file on disk | corekit core on disk | time ratio (kernel / corekit) | size ratio (corekit / kernel) |"
 echo "|---|---|---|---|---|---|---|---|"
-for kind in random ordinary; do
+for kind in ${KINDS:-random ordinary}; do
   if [ "$kind" = random ]; then fill=(--random-mib=1024); else fill=(--random-mib=0 --ordinary-mib=1024); fi
   args=(--mapped-mib=2048 "${fill[@]}" --threads=16)
   kernel_times=() corekit_times=() floor_times=()

@@ -20,6 +20,9 @@ constexpr std::size_t kHeadLimit = 64 << 20;
 constexpr std::uint64_t kSmallSegment = 64 << 10;
 constexpr std::uint64_t kFileDataLimit = 1 << 20;
 constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kStackWindow = 64 << 10;       // words read above each stack pointer
+constexpr std::uint64_t kPointeeSegmentLimit = 8 << 20;  // a pointee's segment is kept up to this
+constexpr std::uint64_t kPointeeBudget = 64 << 20;     // and so many bytes of them in all
 
 // One read, retried on EINTR; 0 at the end.
 std::size_t ReadSome(int fd, std::uint8_t* out, std::size_t size) {
@@ -36,7 +39,7 @@ struct Range {
 
 // Which file ranges of the core a compact core drops, from its head (headers and notes): every
 // PT_LOAD not needed by a post-mortem.
-std::vector<std::size_t> SegmentsToDrop(const std::vector<std::uint8_t>& head, const elf::ElfFile& elf) {
+std::vector<std::size_t> SegmentsToDrop(const std::vector<std::uint8_t>& head, const elf::ElfFile& elf, int memory_fd) {
   // Read the head as a (truncated) core: its threads' stack pointers and NT_FILE mappings.
   std::vector<std::size_t> drop;
   const int fd = ::memfd_create("corekit-head", MFD_CLOEXEC);
@@ -45,19 +48,54 @@ std::vector<std::size_t> SegmentsToDrop(const std::vector<std::uint8_t>& head, c
   auto core = written ? core::CoreFile::Open("/proc/self/fd/" + std::to_string(fd)) : Result<std::unique_ptr<core::CoreFile>>(Unexpected(Errc::kIo, "head"));
   ::close(fd);
   std::vector<std::uint64_t> stack_pointers;
+  std::vector<std::uint64_t> pointers;  // what registers and stack words hold
   const std::vector<target::Mapping>* mappings = nullptr;
   if (core) {
     for (const target::Thread& t : (*core)->threads()) {
       if (t.sp) stack_pointers.push_back(*t.sp);
+      for (const elf::Register& r : t.registers) pointers.push_back(r.value);
+      // The words above SP, from the process itself: the stream has not reached the stacks yet.
+      if (t.sp && memory_fd >= 0 && elf.is64()) {
+        std::vector<std::uint64_t> words(kStackWindow / 8);
+        const ssize_t n = ::pread(memory_fd, words.data(), kStackWindow, static_cast<off_t>(*t.sp & ~7ull));
+        if (n > 0) pointers.insert(pointers.end(), words.begin(), words.begin() + n / 8);
+      }
     }
     mappings = &(*core)->mappings();
   }
   const auto& phdrs = elf.program_headers();
+  // The segments pointees fall in, smallest first, within the budget.
+  std::vector<bool> pointee(phdrs.size(), false);
+  {
+    std::vector<std::size_t> loads;
+    for (std::size_t i = 0; i < phdrs.size(); ++i) {
+      if (phdrs[i].p_type == elf::PT_LOAD && phdrs[i].p_filesz > 0) loads.push_back(i);
+    }
+    std::sort(loads.begin(), loads.end(), [&](std::size_t a, std::size_t b) { return phdrs[a].p_vaddr < phdrs[b].p_vaddr; });
+    std::sort(pointers.begin(), pointers.end());
+    pointers.erase(std::unique(pointers.begin(), pointers.end()), pointers.end());
+    std::vector<std::size_t> hit;
+    for (std::uint64_t p : pointers) {
+      auto it = std::upper_bound(loads.begin(), loads.end(), p, [&](std::uint64_t v, std::size_t i) { return v < phdrs[i].p_vaddr; });
+      if (it == loads.begin()) continue;
+      const std::size_t i = *std::prev(it);
+      if (p < phdrs[i].p_vaddr + phdrs[i].p_memsz && phdrs[i].p_filesz <= kPointeeSegmentLimit && !pointee[i]) {
+        pointee[i] = true;
+        hit.push_back(i);
+      }
+    }
+    std::sort(hit.begin(), hit.end(), [&](std::size_t a, std::size_t b) { return phdrs[a].p_filesz < phdrs[b].p_filesz; });
+    std::uint64_t spent = 0;
+    for (std::size_t i : hit) {
+      if (spent + phdrs[i].p_filesz > kPointeeBudget) pointee[i] = false;
+      else spent += phdrs[i].p_filesz;
+    }
+  }
   for (std::size_t i = 0; i < phdrs.size(); ++i) {
     const elf::ProgramHeader& ph = phdrs[i];
     if (ph.p_type != elf::PT_LOAD || ph.p_filesz == 0) continue;
     const std::uint64_t start = ph.p_vaddr, end = ph.p_vaddr + ph.p_memsz;
-    bool keep = ph.p_filesz <= kSmallSegment;
+    bool keep = ph.p_filesz <= kSmallSegment || pointee[i];
     for (std::uint64_t sp : stack_pointers) keep = keep || (sp >= start && sp < end) || (sp < start && start - sp <= kPage);
     if (!keep && mappings) {
       for (const target::Mapping& m : *mappings) {
@@ -167,7 +205,7 @@ StreamResult StreamCore(int input_fd, dump::Sink& sink, const StreamLimits& limi
     for (const auto& ph : elf->program_headers()) size = std::max(size, ph.p_offset + ph.p_filesz);
     result.core_size = size;
     if (limits.max_core_size == 0 || size <= limits.max_core_size) return;
-    const std::vector<std::size_t> drop = SegmentsToDrop(head, *elf);
+    const std::vector<std::size_t> drop = SegmentsToDrop(head, *elf, limits.memory_fd);
     const std::size_t entry = elf->is64() ? 56 : 32;
     const std::size_t filesz_at = elf->is64() ? 32 : 16;
     for (std::size_t i : drop) {
@@ -180,7 +218,8 @@ StreamResult StreamCore(int input_fd, dump::Sink& sink, const StreamLimits& limi
     std::sort(dropped.begin(), dropped.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
     result.state = "compact";
     result.reason = "the core (" + std::to_string(size) + " bytes) is over the store's per-core limit (" +
-                    std::to_string(limits.max_core_size) + "): kept the notes, stacks, ELF headers and small segments";
+                    std::to_string(limits.max_core_size) + "): kept the notes, stacks, what registers and stacks point to, "
+                    "ELF headers and small segments";
   };
 
   for (;;) {

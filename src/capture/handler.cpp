@@ -67,11 +67,17 @@ struct Analysis {
   nlohmann::json report;
 };
 
-Analysis Analyse(const HandleRequest& request, int core_fd) {
+// The analysis's arguments after the core: the container's root as fd 4, when there is one.
+std::vector<std::string> WithSysroot(std::vector<std::string> argv, int root) {
+  if (root >= 0) argv.insert(argv.begin() + 2, {"--sysroot", "/proc/self/fd/4"});
+  return argv;
+}
+
+Analysis Analyse(const HandleRequest& request, int core_fd, int root) {
   Analysis analysis;
   std::string text;
-  const int status = RunAnalysis({request.self, "report", "--json", "/dev/fd/3"}, core_fd, -1, &text, kReportLimit,
-                                 request.analysis_timeout);
+  const int status = RunAnalysis(WithSysroot({request.self, "report", "--json", "/dev/fd/3"}, root), core_fd, -1,
+                                 &text, kReportLimit, request.analysis_timeout, root);
   if (status == -1) {
     analysis.error = "analysis timed out after " + std::to_string(request.analysis_timeout.count()) + " s";
     return analysis;
@@ -97,12 +103,12 @@ Analysis Analyse(const HandleRequest& request, int core_fd) {
 }
 
 // The compact core of a stored full core, written by `corekit compact` into the store.
-std::optional<std::string> WriteCompact(const HandleRequest& request, store::Store& store, int core_fd,
+std::optional<std::string> WriteCompact(const HandleRequest& request, store::Store& store, int core_fd, int root,
                                         const store::Crash& crash) {
   auto out = store.CreateUnnamed();
   if (!out) return std::nullopt;
-  const int status = RunAnalysis({request.self, "compact", "--compress", "/dev/fd/3", "-"}, core_fd, *out, nullptr, 0,
-                                 request.analysis_timeout);
+  const int status = RunAnalysis(WithSysroot({request.self, "compact", "--compress", "/dev/fd/3", "-"}, root), core_fd,
+                                 *out, nullptr, 0, request.analysis_timeout, root);
   std::optional<std::string> name;
   if (status == 0) {
     store.Protect(*out, crash.uid, crash.dumpable);
@@ -121,7 +127,7 @@ void Save(store::Store& store, const store::Crash& crash) {
 }  // namespace
 
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
-                std::chrono::seconds timeout) {
+                std::chrono::seconds timeout, int extra) {
   int pipe_fds[2] = {-1, -1};
   if (text && ::pipe2(pipe_fds, O_CLOEXEC) != 0) return -2;
   const pid_t child = ::fork();
@@ -131,7 +137,9 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
     const int out = text ? pipe_fds[1] : output;
     const int in = ::fcntl(input, F_DUPFD_CLOEXEC, 10);
     const int out_dup = ::fcntl(out, F_DUPFD_CLOEXEC, 10);
+    const int extra_dup = extra >= 0 ? ::fcntl(extra, F_DUPFD_CLOEXEC, 10) : -1;
     ::dup2(in, 3);
+    if (extra_dup >= 0) ::dup2(extra_dup, 4);
     ::dup2(out_dup, 1);
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 2);
@@ -166,17 +174,16 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
     ::close(pipe_fds[0]);
   }
   int status = 0;
+  if (timed_out) ::kill(child, SIGKILL);
   for (;;) {
-    const pid_t done = ::waitpid(child, &status, timed_out ? 0 : WNOHANG);
+    const pid_t done = ::waitpid(child, &status, WNOHANG);
     if (done == child) break;
     if (done < 0 && errno != EINTR) return -2;
     if (!timed_out && std::chrono::steady_clock::now() >= deadline) {
       timed_out = true;
       ::kill(child, SIGKILL);
-      continue;
     }
-    if (timed_out) ::kill(child, SIGKILL);
-    if (!timed_out) ::usleep(10000);
+    ::usleep(5000);
   }
   if (timed_out) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -189,6 +196,13 @@ int Handle(const HandleRequest& request) {
                     ") crashed with signal " + std::to_string(request.signal) + "; storing its core in " + request.store);
 
   ProcSnapshot snap = SnapshotProcess(request.host_pid, request.pidfd);
+  // A process in another mount namespace (a container) has its own files: its root, held open
+  // past its end, is the analysis's sysroot, so that build-ids and symbols come from the
+  // container's binaries (read as data; nothing there is executed).
+  const int root = snap.available && snap.other_mount_namespace
+                       ? ::open(("/proc/" + std::to_string(request.host_pid) + "/root").c_str(),
+                                O_PATH | O_DIRECTORY | O_CLOEXEC)
+                       : -1;
   auto opened = store::Store::Open(request.store, store::Access::kWrite);
   if (!opened) {
     Log(LOG_ERR, "crash of process " + std::to_string(request.host_pid) + " not stored: " + opened.error().message);
@@ -266,10 +280,17 @@ int Handle(const HandleRequest& request) {
   StreamLimits stream_limits;
   stream_limits.rlimit = request.rlimit;
   stream_limits.max_core_size = lim.max_core_size;
+  // The dying process's memory, for what a compact core keeps (pointees of its stacks): readable
+  // while the kernel holds the process, which it does until stdin is closed.
+  const int memory = snap.available ? ::open(("/proc/" + std::to_string(request.host_pid) + "/mem").c_str(),
+                                             O_RDONLY | O_CLOEXEC)
+                                    : -1;
+  stream_limits.memory_fd = memory;
   // A bigger pipe: fewer wake-ups of this handler and of the dumping kernel (root may go past
   // pipe-max-size; 1 MiB is its default).
   ::fcntl(request.input_fd, F_SETPIPE_SZ, 1 << 20);
   const StreamResult streamed = StreamCore(request.input_fd, **sink, stream_limits);
+  if (memory >= 0) ::close(memory);
   ::close(request.input_fd);  // the kernel lets the process go
   crash.core_size = streamed.core_size.value_or(streamed.stream_bytes);
   if (streamed.error) {
@@ -303,18 +324,19 @@ int Handle(const HandleRequest& request) {
 
   // Analysis, the process gone. A failure here leaves the row and the core as they are.
   ::lseek(*file, 0, SEEK_SET);
-  const Analysis analysis = Analyse(request, *file);
+  const Analysis analysis = Analyse(request, *file, root);
   crash.signature = analysis.signature;
   crash.report_kind = analysis.kind;
   crash.signal_code = analysis.signal_code;
   crash.analysis_error = analysis.error;
   if (!analysis.error && crash.core == "present") {
-    if (auto compact = WriteCompact(request, store, *file, crash)) {
+    if (auto compact = WriteCompact(request, store, *file, root, crash)) {
       crash.compact_file = *compact;
       crash.core_bytes += store.FileBytes(*compact).value_or(0);
     }
   }
   ::close(*file);
+  if (root >= 0) ::close(root);
   nlohmann::json details = {{"schema", "corekit.crash/1"}, {"proc", snap.available ? snap.json : nlohmann::json(nullptr)},
                             {"proc_error", snap.available ? nlohmann::json(nullptr) : nlohmann::json(snap.why_not)},
                             {"pidfd_verified", snap.pidfd_verified},

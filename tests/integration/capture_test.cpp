@@ -171,6 +171,17 @@ TEST_F(Capture, WorkerThreadSegfaultIsStoredExplainedAndReadable) {
   ASSERT_EQ(dumped.status, 0) << dumped.err;
   const nlohmann::json from_file = Corekit("threads --json " + Quote(out.string()));
   EXPECT_EQ(from_file["threads"], threads["threads"]);
+  // crashes debug: corekit debug on the stored core, and gdb on a decompressed copy.
+  auto debugged = RunCommand(std::string(COREKIT_BIN) + " crashes debug --store " + Quote(store_) + " " + id +
+                             " -- --batch -ex bt");
+  EXPECT_EQ(debugged.status, 0) << debugged.err;
+  EXPECT_NE(debugged.out.find("crash_here"), std::string::npos) << debugged.out;
+  if (HaveTool("gdb")) {
+    auto gdb = RunCommand(std::string(COREKIT_BIN) + " crashes debug --debugger gdb --store " + Quote(store_) + " " +
+                          id + " -- -batch -nx -ex bt");
+    EXPECT_EQ(gdb.status, 0) << gdb.err;
+    EXPECT_NE(gdb.out.find("crash_here"), std::string::npos) << gdb.out << gdb.err;
+  }
   // The kernel's log has the line the handler wrote first.
   EXPECT_NE(RunCommand("dmesg 2>/dev/null | tail -200; journalctl -q -n 200 2>/dev/null").out.find(
                 "process " + std::to_string(ready.pid) + " "),
@@ -387,6 +398,13 @@ TEST_F(Capture, ACrashInANewPidAndMountNamespaceHasBothPids) {
   EXPECT_NE(crashes[0]["host_pid"], 1);
   const nlohmann::json info = Corekit("crashes info --json --store " + Quote(store_) + " " + crashes[0]["id"].get<std::string>());
   EXPECT_NE(info["proc"]["namespaces"]["pid"], nullptr);
+  // Its files were read through its own root (held open past its end): the program's module.
+  bool through_root = false;
+  for (const auto& m : info["report"]["modules"]) {
+    through_root |= m["file"].is_string() && m["file"].get<std::string>().rfind("/proc/self/fd/4/", 0) == 0 &&
+                    m["build_id"].is_string();
+  }
+  EXPECT_TRUE(through_root) << info["report"]["modules"].dump(1);
   EXPECT_EQ(crashes[0]["core"], "present");
 }
 

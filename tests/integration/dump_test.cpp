@@ -121,6 +121,29 @@ TEST(Dump, ToAPipeIsTheSameCore) {
   EXPECT_NE(Gdb("gdb", CRASH_BIN, piped, {"x/s " + ready.values.at("heap")}).find("\"PIPE-HEAP-MAGIC\""), std::string::npos);
 }
 
+TEST(Dump, CompressedIsTheSameCoreInAFractionOfTheBytes) {
+  TempDir dir;
+  Child child({CRASH_BIN, "--threads=2", "--mode=wait", "--alloc-mib=64", "--heap-marker=ZSTD-HEAP-MAGIC"});
+  const Ready ready = child.WaitReady();
+  const fs::path plain = dir / "plain.core", packed = dir / "packed.core.zst", flagged = dir / "flagged";
+  const std::string pid = std::to_string(ready.pid);
+  ASSERT_EQ(RunCommand(std::string(COREKIT_BIN) + " dump --quiet -o " + Quote(plain.string()) + " " + pid).status, 0);
+  auto run = RunCommand(std::string(COREKIT_BIN) + " dump --quiet -o " + Quote(packed.string()) + " " + pid);
+  ASSERT_EQ(run.status, 0) << run.err;
+  ASSERT_EQ(RunCommand(std::string(COREKIT_BIN) + " dump --quiet --compress -o " + Quote(flagged.string()) + " " + pid).status, 0);
+  ExpectRunningUntraced(static_cast<pid_t>(ready.pid));
+  // zstd by its magic, either way; the file is 0600 like every core corekit writes.
+  for (const fs::path& p : {packed, flagged}) {
+    EXPECT_EQ(ReadAll(p).substr(0, 4), std::string("\x28\xb5\x2f\xfd", 4)) << p;
+    EXPECT_EQ(fs::status(p).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  EXPECT_LT(fs::file_size(packed) * 10, fs::file_size(plain));  // 64 MiB of one byte, and holes
+  // What zstd decompresses is the core itself; readers open the compressed one directly.
+  ASSERT_EQ(RunCommand("zstd -q -d -c " + Quote(packed.string()) + " > " + Quote((dir / "unpacked").string())).status, 0);
+  EXPECT_EQ(Corekit("threads --json " + Quote(packed.string()))["threads"], Corekit("threads --json " + Quote(plain.string()))["threads"]);
+  EXPECT_NE(Gdb("gdb", CRASH_BIN, dir / "unpacked", {"x/s " + ready.values.at("heap")}).find("\"ZSTD-HEAP-MAGIC\""), std::string::npos);
+}
+
 // Killing corekit mid-dump: its cleanup detaches, the target runs on, no file is left.
 TEST(Dump, CancelledMidDumpLeavesTheTargetRunning) {
   for (int signal : {SIGTERM, SIGINT}) {

@@ -240,6 +240,8 @@ int Debug(const CrashesOptions& o) {
   if (!crash) return Fail(crash.error());
   auto path = StoredCorePath(o.store, "@" + crash->id);
   if (!path) return Fail(path.error());
+  // The debugger is exec'd: the core's descriptor must outlive the exec.
+  ::fcntl(std::stoi(path->substr(path->rfind('/') + 1)), F_SETFD, 0);
   std::vector<std::string> argv;
   if (o.debugger == "gdb") {
     // gdb cannot read a compressed core: give it an unnamed decompressed copy.

@@ -169,14 +169,48 @@ nlohmann::json JsonWithValidUtf8(const nlohmann::json& value) {
   return value;
 }
 
+namespace {
+
+// Whether every string (and key) of `value` is well-formed UTF-8 already: the common case, in
+// which the document is printed as it is rather than copied.
+bool AllValidUtf8(const nlohmann::json& value) {
+  auto valid = [](const std::string& s) {
+    for (const char c : s) {
+      if (static_cast<unsigned char>(c) >= 0x80) return ValidUtf8(s) == s;  // only then decode
+    }
+    return true;
+  };
+  if (value.is_string()) return valid(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    for (const auto& element : value) {
+      if (!AllValidUtf8(element)) return false;
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, element] : value.items()) {
+      if (!valid(key) || !AllValidUtf8(element)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void PrintJson(const nlohmann::json& document, std::FILE* to) {
   // The encoder leaves DEL and the C1 controls (U+0080..U+009F) raw, as JSON allows; they are
   // terminal controls, so they are written as \u escapes too. Outside strings JSON is ASCII, so
   // these bytes can only be inside one.
-  const std::string raw = JsonWithValidUtf8(document).dump(2);
+  const std::string raw = AllValidUtf8(document) ? document.dump(2) : JsonWithValidUtf8(document).dump(2);
   std::string text;
   text.reserve(raw.size() + 1);
   for (std::size_t i = 0; i < raw.size(); ++i) {
+    // Runs without DEL or a C1 lead byte are copied whole.
+    const std::size_t special = raw.find_first_of("\x7f\xc2", i);
+    if (special != i) {
+      const std::size_t end = special == std::string::npos ? raw.size() : special;
+      text.append(raw, i, end - i);
+      i = end - 1;
+      continue;
+    }
     const auto byte = static_cast<unsigned char>(raw[i]);
     const auto next = i + 1 < raw.size() ? static_cast<unsigned char>(raw[i + 1]) : 0;
     if (byte == 0x7f) {

@@ -24,6 +24,7 @@ namespace corekit::capture {
 struct StreamLimits {
   std::uint64_t rlimit = UINT64_MAX;  // the crashed process's RLIMIT_CORE
   std::uint64_t max_core_size = 0;    // 0: none
+  int memory_fd = -1;                 // /proc/PID/mem of the crashed process, or -1
 };
 
 struct StreamResult {

@@ -44,10 +44,10 @@ struct HandleRequest {
 // Never throws; returns the exit status (0 when the crash has its row).
 int Handle(const HandleRequest& request);
 
-// Runs `argv` (argv[0] a path) with `input` as fd 3 and stdout into `output` (or a pipe whose
-// text, at most `limit` bytes, is returned in `text`), killed after `timeout`. Returns its exit
-// status, or -1 for a timeout, -2 when it could not start.
+// Runs `argv` (argv[0] a path) with `input` as fd 3, `extra` (when not -1) as fd 4, and stdout
+// into `output` (or a pipe whose text, at most `limit` bytes, is returned in `text`), killed
+// after `timeout`. Returns its exit status, or -1 for a timeout, -2 when it could not start.
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
-                std::chrono::seconds timeout);
+                std::chrono::seconds timeout, int extra = -1);
 
 }  // namespace corekit::capture

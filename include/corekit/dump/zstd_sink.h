@@ -21,7 +21,7 @@ namespace corekit::dump {
 
 struct ZstdOptions {
   int level = 1;      // fast: a crash handler must keep up with the kernel's pipe
-  int workers = -1;   // compression threads; -1: one per online CPU (at most 8), 0: none
+  int workers = -1;   // compression threads; -1: one per online CPU but one (1 to 8), 0: none
 };
 
 class ZstdSink final : public Sink {

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "corekit/capture/core_pattern.h"
+#include "corekit/capture/handler.h"
 #include "corekit/capture/core_stream.h"
 #include "corekit/capture/proc_snapshot.h"
 #include "corekit/dump/sink.h"
@@ -149,6 +151,28 @@ TEST(CoreStream, AGarbageStreamIsStoredAsItCame) {
   EXPECT_EQ(s.result.state, "present");
   EXPECT_FALSE(s.result.core_size);
   EXPECT_EQ(s.written, garbage);
+}
+
+}  // namespace
+}  // namespace corekit::capture
+
+namespace corekit::capture {
+namespace {
+
+TEST(RunAnalysis, KillsWhatOutlivesItsTimeAndPassesFds) {
+  const int null = ::open("/dev/null", O_RDONLY);
+  std::string text;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(RunAnalysis({"/bin/sleep", "30"}, null, -1, &text, 100, std::chrono::seconds(1)), -1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // fd 3 is the input; the output is bounded.
+  EXPECT_EQ(RunAnalysis({"/bin/sh", "-c", "cat /dev/fd/3; yes | head -c 100000"}, null, -1, &text, 1000,
+                        std::chrono::seconds(10)),
+            0);
+  EXPECT_LE(text.size(), 1000u + 65536u);
+  EXPECT_EQ(RunAnalysis({"/bin/sh", "-c", "exit 3"}, null, -1, nullptr, 0, std::chrono::seconds(10), null), 3);
+  EXPECT_EQ(RunAnalysis({"/nonexistent"}, null, -1, nullptr, 0, std::chrono::seconds(10)), 127);
+  ::close(null);
 }
 
 }  // namespace
