@@ -12,24 +12,12 @@
 #include <vector>
 
 #include "corekit/core/mapped_file.h"
+#include "corekit/base/io.h"
 
 namespace corekit::core {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
-
-Result<void> WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Unexpected(Errc::kIo, std::string("writing the decompressed core: ") + std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return {};
-}
 
 // Reads the next chunk; 0 at end of file.
 Result<std::size_t> ReadChunk(int fd, std::vector<std::uint8_t>& buffer) {

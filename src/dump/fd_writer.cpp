@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "corekit/base/io.h"
 #include "corekit/dump/sink.h"
 
 namespace corekit::dump {
@@ -18,15 +19,9 @@ FdWriter::FdWriter(int fd) : fd_(fd) {
 }
 
 Result<void> FdWriter::WriteAll(const std::uint8_t* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd_, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Unexpected(Errc::kIo, std::string("write: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<std::size_t>(n);
-    position_ += static_cast<std::uint64_t>(n);
-    written_ += static_cast<std::uint64_t>(n);
-  }
+  if (auto w = corekit::WriteAll(fd_, data, size); !w) return w;
+  position_ += size;
+  written_ += size;
   return {};
 }
 

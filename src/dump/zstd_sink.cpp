@@ -1,5 +1,7 @@
 #include "corekit/dump/zstd_sink.h"
 
+#include "corekit/base/io.h"
+
 #include <unistd.h>
 #include <zstd.h>
 
@@ -42,15 +44,8 @@ ZstdSink::ZstdSink(int fd, void* context) : fd_(fd), context_(context), out_(ZST
 ZstdSink::~ZstdSink() { ZSTD_freeCCtx(Context(context_)); }
 
 Result<void> ZstdSink::Flush(std::size_t size) {
-  const std::uint8_t* data = out_.data();
-  while (size > 0) {
-    const ssize_t n = ::write(fd_, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Unexpected(Errc::kIo, std::string("write: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<std::size_t>(n);
-    written_ += static_cast<std::uint64_t>(n);
-  }
+  if (auto w = WriteAll(fd_, out_.data(), size); !w) return w;
+  written_ += size;
   return {};
 }
 

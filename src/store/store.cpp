@@ -1,5 +1,7 @@
 #include "corekit/store/store.h"
 
+#include "corekit/base/io.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -646,17 +648,9 @@ Result<void> WriteWholeFile(Store& store, const std::string& name, std::string_v
                             std::optional<std::int64_t> uid, bool share) {
   auto fd = store.CreateUnnamed();
   if (!fd) return Unexpected(fd.error());
-  const char* data = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(*fd, data, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(*fd);
-      return Unexpected(Errno("cannot write " + name));
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
+  if (auto w = WriteAll(*fd, text.data(), text.size()); !w) {
+    ::close(*fd);
+    return Unexpected(Errc::kIo, "cannot " + w.error().message + " " + name);
   }
   store.Protect(*fd, uid, share);
   auto published = store.Publish(*fd, name);

@@ -94,26 +94,8 @@ class Capture : public ::testing::Test {
 
   // Runs argv to its crash (RLIMIT_CORE unlimited unless `limit`), in the test's directory.
   CrashResult Crash(const std::vector<std::string>& argv, std::optional<rlim_t> limit = std::nullopt,
-                    std::function<void()> also = [] {}) {
-    CrashResult result;
-    int out_fd = -1;
-    const pid_t child = Spawn(argv, &out_fd, [&] {
-      if (::chdir(dir_.path().c_str()) != 0) ::_exit(126);
-      struct rlimit core = {limit.value_or(RLIM_INFINITY), limit.value_or(RLIM_INFINITY)};
-      ::setrlimit(RLIMIT_CORE, &core);
-      also();
-    });
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(out_fd, buffer, sizeof buffer)) > 0) result.out.append(buffer, static_cast<std::size_t>(n));
-    ::close(out_fd);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    if (WIFSIGNALED(status)) {
-      result.signal = WTERMSIG(status);
-      result.dumped = WCOREDUMP(status);
-    }
-    return result;
+                    const std::function<void()>& also = [] {}) {
+    return RunToDeath(argv, dir_.path(), limit.value_or(RLIM_INFINITY), also);
   }
 
   nlohmann::json List(const std::string& flags = "") {

@@ -214,15 +214,17 @@ struct CrashResult {
   std::string out;
 };
 
-// Runs argv in `dir` with an unlimited core size and waits for it to die; the kernel's core is
-// whatever new file named core* appears there (core, core.PID or qemu's qemu_*.core).
-inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::path& dir) {
+// Runs argv in `dir` with RLIMIT_CORE `limit` (`also` runs in the child before exec) and waits
+// for it to end: its output, and the signal that killed it.
+inline CrashResult RunToDeath(const std::vector<std::string>& argv, const fs::path& dir, rlim_t limit = RLIM_INFINITY,
+                              const std::function<void()>& also = [] {}) {
   CrashResult result;
   int out_fd = -1;
   const pid_t child = Spawn(argv, &out_fd, [&] {
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
-    ::setrlimit(RLIMIT_CORE, &unlimited);
+    struct rlimit core = {limit, limit};
+    ::setrlimit(RLIMIT_CORE, &core);
+    also();
   });
   if (child < 0) return result;
   char buffer[4096];
@@ -235,6 +237,13 @@ inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::pa
     result.signal = WTERMSIG(status);
     result.dumped = WCOREDUMP(status);
   }
+  return result;
+}
+
+// Runs argv in `dir` with an unlimited core size and waits for it to die; the kernel's core is
+// whatever new file named core* appears there (core, core.PID or qemu's qemu_*.core).
+inline CrashResult CrashInDir(const std::vector<std::string>& argv, const fs::path& dir) {
+  CrashResult result = RunToDeath(argv, dir);
   // qemu-user writes the guest's core (qemu_*.core) and then dies of the signal itself, so the
   // host kernel may add qemu's own `core`: the guest's wins.
   for (const auto& entry : fs::directory_iterator(dir)) {
