@@ -31,7 +31,7 @@ Error SqlError(sqlite3* db, const std::string& what) {
 // A prepared statement, bound by position, finalized on scope exit.
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+  Statement(sqlite3* db, const std::string& sql) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -62,7 +62,6 @@ class Statement {
   std::optional<std::string> OptText(int i) const { return Null(i) ? std::nullopt : std::optional(Text(i)); }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   int n_ = 0;
 };
