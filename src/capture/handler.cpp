@@ -73,13 +73,13 @@ std::vector<std::string> WithSysroot(std::vector<std::string> argv, int root) {
   return argv;
 }
 
-Analysis Analyse(const HandleRequest& request, int core_fd, int root) {
+Analysis Analyse(const HandleRequest& request, std::chrono::seconds timeout, int core_fd, int root) {
   Analysis analysis;
   std::string text;
   const int status = RunAnalysis(WithSysroot({request.self, "report", "--json", "/dev/fd/3"}, root), core_fd, -1,
-                                 &text, kReportLimit, request.analysis_timeout, root);
+                                 &text, kReportLimit, timeout, root);
   if (status == -1) {
-    analysis.error = "analysis timed out after " + std::to_string(request.analysis_timeout.count()) + " s";
+    analysis.error = "analysis timed out after " + std::to_string(timeout.count()) + " s";
     return analysis;
   }
   if (status != 0) {
@@ -103,12 +103,12 @@ Analysis Analyse(const HandleRequest& request, int core_fd, int root) {
 }
 
 // The compact core of a stored full core, written by `corekit compact` into the store.
-std::optional<std::string> WriteCompact(const HandleRequest& request, store::Store& store, int core_fd, int root,
-                                        const store::Crash& crash) {
+std::optional<std::string> WriteCompact(const HandleRequest& request, std::chrono::seconds timeout, store::Store& store,
+                                        int core_fd, int root, const store::Crash& crash) {
   auto out = store.CreateUnnamed();
   if (!out) return std::nullopt;
   const int status = RunAnalysis(WithSysroot({request.self, "compact", "--compress", "/dev/fd/3", "-"}, root), core_fd,
-                                 *out, nullptr, 0, request.analysis_timeout, root);
+                                 *out, nullptr, 0, timeout, root);
   std::optional<std::string> name;
   if (status == 0) {
     store.Protect(*out, crash.uid, crash.dumpable);
@@ -324,13 +324,14 @@ int Handle(const HandleRequest& request) {
 
   // Analysis, the process gone. A failure here leaves the row and the core as they are.
   ::lseek(*file, 0, SEEK_SET);
-  const Analysis analysis = Analyse(request, *file, root);
+  const std::chrono::seconds timeout = request.analysis_timeout.value_or(std::chrono::seconds(lim.analysis_timeout));
+  const Analysis analysis = Analyse(request, timeout, *file, root);
   crash.signature = analysis.signature;
   crash.report_kind = analysis.kind;
   crash.signal_code = analysis.signal_code;
   crash.analysis_error = analysis.error;
   if (!analysis.error && crash.core == "present") {
-    if (auto compact = WriteCompact(request, store, *file, root, crash)) {
+    if (auto compact = WriteCompact(request, timeout, store, *file, root, crash)) {
       crash.compact_file = *compact;
       crash.core_bytes += store.FileBytes(*compact).value_or(0);
     }

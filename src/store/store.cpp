@@ -442,6 +442,7 @@ Result<Limits> Store::ReadLimits() {
     else if (key == "rate_per_exe") limits.rate_per_exe = static_cast<unsigned>(n);
     else if (key == "rate_global") limits.rate_global = static_cast<unsigned>(n);
     else if (key == "rate_window") limits.rate_window = static_cast<std::int64_t>(n);
+    else if (key == "analysis_timeout") limits.analysis_timeout = static_cast<std::int64_t>(n);
   }
   return limits;
 }
@@ -451,7 +452,8 @@ Result<void> Store::WriteLimits(const Limits& l) {
       {"max_use", l.max_use}, {"max_use_percent", l.max_use_percent}, {"keep_free", l.keep_free},
       {"keep_free_percent", l.keep_free_percent}, {"max_core_size", l.max_core_size},
       {"max_age", static_cast<std::uint64_t>(l.max_age)}, {"rate_per_exe", l.rate_per_exe},
-      {"rate_global", l.rate_global}, {"rate_window", static_cast<std::uint64_t>(l.rate_window)}};
+      {"rate_global", l.rate_global}, {"rate_window", static_cast<std::uint64_t>(l.rate_window)},
+      {"analysis_timeout", static_cast<std::uint64_t>(l.analysis_timeout)}};
   for (const auto& [key, value] : values) {
     Statement s(Db(db_), "INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)");
     s.Bind(std::string(key)).Bind(std::to_string(value));

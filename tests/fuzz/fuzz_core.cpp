@@ -3,7 +3,9 @@
 // The bytes go through the same path as a file on disk (a memfd opened by path), then every
 // model accessor, every note decoder, the mapping list and memory reads at addresses taken from
 // the input and from the registers. Compressed inputs are left to the decompression libraries'
-// own fuzzing: a tiny zstd frame can legitimately expand to gigabytes.
+// own fuzzing: a tiny zstd frame can legitimately expand to gigabytes. The same bytes then come
+// down a crash handler's pipe (capture::StreamCore, as the kernel would send them), with a
+// per-core cap and RLIMIT_CORE small enough that the compacting and cutting paths run.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -11,7 +13,9 @@
 #include <cstring>
 #include <string>
 
+#include "corekit/capture/core_stream.h"
 #include "corekit/core/core_file.h"
+#include "corekit/dump/sink.h"
 #include "corekit/elf/constants.h"
 #include "corekit/elf/core_notes.h"
 
@@ -55,6 +59,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)c.ReadSome(address, buffer);
     }
     for (const core::Segment& s : c.segments()) (void)c.ReadCString(s.vaddr, 64);
+  }
+  // As a stream: the head's decisions, then every byte to a sink that checks the order.
+  if (::lseek(fd, 0, SEEK_SET) == 0) {
+    std::uint64_t kept = 0;
+    dump::CallbackSink sink([&](std::uint64_t, std::span<const std::uint8_t> bytes) -> Result<void> {
+      kept += bytes.size();
+      return {};
+    });
+    capture::StreamLimits limits;
+    limits.max_core_size = size / 2;
+    limits.rlimit = size > 16 ? size - 16 : size;
+    const capture::StreamResult streamed = capture::StreamCore(fd, sink, limits);
+    if (streamed.stream_bytes != size || kept > size) __builtin_trap();  // drained, and never more than it read
   }
   ::close(fd);
   return 0;

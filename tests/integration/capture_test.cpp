@@ -390,6 +390,40 @@ TEST_F(Capture, ACrashInANewPidAndMountNamespaceHasBothPids) {
   EXPECT_EQ(crashes[0]["core"], "present");
 }
 
+TEST_F(Capture, AnAnalysisOverItsTimeLimitLeavesTheCoreAndSaysSo) {
+  Install("--analysis-timeout 0");
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["core"], "present");
+  EXPECT_EQ(crashes[0]["analysis_error"], "analysis timed out after 0 s");
+  EXPECT_TRUE(crashes[0]["signature"].is_null());
+  // The core is there all the same.
+  EXPECT_FALSE(Corekit("threads --json --store " + Quote(store_) + " @last")["threads"].empty());
+}
+
+TEST_F(Capture, ListFiltersAndRm) {
+  for (int i = 0; i < 3; ++i) Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  Crash({THROW_BIN});
+  const std::string store = " --store " + Quote(store_);
+  EXPECT_EQ(List().size(), 4u);
+  EXPECT_EQ(Corekit("crashes list --json -n 2" + store)["crashes"].size(), 2u);
+  EXPECT_EQ(Corekit("crashes list --json --since -1h" + store)["crashes"].size(), 4u);
+  EXPECT_EQ(Corekit("crashes list --json --until 2000-01-01" + store)["crashes"].size(), 0u);
+  EXPECT_EQ(Corekit("crashes list --json --exe " + Quote(fs::canonical(THROW_BIN).string()) + store)["crashes"].size(), 1u);
+  const nlohmann::json first = List()[0];
+  EXPECT_EQ(Corekit("crashes list --json --signature " + Quote(first["signature"].get<std::string>()) + store)["crashes"].size(), 3u);
+  EXPECT_EQ(Corekit("crashes list --json --pid " + std::to_string(first["pid"].get<long>()) + store)["crashes"].size(), 1u);
+  EXPECT_EQ(RunCommand(std::string(COREKIT_BIN) + " crashes list --since yesterday" + store).status, 1);
+  const std::string id = first["id"];
+  ASSERT_EQ(RunCommand(std::string(COREKIT_BIN) + " crashes rm" + store + " " + id).status, 0);
+  EXPECT_EQ(List().size(), 3u);
+  for (const auto& entry : fs::directory_iterator(store_)) {
+    EXPECT_EQ(entry.path().filename().string().rfind(id, 0), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(RunCommand(std::string(COREKIT_BIN) + " crashes info" + store + " " + id).status, 1);
+}
+
 TEST_F(Capture, InstallRefusesAnotherHandlerAndUninstallRestoresExactly) {
   RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
   ASSERT_TRUE(WriteProc(kKernel[0], "|/lib/systemd/systemd-coredump %P %u %g %s %t %c %h"));
@@ -397,15 +431,21 @@ TEST_F(Capture, InstallRefusesAnotherHandlerAndUninstallRestoresExactly) {
   auto r = RunCommand(std::string(COREKIT_BIN) + " handler install --store " + Quote(store_));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("systemd-coredump"), std::string::npos) << r.err;
-  r = RunCommand(std::string(COREKIT_BIN) + " handler install --force --store " + Quote(store_));
+  const bool had_sysctl = fs::exists("/etc/sysctl.d/50-corekit.conf");
+  r = RunCommand(std::string(COREKIT_BIN) + " handler install --force " + (had_sysctl ? "" : "--persist ") +
+                 "--store " + Quote(store_));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(std::stoi(ReadAll(kKernel[1])), 16);
+  if (!had_sysctl) {
+    EXPECT_NE(ReadAll("/etc/sysctl.d/50-corekit.conf").find("kernel.core_pattern = |"), std::string::npos);
+  }
   const nlohmann::json status = Corekit("handler status --json --store " + Quote(store_));
   EXPECT_TRUE(status["installed"].get<bool>());
   r = RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(ReadAll(kKernel[0]), "|/lib/systemd/systemd-coredump %P %u %g %s %t %c %h\n");
   EXPECT_EQ(ReadAll(kKernel[1]), "3\n");
+  EXPECT_EQ(fs::exists("/etc/sysctl.d/50-corekit.conf"), had_sysctl);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ std::string SelfPath() {
 struct HandleOptions {
   std::string store;
   std::vector<std::string> args;  // %P %i %s %t %c %d %E [%F]
-  int analysis_timeout = 60;
+  std::optional<int> analysis_timeout;
 };
 
 int RunHandle(const HandleOptions& o) {
@@ -48,7 +48,7 @@ int RunHandle(const HandleOptions& o) {
   }
   if (o.args.size() > 7 && !o.args[7].empty()) request.pidfd = static_cast<int>(number(o.args[7]));
   request.self = SelfPath();
-  request.analysis_timeout = std::chrono::seconds(o.analysis_timeout);
+  if (o.analysis_timeout) request.analysis_timeout = std::chrono::seconds(*o.analysis_timeout);
   return capture::Handle(request);
 }
 
@@ -57,7 +57,7 @@ struct InstallOptions {
   bool persist = false, force = false;
   std::string max_use, keep_free, max_core_size;
   std::optional<unsigned> max_use_percent, keep_free_percent, rate_per_exe, rate_global;
-  std::optional<std::int64_t> max_age_days, rate_window;
+  std::optional<std::int64_t> max_age_days, rate_window, analysis_timeout;
 };
 
 std::string StorePath(const std::string& s) { return s.empty() ? store::Store::DefaultPath() : s; }
@@ -91,6 +91,7 @@ int Install(const InstallOptions& o) {
   if (o.rate_global) limits->rate_global = *o.rate_global;
   if (o.rate_window) limits->rate_window = *o.rate_window;
   if (o.max_age_days) limits->max_age = *o.max_age_days * 86400;
+  if (o.analysis_timeout) limits->analysis_timeout = *o.analysis_timeout;
   if (auto w = (*store)->WriteLimits(*limits); !w) return Fail(w.error());
   auto pattern = capture::HandlerPattern(SelfPath(), store_path, o.store.empty() && store_path == store::Store::DefaultPath() && !std::getenv("COREKIT_STORE"));
   if (!pattern) return Fail(pattern.error());
@@ -183,7 +184,7 @@ int Status(const StatusOptions& o) {
                                 {"keep_free", limits->keep_free}, {"keep_free_percent", limits->keep_free_percent},
                                 {"max_core_size", limits->max_core_size}, {"max_age", limits->max_age},
                                 {"rate_per_exe", limits->rate_per_exe}, {"rate_global", limits->rate_global},
-                                {"rate_window", limits->rate_window}}}};
+                                {"rate_window", limits->rate_window}, {"analysis_timeout", limits->analysis_timeout}}}};
     }
   } else {
     warnings.push_back(store.error().message);
@@ -224,7 +225,7 @@ then analyses the core (report, signature, compact core) within --analysis-timeo
 Example:
   corekit handler install)");
     command->add_option("--store", o->store, "the crash store (default $COREKIT_STORE, else /var/lib/corekit)");
-    command->add_option("--analysis-timeout", o->analysis_timeout, "seconds the analysis may take (default 60)");
+    command->add_option("--analysis-timeout", o->analysis_timeout, "seconds the analysis may take (default: the store's, 60)");
     command->add_option("args", o->args, "%P %i %s %t %c %d %E [%F], as core_pattern passes them");
     command->callback([o, &run] { run = [o] { return RunHandle(*o); }; });
   }
@@ -254,6 +255,8 @@ Example:
     c->add_option("--rate-per-exe", o->rate_per_exe, "cores stored per executable per window (default 10)");
     c->add_option("--rate-global", o->rate_global, "cores stored per window (default 50)");
     c->add_option("--rate-window", o->rate_window, "the window, in seconds (default 60)");
+    c->add_option("--analysis-timeout", o->analysis_timeout,
+                  "seconds the analysis of a crash may take after the process is gone (default 60)");
     c->callback([o, &run] { run = [o] { return Install(*o); }; });
   }
   {

@@ -38,7 +38,7 @@ struct HandleRequest {
   int pidfd = -1;                     // %F, when the kernel passes it
   int input_fd = 0;                   // the core
   std::string self;                   // the corekit executable that analyses
-  std::chrono::seconds analysis_timeout{60};
+  std::optional<std::chrono::seconds> analysis_timeout;  // else the store's setting
 };
 
 // Never throws; returns the exit status (0 when the crash has its row).

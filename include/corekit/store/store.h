@@ -83,6 +83,7 @@ struct Limits {
   unsigned rate_per_exe = 10;         // crashes stored per executable per window
   unsigned rate_global = 50;          // crashes stored per window
   std::int64_t rate_window = 60;      // seconds
+  std::int64_t analysis_timeout = 60; // seconds the handler's analysis may take
 };
 
 struct Admission {
