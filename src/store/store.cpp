@@ -326,7 +326,7 @@ Result<Admission> Store::Admit(Crash& crash, const Limits& limits) {
   return admission;
 }
 
-Result<std::vector<Crash>> Store::List(const Filter& filter) {
+Result<void> Store::Each(const Filter& filter, const std::function<void(const Crash&)>& visit) {
   const Where where = WhereOf(filter);
   // Newest last, as coredumpctl; -n N takes the newest N.
   std::string sql = std::string("SELECT ") + kColumns + " FROM crashes" + where.sql;
@@ -339,10 +339,16 @@ Result<std::vector<Crash>> Store::List(const Filter& filter) {
   Statement s(Db(db_), sql);
   if (!s.ok()) return Unexpected(SqlError(Db(db_), "list"));
   where.BindTo(s);
-  std::vector<Crash> crashes;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) crashes.push_back(ReadCrash(s));
+  while ((rc = s.Step()) == SQLITE_ROW) visit(ReadCrash(s));
   if (rc != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "list"));
+  return {};
+}
+
+Result<std::vector<Crash>> Store::List(const Filter& filter) {
+  std::vector<Crash> crashes;
+  auto each = Each(filter, [&](const Crash& c) { crashes.push_back(c); });
+  if (!each) return Unexpected(each.error());
   return crashes;
 }
 

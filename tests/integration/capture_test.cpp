@@ -273,7 +273,7 @@ TEST_F(Capture, AFullDiskLeavesARowAndNoPartialFile) {
 
 TEST_F(Capture, AHandlerKilledMidStreamLeavesNothingHalfWritten) {
   // A crash big enough to take a while to stream; its handler is killed while it reads.
-  std::thread crasher([this] { Crash({BIGCRASH_BIN, "--mapped-mib=1536", "--random-mib=1536"}); });
+  std::thread crasher([this] { Crash({BIGCRASH_BIN, "--mapped-mib=1024", "--random-mib=1024"}); });
   std::vector<pid_t> handlers;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while ((handlers = Handlers(store_)).empty() && std::chrono::steady_clock::now() < deadline) {

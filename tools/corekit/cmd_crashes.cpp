@@ -81,20 +81,17 @@ int List(const CrashesOptions& o) {
   if (!store) return Fail(store.error());
   auto filter = FilterOf(o);
   if (!filter) return Fail(filter.error());
-  auto crashes = (*store)->List(*filter);
-  if (!crashes) return Fail(crashes.error());
   if (o.json) {
+    auto crashes = (*store)->List(*filter);
+    if (!crashes) return Fail(crashes.error());
     nlohmann::json list = nlohmann::json::array();
     for (const store::Crash& c : *crashes) list.push_back(CrashJson(c));
     PrintJson({{"schema", "corekit.crash/1"}, {"crashes", list}});
     return 0;
   }
-  if (crashes->empty()) {
-    Print("No crashes{}.\n", filter->viewer ? " of yours" : "");
-    return 0;
-  }
-  // Built by hand, not with fmt's padding: `list` over 10 000 crashes is a common call, and
-  // each field that came from the process is made Printable before it is added.
+  // Rows are written as they are read, through one buffer, and built by hand, not with fmt's
+  // padding: `list` over 10 000 crashes is a common call. Each field that came from the process
+  // is made Printable before it is added.
   auto pad = [](std::string& line, std::string_view field, std::size_t width, bool right) {
     if (right && field.size() < width) line.append(width - field.size(), ' ');
     line += field;
@@ -102,7 +99,10 @@ int List(const CrashesOptions& o) {
     line += "  ";
   };
   std::string out;
-  out.reserve(crashes->size() * 160);
+  auto flush = [&] {
+    std::fwrite(out.data(), 1, out.size(), stdout);  // every field is Printable already
+    out.clear();
+  };
   auto row = [&](std::string_view id, std::string_view when, std::string_view pid, std::string_view uid,
                  std::string_view sig, std::string_view core, std::string_view size, std::string_view exe) {
     pad(out, id, 10, false);
@@ -115,18 +115,22 @@ int List(const CrashesOptions& o) {
     out += exe;
     out += '\n';
   };
-  row("ID", "TIME", "PID", "UID", "SIGNAL", "CORE", "SIZE", "EXECUTABLE / SIGNATURE");
-  for (const store::Crash& c : *crashes) {
+  std::size_t count = 0;
+  auto each = (*store)->Each(*filter, [&](const store::Crash& c) {
+    if (count++ == 0) row("ID", "TIME", "PID", "UID", "SIGNAL", "CORE", "SIZE", "EXECUTABLE / SIGNATURE");
     std::string when = Rfc3339(c.time);
     when[10] = ' ';
     when.pop_back();
     row(c.id, when, c.pid ? std::to_string(*c.pid) : "-", c.uid ? std::to_string(*c.uid) : "-",
         c.signal ? SignalName(*c.signal) : "-", CoreText(c), c.core_bytes ? HumanSize(c.core_bytes) : "-",
         Printable(c.executable));
-    if (c.signature && !c.signature->empty()) out += std::string(12, ' ') + Printable(*c.signature) + '\n';
-    if (c.core_reason) out += std::string(12, ' ') + "(" + Printable(*c.core_reason) + ")\n";
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);  // every field is Printable already
+    if (c.signature && !c.signature->empty()) out.append(12, ' ').append(Printable(*c.signature)) += '\n';
+    if (c.core_reason) out.append(12, ' ').append("(" + Printable(*c.core_reason) + ")") += '\n';
+    if (out.size() > (64 << 10)) flush();
+  });
+  if (!each) return Fail(each.error());
+  flush();
+  if (count == 0) Print("No crashes{}.\n", filter->viewer ? " of yours" : "");
   return 0;
 }
 

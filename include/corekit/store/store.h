@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,6 +125,8 @@ class Store {
   // Inserts `crash` as the rate limits allow: store=false rows get core "none" and the reason.
   Result<Admission> Admit(Crash& crash, const Limits& limits);
   Result<std::vector<Crash>> List(const Filter& filter);
+  // The same rows, one at a time (nothing kept: `crashes list` over many thousands).
+  Result<void> Each(const Filter& filter, const std::function<void(const Crash&)>& visit);
   // "ID", an unambiguous prefix of one, or "last" (the newest the viewer may see).
   Result<Crash> Find(std::string_view id, std::optional<uid_t> viewer);
   Result<std::vector<Group>> Groups(std::optional<uid_t> viewer);
