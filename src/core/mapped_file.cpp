@@ -60,8 +60,22 @@ Compression DetectCompression(const std::uint8_t* data, std::size_t size) {
   return Compression::kNone;
 }
 
+// "/dev/fd/N": the file this process already has open as N, used as it is — not opened again
+// through /proc, which would check the file's permissions anew (a crash handler's analysis runs
+// without privileges on a core that only root may open).
+static int OpenPath(const std::string& path) {
+  constexpr std::string_view kFd = "/dev/fd/";
+  if (path.starts_with(kFd) && path.size() > kFd.size() && path.size() < kFd.size() + 8 &&
+      path.find_first_not_of("0123456789", kFd.size()) == std::string::npos) {
+    const int fd = ::fcntl(std::stoi(path.substr(kFd.size())), F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0) ::lseek(fd, 0, SEEK_SET);  // its offset is shared with whoever opened it
+    return fd;
+  }
+  return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
 Result<MappedFile> MappedFile::Open(const std::string& path) {
-  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd file(OpenPath(path));
   if (file.fd < 0) return SystemError("open", path);
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) return SystemError("stat", path);

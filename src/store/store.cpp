@@ -184,6 +184,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access
     return Unexpected(errno == ENOENT ? Error{Errc::kIo, "no crash store at " + dir + " (corekit handler install creates one)"}
                                       : Errno("cannot open the crash store " + dir));
   }
+  // A store root writes into must be root's and writable by nobody else: otherwise another user
+  // could swap its files under the handler.
+  if (struct stat st {}; access == Access::kWrite && ::geteuid() == 0 &&
+                         (::fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0)) {
+    ::close(fd);
+    return Unexpected(Errc::kPermission, "the crash store " + dir +
+                                             " must be owned by root and writable by root alone (chown root, chmod 755)");
+  }
   const std::string index = dir + "/index.sqlite";
   if (access == Access::kRead && ::faccessat(fd, "index.sqlite", R_OK, AT_SYMLINK_NOFOLLOW) != 0) {
     ::close(fd);

@@ -256,7 +256,7 @@ TEST_F(Capture, OverThePerCoreCapOnlyTheCompactCoreIsKept) {
 
 TEST_F(Capture, AFullDiskLeavesARowAndNoPartialFile) {
   ASSERT_EQ(::mkdir(store_.c_str(), 0755) == 0 || errno == EEXIST, true);
-  if (::mount("tmpfs", store_.c_str(), "tmpfs", 0, "size=4m") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  if (::mount("tmpfs", store_.c_str(), "tmpfs", 0, "size=4m,mode=0755") != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
   Install("--rate-per-exe 1000 --keep-free-percent 0 --max-use-percent 0");
   Crash({BIGCRASH_BIN, "--mapped-mib=16", "--random-mib=16"});  // 16 MiB that zstd cannot shrink
   const nlohmann::json crashes = List();

@@ -126,6 +126,7 @@ int List(const CrashesOptions& o) {
         Printable(c.executable));
     if (c.signature && !c.signature->empty()) out.append(12, ' ').append(Printable(*c.signature)) += '\n';
     if (c.core_reason) out.append(12, ' ').append("(" + Printable(*c.core_reason) + ")") += '\n';
+    if (c.analysis_error) out.append(12, ' ').append("(" + Printable(*c.analysis_error) + ")") += '\n';
     if (out.size() > (64 << 10)) flush();
   });
   if (!each) return Fail(each.error());
@@ -183,24 +184,36 @@ int Info(const CrashesOptions& o) {
   if (!c.compact_file.empty()) Print("      Compact: {}/{}\n", Printable((*store)->path()), c.compact_file);
   if (c.signature) Print("    Signature: {}\n", Printable(*c.signature));
   if (c.analysis_error) Print("     Analysis: {}\n", Printable(*c.analysis_error));
-  if (details.is_object() && details["report"].is_object()) {
+  if (details.is_object() && details.contains("report") && details["report"].is_object()) {
     const nlohmann::json& r = details["report"];
-    const nlohmann::json& crash_part = r["crash"];
-    if (crash_part.is_object() && crash_part["summary"].is_string()) {
+    const nlohmann::json crash_part = r.contains("crash") ? r["crash"] : nlohmann::json();
+    if (crash_part.is_object() && crash_part.contains("summary") && crash_part["summary"].is_string()) {
       Print("\n{}\n", Printable(crash_part["summary"].get<std::string>()));
     }
-    if (crash_part.is_object() && crash_part["message"].is_string()) {
+    if (crash_part.is_object() && crash_part.contains("message") && crash_part["message"].is_string()) {
       Print("message: {}\n", Printable(crash_part["message"].get<std::string>(), Newlines::kKeep));
     }
-    for (const auto& t : r["threads"]) {
-      if (!t.value("crashed", false)) continue;
-      Print("\nThread {} (crashed)\n", t.value("tid", 0));
-      std::size_t shown = 0;
-      for (const auto& f : t["frames"]) {
-        if (++shown > 16) break;
-        std::string where = f.value("function", std::string("??"));
-        if (f.contains("file") && f["file"].is_string()) where += " at " + f["file"].get<std::string>() + ":" + std::to_string(f.value("line", 0));
-        Print("  #{:<2} {} {}\n", f.value("index", 0), f.value("pc", std::string()), Printable(where));
+    // The report is JSON the analysis wrote from a core: every field is checked for its type.
+    auto text = [](const nlohmann::json& j, const char* key) -> std::string {
+      return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+    auto number = [](const nlohmann::json& j, const char* key) -> std::optional<std::int64_t> {
+      if (j.is_object() && j.contains(key) && j[key].is_number_integer()) return j[key].get<std::int64_t>();
+      return std::nullopt;
+    };
+    if (r.contains("threads") && r["threads"].is_array()) {
+      for (const auto& t : r["threads"]) {
+        if (!t.is_object() || !t.value("crashed", false) || !t.contains("frames") || !t["frames"].is_array()) continue;
+        Print("\nThread {} (crashed)\n", number(t, "tid").value_or(0));
+        std::size_t shown = 0;
+        for (const auto& f : t["frames"]) {
+          if (++shown > 16) break;
+          std::string where = text(f, "function").empty() ? "??" : text(f, "function");
+          if (!text(f, "file").empty()) {
+            where += " at " + text(f, "file") + (number(f, "line") ? ":" + std::to_string(*number(f, "line")) : "");
+          }
+          Print("  #{:<2} {} {}\n", number(f, "index").value_or(0), text(f, "pc"), Printable(where));
+        }
       }
     }
   }

@@ -46,7 +46,8 @@ int Handle(const HandleRequest& request);
 
 // Runs `argv` (argv[0] a path) with `input` as fd 3, `extra` (when not -1) as fd 4, and stdout
 // into `output` (or a pipe whose text, at most `limit` bytes, is returned in `text`), killed
-// after `timeout`. Returns its exit status, or -1 for a timeout, -2 when it could not start.
+// after `timeout`; run as nobody when this process is root. Returns its exit status, or -1 for a
+// timeout, -2 when it could not start.
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
                 std::chrono::seconds timeout, int extra = -1);
 

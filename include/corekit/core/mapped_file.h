@@ -22,6 +22,7 @@ std::string_view CompressionName(Compression compression);
 
 class MappedFile {
  public:
+  // "/dev/fd/N" is the file already open as descriptor N (read from its start), not opened again.
   // Errors: kIo when the file cannot be opened or mapped (the message names the path and the
   // system's reason), kCorrupt when a compressed file cannot be decompressed.
   static Result<MappedFile> Open(const std::string& path);
