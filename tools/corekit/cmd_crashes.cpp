@@ -82,11 +82,27 @@ int List(const CrashesOptions& o) {
   auto filter = FilterOf(o);
   if (!filter) return Fail(filter.error());
   if (o.json) {
-    auto crashes = (*store)->List(*filter);
-    if (!crashes) return Fail(crashes.error());
-    nlohmann::json list = nlohmann::json::array();
-    for (const store::Crash& c : *crashes) list.push_back(CrashJson(c));
-    PrintJson({{"schema", "corekit.crash/1"}, {"crashes", list}});
+    // Written a crash at a time, exactly as PrintJson would print the whole document (its keys
+    // sorted: "crashes" before "schema"; each object indented two levels).
+    std::string out = "{\n  \"crashes\": [";
+    std::size_t count = 0;
+    auto each = (*store)->Each(*filter, [&](const store::Crash& c) {
+      out += count++ == 0 ? "\n" : ",\n";
+      const std::string object = JsonText(CrashJson(c));
+      out += "    ";
+      for (const char ch : object) {
+        out += ch;
+        if (ch == '\n') out += "    ";
+      }
+      if (out.size() > (64 << 10)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    });
+    if (!each) return Fail(each.error());
+    out += count == 0 ? "]" : "\n  ]";
+    out += ",\n  \"schema\": \"corekit.crash/1\"\n}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
   // Rows are written as they are read, through one buffer, and built by hand, not with fmt's

@@ -195,11 +195,11 @@ bool AllValidUtf8(const nlohmann::json& value) {
 
 }  // namespace
 
-void PrintJson(const nlohmann::json& document, std::FILE* to) {
+std::string JsonText(const nlohmann::json& value) {
   // The encoder leaves DEL and the C1 controls (U+0080..U+009F) raw, as JSON allows; they are
   // terminal controls, so they are written as \u escapes too. Outside strings JSON is ASCII, so
   // these bytes can only be inside one.
-  const std::string raw = AllValidUtf8(document) ? document.dump(2) : JsonWithValidUtf8(document).dump(2);
+  const std::string raw = AllValidUtf8(value) ? value.dump(2) : JsonWithValidUtf8(value).dump(2);
   std::string text;
   text.reserve(raw.size() + 1);
   for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -222,7 +222,11 @@ void PrintJson(const nlohmann::json& document, std::FILE* to) {
       text += raw[i];
     }
   }
-  text += '\n';
+  return text;
+}
+
+void PrintJson(const nlohmann::json& document, std::FILE* to) {
+  const std::string text = JsonText(document) + '\n';
   std::fflush(to);
   std::fwrite(text.data(), 1, text.size(), to);
 }

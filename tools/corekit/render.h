@@ -75,6 +75,8 @@ nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics);
 // Prints one JSON document on stdout. Strings are valid UTF-8 always: bytes that are not become
 // the text `\xNN` (ValidUtf8; docs/json.md), as in every command's JSON.
 void PrintJson(const nlohmann::json& document, std::FILE* to = stdout);
+// The text PrintJson prints, without its newline: for documents written a piece at a time.
+std::string JsonText(const nlohmann::json& value);
 nlohmann::json JsonWithValidUtf8(const nlohmann::json& value);
 
 // Parses an address: hex (0x...), decimal, or a register name of `thread` ($pc, sp, rip...).
