@@ -9,7 +9,6 @@
 #include <cstring>
 #include <vector>
 
-#include "corekit/base/text.h"
 
 namespace corekit::capture {
 namespace {

@@ -401,11 +401,13 @@ Result<std::vector<Group>> Store::Groups(std::optional<uid_t> viewer) {
     // group_concat's separator is a comma, which a path may hold: split on the distinct values
     // again from the rows when one does.
     const std::string joined = s.Text(4);
-    Statement e(Db(db_), "SELECT DISTINCT executable FROM crashes WHERE signature = ? ORDER BY executable");
-    e.Bind(g.signature);
     if (joined.find(',') == std::string::npos) {
       g.executables.push_back(joined);
     } else {
+      Where of_group = WhereOf(filter);
+      of_group.Add("signature = ?", g.signature);
+      Statement e(Db(db_), "SELECT DISTINCT executable FROM crashes" + of_group.sql + " ORDER BY executable");
+      of_group.BindTo(e);
       while (e.Step() == SQLITE_ROW) g.executables.push_back(e.Text(0));
     }
     groups.push_back(std::move(g));

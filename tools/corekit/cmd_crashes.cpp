@@ -71,11 +71,6 @@ Result<store::Filter> FilterOf(const CrashesOptions& o) {
   return f;
 }
 
-std::string CoreText(const store::Crash& c) {
-  if (c.core == "none" && c.core_reason) return "none";
-  return c.core;
-}
-
 int List(const CrashesOptions& o) {
   auto store = OpenStoreForReading(o.store);
   if (!store) return Fail(store.error());
@@ -138,7 +133,7 @@ int List(const CrashesOptions& o) {
     when[10] = ' ';
     when.pop_back();
     row(c.id, when, c.pid ? std::to_string(*c.pid) : "-", c.uid ? std::to_string(*c.uid) : "-",
-        c.signal ? SignalName(*c.signal) : "-", CoreText(c), c.core_bytes ? HumanSize(c.core_bytes) : "-",
+        c.signal ? SignalName(*c.signal) : "-", c.core, c.core_bytes ? HumanSize(c.core_bytes) : "-",
         Printable(c.executable));
     if (c.signature && !c.signature->empty()) out.append(12, ' ').append(Printable(*c.signature)) += '\n';
     if (c.core_reason) out.append(12, ' ').append("(" + Printable(*c.core_reason) + ")") += '\n';
@@ -299,7 +294,7 @@ int Debug(const CrashesOptions& o) {
 }
 
 int Remove(const CrashesOptions& o) {
-  auto store = store::Store::Open(o.store.empty() ? store::Store::DefaultPath() : o.store, store::Access::kWrite);
+  auto store = OpenStoreForWriting(o.store);
   if (!store) return Fail(store.error());
   auto crash = (*store)->Find(o.id, Viewer());
   if (!crash) return Fail(crash.error());
@@ -310,7 +305,7 @@ int Remove(const CrashesOptions& o) {
 }
 
 int Vacuum(const CrashesOptions& o) {
-  auto store = store::Store::Open(o.store.empty() ? store::Store::DefaultPath() : o.store, store::Access::kWrite);
+  auto store = OpenStoreForWriting(o.store);
   if (!store) return Fail(store.error());
   auto limits = (*store)->ReadLimits();
   if (!limits) return Fail(limits.error());

@@ -34,7 +34,7 @@ struct HandleOptions {
 int RunHandle(const HandleOptions& o) {
   if (o.args.size() < 7) return Fail("corekit handle is run by the kernel: %P %i %s %t %c %d %E [%F]");
   capture::HandleRequest request;
-  request.store = o.store.empty() ? store::Store::DefaultPath() : o.store;
+  request.store = StorePath(o.store);
   auto number = [](const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); };
   request.host_pid = static_cast<pid_t>(number(o.args[0]));
   request.host_tid = number(o.args[1]);
@@ -59,8 +59,6 @@ struct InstallOptions {
   std::optional<unsigned> max_use_percent, keep_free_percent, rate_per_exe, rate_global;
   std::optional<std::int64_t> max_age_days, rate_window, analysis_timeout;
 };
-
-std::string StorePath(const std::string& s) { return s.empty() ? store::Store::DefaultPath() : s; }
 
 int Install(const InstallOptions& o) {
   const std::string store_path = StorePath(o.store);
@@ -131,7 +129,7 @@ int Uninstall(const UninstallOptions& o) {
   if (!capture::IsCorekitPattern(kernel->pattern) && !o.force) {
     return Fail("core_pattern is not corekit's (" + kernel->pattern + "): left as it is (--force restores the saved one)");
   }
-  auto store = store::Store::Open(StorePath(o.store), store::Access::kWrite);
+  auto store = OpenStoreForWriting(o.store);
   if (!store) return Fail(store.error());
   auto pattern = (*store)->Setting("previous_core_pattern");
   auto limit = (*store)->Setting("previous_core_pipe_limit");

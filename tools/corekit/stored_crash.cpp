@@ -14,8 +14,14 @@ std::optional<uid_t> Viewer() {
   return ::getuid();
 }
 
-Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& path) {
-  return store::Store::Open(path.empty() ? store::Store::DefaultPath() : path, store::Access::kRead);
+std::string StorePath(const std::string& option) { return option.empty() ? store::Store::DefaultPath() : option; }
+
+Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& option) {
+  return store::Store::Open(StorePath(option), store::Access::kRead);
+}
+
+Result<std::unique_ptr<store::Store>> OpenStoreForWriting(const std::string& option) {
+  return store::Store::Open(StorePath(option), store::Access::kWrite);
 }
 
 bool IsStoredCrash(const std::string& target) { return target.size() > 1 && target[0] == '@'; }

@@ -16,8 +16,11 @@ namespace corekit::tools {
 // nullopt for root (every crash); otherwise the caller's uid (only their crashes).
 std::optional<uid_t> Viewer();
 
-// The store named by --store (or "" for $COREKIT_STORE, else /var/lib/corekit), for reading.
-Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& path);
+// The store a --store option names: itself, or ("") $COREKIT_STORE, else /var/lib/corekit.
+std::string StorePath(const std::string& option);
+// That store, for reading or for writing.
+Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& option);
+Result<std::unique_ptr<store::Store>> OpenStoreForWriting(const std::string& option);
 
 bool IsStoredCrash(const std::string& target);  // "@..."
 
