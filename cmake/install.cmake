@@ -85,7 +85,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What a program linking libcorekit.a needs besides it.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-  "gdb, libdw-dev, libelf-dev, libzstd-dev, liblz4-dev, liblzma-dev, zlib1g-dev, libfmt-dev, libsqlite3-dev")
+  "gdb, libdw-dev, libelf-dev, libdebuginfod-dev, libzstd-dev, liblz4-dev, liblzma-dev, zlib1g-dev, libfmt-dev, libsqlite3-dev")
 set(CPACK_STRIP_FILES ON)  # strips the executable; install(TARGETS) keeps the archive's symbols
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -3,7 +3,7 @@ include(GNUInstallDirs)
 # layer (compiled once, for the layer libraries above), position-independent so that it links
 # into PIE executables and shared objects. Why static and not a shared library with a soname:
 # docs/architecture.md, "The installed library".
-set(COREKIT_LAYERS corekit_elf corekit_target corekit_core corekit_live corekit_unwind
+set(COREKIT_LAYERS corekit_elf corekit_target corekit_locate corekit_core corekit_live corekit_unwind
     corekit_analyze corekit_eval corekit_dump corekit_compact corekit_store)
 
 # The layers' objects are the library's: position-independent, for users' PIE programs (only
@@ -22,6 +22,7 @@ target_compile_features(corekit_library INTERFACE cxx_std_20)  # the headers are
 # exported target as $<LINK_ONLY:...>; corekitConfig.cmake finds them again).
 target_link_libraries(corekit_library PRIVATE
   PkgConfig::DW                              # unwind, eval: libdwfl, libdw, libelf
+  PkgConfig::DEBUGINFOD                      # locate: the debuginfod client
   PkgConfig::ZSTD PkgConfig::LZ4 LibLZMA::LibLZMA ZLIB::ZLIB  # core: compressed cores
   PkgConfig::SQLITE                          # store: the crash store's index
   fmt::fmt)                                  # eval: value text

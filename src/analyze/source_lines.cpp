@@ -40,6 +40,10 @@ std::optional<std::string> SourceLines::Path(const unwind::Frame& frame) {
   for (const std::string& path : candidates) {
     if (Lines(path)) return path;
   }
+  if (!fetch_ || candidates.empty() || candidates.front().empty() || candidates.front()[0] != '/') return std::nullopt;
+  auto [it, inserted] = fetched_.try_emplace(std::make_pair(frame.module, candidates.front()));
+  if (inserted) it->second = fetch_(frame, candidates.front());
+  if (it->second && Lines(*it->second)) return it->second;
   return std::nullopt;
 }
 

@@ -33,10 +33,13 @@ bool Flag(Dwarf_Die* die, unsigned name) {
   return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &value) == 0 && value;
 }
 
+// A DIE's name; "<unavailable>" when it has one that cannot be read (a string in a dwz file
+// that was not found).
 std::string Name(Dwarf_Die* die) {
   Dwarf_Attribute attr;
-  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-  return name ? name : "";
+  if (!dwarf_attr_integrate(die, DW_AT_name, &attr)) return "";
+  const char* name = dwarf_formstring(&attr);
+  return name ? name : "<unavailable>";
 }
 
 bool IsCplus(Dwarf_Die* die) {
@@ -150,6 +153,14 @@ const Type* DwarfTypes::FromDie(Dwarf_Die die) {
   return built;
 }
 
+const Type* DwarfTypes::TypeOfDie(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  if (!dwarf_attr_integrate(die, DW_AT_type, &attr)) return table_.Void();
+  Dwarf_Die type;
+  if (!dwarf_formref_die(&attr, &type)) return table_.Unavailable();
+  return FromDie(type);
+}
+
 const Type* DwarfTypes::Build(Dwarf_Die die) {
   const std::pair<const void*, Dwarf_Off> key{dwarf_cu_getdwarf(die.cu), dwarf_dieoffset(&die)};
   Type& t = table_.Add();
@@ -166,10 +177,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
   Dwarf_Word size = 0;
   if (auto s = Unsigned(&die, DW_AT_byte_size)) size = *s;
   t.size = size;
-  auto target = [&]() -> const Type* {
-    auto type = TypeOf(&die);
-    return type ? FromDie(*type) : table_.Void();
-  };
+  auto target = [&]() -> const Type* { return TypeOfDie(&die); };
   switch (dwarf_tag(&die)) {
     case DW_TAG_base_type: {
       const auto encoding = Unsigned(&die, DW_AT_encoding).value_or(0);
@@ -278,8 +286,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
         do {
           if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) t.varargs = true;
           if (dwarf_tag(&child) != DW_TAG_formal_parameter) continue;
-          auto type = TypeOf(&child);
-          t.parameters.push_back(type ? FromDie(*type) : table_.Void());
+          t.parameters.push_back(TypeOfDie(&child));
         } while (dwarf_siblingof(&child, &child) == 0 && t.parameters.size() < 1000);
       }
       break;
@@ -302,13 +309,11 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
           access = *a == DW_ACCESS_public ? "public" : *a == DW_ACCESS_private ? "private" : "protected";
         }
         if (ctag == DW_TAG_template_type_parameter) {
-          auto type = TypeOf(&child);
-          t.template_parameters.emplace_back(Name(&child), type ? FromDie(*type) : table_.Void());
+          t.template_parameters.emplace_back(Name(&child), TypeOfDie(&child));
         } else if (ctag == DW_TAG_member || ctag == DW_TAG_inheritance || (ctag == DW_TAG_variable && t.cplus)) {
           Member m;
           m.name = Name(&child);
-          auto type = TypeOf(&child);
-          m.type = type ? FromDie(*type) : table_.Void();
+          m.type = TypeOfDie(&child);
           m.is_base = ctag == DW_TAG_inheritance;
           m.is_static = ctag == DW_TAG_variable || Flag(&child, DW_AT_external) || Flag(&child, DW_AT_declaration);
           m.access = t.cplus ? access : "";
@@ -336,8 +341,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
             do {
               if (dwarf_tag(&p) == DW_TAG_unspecified_parameters) params += params.empty() ? "..." : ", ...";
               if (dwarf_tag(&p) != DW_TAG_formal_parameter) continue;
-              auto type = TypeOf(&p);
-              const Type* ptype = type ? FromDie(*type) : table_.Void();
+              const Type* ptype = TypeOfDie(&p);
               if (Flag(&p, DW_AT_artificial)) {  // `this`: a pointer to const in a const method
                 const Type* pointee = ptype && Strip(ptype)->kind == TypeKind::kPointer ? Strip(ptype)->target : nullptr;
                 is_const = pointee && pointee->kind == TypeKind::kConst;
@@ -354,8 +358,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
           const bool special = name == class_name || (!name.empty() && name[0] == '~');
           std::string decl = name + "(" + (params.empty() ? "void" : params) + ")" + (is_const ? " const" : "");
           if (!special) {
-            auto ret = TypeOf(&child);
-            decl = TypeName(ret ? FromDie(*ret) : table_.Void(), decl);
+            decl = TypeName(TypeOfDie(&child), decl);
           }
           if (Unsigned(&child, DW_AT_virtuality).value_or(0)) decl = "virtual " + decl;
           t.methods.emplace_back(access, decl);

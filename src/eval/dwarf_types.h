@@ -19,6 +19,9 @@ class DwarfTypes {
   explicit DwarfTypes(TypeTable& table) : table_(table) {}
   // The type `die` describes; a DIE that is not a type, or damaged DWARF, gives kOther.
   const Type* FromDie(Dwarf_Die die);
+  // The type of a variable, member or parameter DIE (its DW_AT_type): void when it has none,
+  // "unavailable" when it names one that cannot be read (in a dwz file that was not found).
+  const Type* TypeOfDie(Dwarf_Die* die);
 
  private:
   const Type* Build(Dwarf_Die die);

@@ -330,12 +330,7 @@ Value Evaluator::Impl::Scalar(const Type* type, std::uint64_t bits) const {
   return v;
 }
 
-const Type* Evaluator::Impl::TypeOfDie(Dwarf_Die* die) {
-  Dwarf_Attribute attr;
-  Dwarf_Die type;
-  if (dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, &type)) return dwarf_types.FromDie(type);
-  return types.Void();
-}
+const Type* Evaluator::Impl::TypeOfDie(Dwarf_Die* die) { return dwarf_types.TypeOfDie(die); }
 
 Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, bool in_frame) {
   Value v;

@@ -109,6 +109,7 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
   const Type* t = Strip(value.type);
   if (value.where == Value::Where::kOptimizedOut) return value.not_saved ? "<not saved>" : "<optimized out>";
   if (!t || t->kind == TypeKind::kVoid) return "void";
+  if (t->kind == TypeKind::kUnavailable) return "<unavailable>";
   auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
   auto symbolic = [this](std::uint64_t address) -> std::string {
     auto symbol = unwinder.SymbolAt(address);

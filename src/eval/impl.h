@@ -25,6 +25,9 @@ namespace corekit::eval {
 constexpr std::uint64_t kMaxValueSize = 65536;
 
 Unexpected EvalError(std::string message);
+// What dereferencing a pointer to a type in a missing dwz file says.
+inline constexpr const char* kUnavailableType =
+    "The type this points to is unavailable: it is in a dwz file that was not found.";
 
 struct Evaluator::Impl {
   Impl(target::Target& t, unwind::Unwinder& u);

@@ -172,6 +172,16 @@ const Type* TypeTable::Make(Type type) { return &types_.emplace_back(std::move(t
 
 const Type* TypeTable::Void() { return Base("void"); }
 
+const Type* TypeTable::Unavailable() {
+  if (!unavailable_) {
+    Type t;
+    t.kind = TypeKind::kUnavailable;
+    t.name = "<unavailable>";
+    unavailable_ = Make(std::move(t));
+  }
+  return unavailable_;
+}
+
 const Type* TypeTable::Base(const std::string& spelling) {
   if (auto it = bases_.find(spelling); it != bases_.end()) return it->second;
   struct Spec {

@@ -103,6 +103,7 @@ Result<Value> Evaluator::Impl::Dereference(const Value& value) {
   }
   if (!t || t->kind != TypeKind::kPointer) return EvalError("Attempt to take contents of a non-pointer value.");
   const Type* target = t->target ? t->target : types.Void();
+  if (Strip(target)->kind == TypeKind::kUnavailable) return EvalError(kUnavailableType);
   if (Strip(target)->kind == TypeKind::kVoid) return EvalError("Attempt to take contents of a non-pointer value.");
   auto address = Bits(*v);
   if (!address) return Unexpected(address.error());
@@ -169,6 +170,7 @@ Result<Value> Evaluator::Impl::Element(const Value& value, std::int64_t index) {
   }
   if (t && t->kind == TypeKind::kPointer) {
     const Type* target = t->target ? t->target : types.Void();
+    if (Strip(target)->kind == TypeKind::kUnavailable) return EvalError(kUnavailableType);
     if (Strip(target)->kind == TypeKind::kVoid) return EvalError("Attempt to take contents of a non-pointer value.");
     auto base = Bits(*v);
     if (!base) return Unexpected(base.error());

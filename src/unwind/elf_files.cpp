@@ -1,14 +1,10 @@
 #include "elf_files.h"
 
-#include <elfutils/libdwelf.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <unistd.h>
 
-#include "corekit/elf/bytes.h"
-#include "corekit/elf/notes.h"
-#include "corekit/unwind/modules.h"
 
 namespace corekit::unwind {
 
@@ -37,23 +33,6 @@ std::optional<FileImage> ReadFileImage(const std::string& path) {
         any_load = true;
       }
       if (any_load) out = image;
-    }
-    elf_end(e);
-  }
-  ::close(fd);
-  return out;
-}
-
-std::optional<std::string> BuildIdOfFile(const std::string& path) {
-  elf_version(EV_CURRENT);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::optional<std::string> out;
-  if (Elf* e = elf_begin(fd, ELF_C_READ_MMAP, nullptr)) {
-    const void* bytes = nullptr;
-    const ssize_t size = dwelf_elf_gnu_build_id(e, &bytes);
-    if (size > 0) {
-      out = elf::HexBytes(elf::Bytes(static_cast<const std::uint8_t*>(bytes), static_cast<std::size_t>(size)));
     }
     elf_end(e);
   }

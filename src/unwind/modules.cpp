@@ -22,21 +22,28 @@ constexpr std::uint64_t DT_NULL = 0, DT_DEBUG = 21;
 bool Exists(const std::string& path) { return !path.empty() && ::access(path.c_str(), R_OK) == 0; }
 
 // Decides the file to load a module from: --exe for the main executable, else the path under
-// the sysroot; rejected when its build-id differs from the one in memory.
+// the sysroot; rejected when its build-id differs from the one in memory, used but unverified
+// when the core holds none.
 void ChooseFile(Module& m, bool is_main, const ModuleOptions& options) {
-  const std::string candidate = is_main && !options.exe.empty() ? options.exe : options.sysroot + m.name;
+  const bool exe_option = is_main && !options.exe.empty();
+  const std::string candidate = exe_option ? options.exe : options.sysroot + m.name;
   if (!Exists(candidate)) {
     m.note = candidate + " is not readable";
     return;
   }
   if (m.build_id) {
-    auto on_disk = BuildIdOfFile(candidate);
-    if (on_disk && *on_disk != *m.build_id) {
-      m.note = candidate + " has build-id " + *on_disk + ", the process had " + *m.build_id;
+    auto on_disk = locate::BuildIdOfFile(candidate);
+    if (on_disk != m.build_id) {
+      m.note = candidate + " has build-id " + on_disk.value_or("(none)") + ", the process had " + *m.build_id;
       return;
     }
+  } else {
+    m.note = "unverified: the core holds no build-id for it";
   }
+  m.verified = m.build_id.has_value();
   m.file = candidate;
+  m.file_origin = exe_option ? locate::Origin::kExeOption
+                  : options.sysroot.empty() ? locate::Origin::kPath : locate::Origin::kSysroot;
 }
 
 void AddFromFileMappings(target::Target& target, const ModuleOptions& options,
@@ -98,6 +105,8 @@ void AddVdso(target::Target& target, std::vector<Module>& out) {
   m.bias = image->bias;
   m.build_id = image->build_id;
   m.source = "vdso";
+  m.file_origin = locate::Origin::kMemory;
+  m.verified = true;
   m.image.resize(static_cast<std::size_t>(image->end - *ehdr));
   if (!target.ReadExact(*ehdr, m.image)) return;
   out.push_back(std::move(m));
@@ -146,7 +155,6 @@ std::optional<Module> ModuleAt(target::Target& target, const std::string& name, 
     return std::nullopt;
   }
   ChooseFile(m, is_main, options);
-  if (!m.file.empty() && !m.build_id) m.note = "the core holds no build-id for it: not verified";
   return m;
 }
 

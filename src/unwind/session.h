@@ -23,9 +23,16 @@ struct Unwinder::Session {
   Dwfl* dwfl = nullptr;
   Elf* machine_elf = nullptr;
   std::vector<char> machine_header;  // an ELF header naming the machine, for the backend
-  std::string debuginfo_path;
-  char* debuginfo_path_ptr = nullptr;
   Dwfl_Callbacks callbacks{};
+  // What libdwfl's find_debuginfo callback gets as its module's userdata: the module and the
+  // locator that finds its files. Sized before modules are reported (stable addresses).
+  struct DebugHook {
+    Module* module = nullptr;
+    locate::Locator* locator = nullptr;
+    std::string cache_dir;
+  };
+  std::vector<DebugHook> hooks;
+  std::map<std::string, Dwfl_Module*> by_name;  // reported modules by name
   target::Target* target = nullptr;
   std::vector<std::string> dwarf_registers;  // our register names in DWARF numbering order
   bool pc_separate = false;                  // AArch64: pc is not a DWARF register

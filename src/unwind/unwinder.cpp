@@ -89,39 +89,67 @@ bool SetInitialRegisters(Dwfl_Thread* thread, void* thread_arg) {
   return true;
 }
 
-// The cache of inflated debug files (debug_cache.h); "" for none. Process-wide: libdwfl's
-// find_debuginfo callback gets no pointer of ours.
-std::string& DebugCacheDir() {
-  static std::string dir;
-  return dir;
+// Opens `path` for libdwfl and hands it the name too; -1 when it cannot be opened.
+int OpenFor(const std::string& path, char** name) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *name = ::strdup(path.c_str());
+  return fd;
 }
 
-// The cached uncompressed copy of the module's debug file when there is one; else libdwfl's
-// standard search (build-id, debuglink, debuginfo_path), and a cached copy made of what it found
-// for the next run (libdwfl keeps the Elf of the file it found for build-id validation, so the
-// copy cannot replace it in this one).
-int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, const char* file_name,
+// libdwfl's find_debuginfo callback, asked first for a module's debug file and then, when that
+// file (or the module's own DWARF) was compressed with dwz, for the alt file its
+// .gnu_debugaltlink names: libdwfl passes that name as `debuglink_file`, no CRC, and the debug
+// file as `file_name`. Everything is found by the module's Locator, which checks build-ids; a
+// debug file found before is served from corekit's inflated copy (debug_cache.h).
+int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, const char* file_name,
                   const char* debuglink_file, GElf_Word debuglink_crc, char** debuginfo_file_name) {
+  auto* hook = userdata ? static_cast<Session::DebugHook*>(*userdata) : nullptr;
+  if (!hook || !hook->module || !hook->locator) return -1;
+  Module& m = *hook->module;
+  if (file_name && debuglink_file && debuglink_crc == 0) {
+    if (auto alt = locate::AltLinkOf(file_name); alt && alt->first == debuglink_file) {
+      if (auto found = hook->locator->AltFile(alt->second, alt->first, file_name, m.name)) {
+        m.alt_file = found->path;
+        m.alt_origin = found->origin;
+        return OpenFor(found->path, debuginfo_file_name);
+      }
+      m.alt_missing = alt->first + " (build-id " + alt->second + ")";
+      hook->locator->AddWarning("the dwz file " + m.alt_missing + " that the debug info of " + m.name +
+                                " refers to was not found: the types and values it holds are unavailable");
+      return -1;
+    }
+  }
   std::string build_id;
   const unsigned char* bits = nullptr;
   GElf_Addr vaddr = 0;
-  if (const int size = dwfl_module_build_id(mod, &bits, &vaddr); size > 0 && !DebugCacheDir().empty()) {
+  if (const int size = dwfl_module_build_id(mod, &bits, &vaddr); size > 0) {
     build_id = elf::HexBytes(elf::Bytes(bits, static_cast<std::size_t>(size)));
-    if (auto cached = CachedDebugFile(build_id, DebugCacheDir())) {
-      const int fd = ::open(cached->c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  if (!build_id.empty() && !hook->cache_dir.empty()) {
+    if (auto cached = CachedDebugFile(build_id, hook->cache_dir)) {
+      const int fd = OpenFor(*cached, debuginfo_file_name);
       if (fd >= 0) {
-        *debuginfo_file_name = ::strdup(cached->c_str());
+        m.debug_file = *cached;
+        m.debug_origin = locate::Origin::kCorekitCache;
         return fd;
       }
     }
   }
-  const int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
-                                              debuglink_crc, debuginfo_file_name);
-  if (fd >= 0 && *debuginfo_file_name && !build_id.empty()) {
-    UncompressedDebugFile(*debuginfo_file_name, build_id, DebugCacheDir());
-  }
+  auto found = hook->locator->DebugFile(build_id, file_name ? file_name : "", debuglink_file ? debuglink_file : "",
+                                        debuglink_crc, m.name);
+  if (!found) return -1;
+  const int fd = OpenFor(found->path, debuginfo_file_name);
+  if (fd < 0) return -1;
+  m.debug_file = found->path;
+  m.debug_origin = found->origin;
+  // The next run maps an inflated copy; this one keeps the file libdwfl validated.
+  if (!build_id.empty() && !hook->cache_dir.empty()) UncompressedDebugFile(found->path, build_id, hook->cache_dir);
   return fd;
 }
+
+// Every module is reported with its file already open: libdwfl never needs to find an ELF file
+// itself (and must not ask debuginfod behind the Locator's back).
+int NoElf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char**, Elf**) { return -1; }
 
 const Dwfl_Thread_Callbacks kThreadCallbacks = {NextThread, nullptr, MemoryRead, SetInitialRegisters,
                                                 nullptr, nullptr};
@@ -322,24 +350,47 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
                                               " is not supported yet (x86_64, i386, aarch64 and arm are)");
   }
   u->modules_ = FindModules(target, u->options_.modules);
-  s.debuginfo_path = "-:.debug:/usr/lib/debug";
-  if (!u->options_.debug_dir.empty()) s.debuginfo_path += ":" + u->options_.debug_dir;
-  s.debuginfo_path_ptr = s.debuginfo_path.data();
-  s.callbacks.find_elf = dwfl_build_id_find_elf;
+  u->locator_ = u->options_.locator;
+  if (!u->locator_) {
+    locate::Options lo;
+    lo.sysroot = u->options_.modules.sysroot;
+    if (!u->options_.debug_dir.empty()) lo.debug_dirs.push_back(u->options_.debug_dir);
+    u->own_locator_ = std::make_unique<locate::Locator>(std::move(lo));
+    u->locator_ = u->own_locator_.get();
+  }
+  // A module whose file is not on this machine: by its build-id, from the debug directories'
+  // .build-id trees or debuginfod.
+  for (Module& m : u->modules_) {
+    if (!m.file.empty() || !m.image.empty() || !m.build_id) continue;
+    if (auto found = u->locator_->Executable(*m.build_id, m.name)) {
+      m.file = found->path;
+      m.file_origin = found->origin;
+      m.verified = true;
+      m.note.clear();
+    }
+  }
+  s.callbacks.find_elf = NoElf;
   s.callbacks.find_debuginfo = FindDebuginfo;
-  DebugCacheDir() = u->options_.cache_dir;
-  s.callbacks.debuginfo_path = &s.debuginfo_path_ptr;
   s.dwfl = dwfl_begin(&s.callbacks);
   if (!s.dwfl) return Unexpected(Errc::kIo, std::string("libdwfl: ") + dwfl_errmsg(-1));
+  s.hooks.resize(u->modules_.size());
   dwfl_report_begin(s.dwfl);
-  for (Module& m : u->modules_) {
+  for (std::size_t i = 0; i < u->modules_.size(); ++i) {
+    Module& m = u->modules_[i];
     const int fd = FdForModule(m);
     if (fd < 0) continue;
     const std::string file = m.file.empty() ? m.name : m.file;
-    if (!dwfl_report_elf(s.dwfl, m.name.c_str(), file.c_str(), fd, m.bias, true)) {
+    Dwfl_Module* mod = dwfl_report_elf(s.dwfl, m.name.c_str(), file.c_str(), fd, m.bias, true);
+    if (!mod) {
       m.note = std::string("libdwfl refused it: ") + dwfl_errmsg(-1);
       ::close(fd);
+      continue;
     }
+    s.hooks[i] = {&m, u->locator_, u->options_.cache_dir};
+    void** userdata = nullptr;
+    dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (userdata) *userdata = &s.hooks[i];
+    s.by_name[m.name] = mod;
   }
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   for (const target::Mapping& m : target.mappings()) {
@@ -353,6 +404,30 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
     return Unexpected(Errc::kUnsupported, std::string("libdwfl cannot unwind this core: ") + dwfl_errmsg(-1));
   }
   return u;
+}
+
+void Unwinder::LoadDebugInfo() {
+  Session& s = *session_;
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    Module& m = modules_[i];
+    auto it = s.by_name.find(m.name);
+    if (it == s.by_name.end()) continue;
+    Dwarf_Addr bias = 0;
+    Dwarf* dwarf = dwfl_module_getdwarf(it->second, &bias);
+    dwfl_module_getsymtab(it->second);
+    // The DWARF came from the file itself when no separate file was found for it.
+    if (dwarf && m.debug_file.empty()) m.debug_origin = locate::Origin::kEmbedded;
+  }
+}
+
+std::optional<std::string> Unwinder::FetchSource(const Frame& frame, const std::string& path) {
+  for (const Module& m : modules_) {
+    if (m.name == frame.module && m.build_id) {
+      if (auto found = locator_->Source(*m.build_id, path)) return found->path;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string_view Unwinder::RegisterName(unsigned dwarf_regno) const {

@@ -50,19 +50,15 @@ nlohmann::json ModulesJson(const std::vector<unwind::Module>& modules) {
                     {"start", HexAddress(m.start)}, {"end", HexAddress(m.end)},
                     {"bias", HexAddress(m.bias)}, {"build_id", OrNull(m.build_id)},
                     {"file", m.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.file)},
+                    {"file_origin", std::string(locate::OriginName(m.file_origin))},
+                    {"verified", m.verified},
+                    {"debug_file", m.debug_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.debug_file)},
+                    {"debug_origin", std::string(locate::OriginName(m.debug_origin))},
+                    {"alt_file", m.alt_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.alt_file)},
+                    {"alt_missing", m.alt_missing.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.alt_missing)},
                     {"source", m.source}, {"note", m.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.note)}});
   }
   return list;
-}
-
-unwind::UnwindOptions UnwindOptionsFrom(const std::string& exe, const std::string& sysroot,
-                                        const std::string& debug_dir) {
-  unwind::UnwindOptions options;
-  options.modules.exe = exe;
-  options.modules.sysroot = sysroot;
-  options.debug_dir = debug_dir;
-  options.cache_dir = unwind::DefaultCacheDir();
-  return options;
 }
 
 }  // namespace corekit::tools

@@ -13,7 +13,5 @@ namespace corekit::tools {
 std::string FrameText(const unwind::Frame& frame, bool is64);
 nlohmann::json ThreadJson(const unwind::ThreadBacktrace& bt, const target::Thread& thread, bool crashed);
 nlohmann::json ModulesJson(const std::vector<unwind::Module>& modules);
-unwind::UnwindOptions UnwindOptionsFrom(const std::string& exe, const std::string& sysroot,
-                                        const std::string& debug_dir);
 
 }  // namespace corekit::tools

@@ -5,6 +5,7 @@
 #include "corekit/unwind/unwinder.h"
 #include "backtrace_render.h"
 #include "render.h"
+#include "symbol_fetch.h"
 
 namespace corekit::tools {
 namespace {
@@ -17,7 +18,8 @@ struct BtOptions {
 };
 
 int Run(target::Target& core, const BtOptions& options) {
-  unwind::UnwindOptions uo = UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir);
+  SymbolFetch fetch(options.common);
+  unwind::UnwindOptions uo = fetch.UnwindOptions();
   uo.max_frames = options.max_frames;
   uo.demangle = !options.no_demangle;
   auto unwinder = unwind::Unwinder::Create(core, uo);
@@ -47,6 +49,7 @@ int Run(target::Target& core, const BtOptions& options) {
     Print("\n");
   }
   if (options.common.json) PrintJson({{"threads", list}, {"modules", ModulesJson((*unwinder)->modules())}});
+  fetch.PrintNewWarnings();
   return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "backtrace_render.h"
 #include "render.h"
+#include "symbol_fetch.h"
 #include "repl/debugger.h"
 
 namespace corekit::tools {
@@ -66,7 +67,7 @@ char** Complete(const char* text, int start, int) {
   return rl_completion_matches(text, start == 0 ? CompleteCommand : CompleteSymbol);
 }
 
-int Interactive(Debugger& debugger) {
+int Interactive(Debugger& debugger, SymbolFetch& fetch) {
   completing = &debugger;
   rl_attempted_completion_function = Complete;
   struct sigaction action {};
@@ -90,39 +91,49 @@ int Interactive(Debugger& debugger) {
     }
     if (!text.empty()) add_history(text.c_str());
     Debugger::ClearInterrupt();
-    if (!debugger.Execute(text)) return 0;
+    const bool go_on = debugger.Execute(text);
+    fetch.PrintNewWarnings();
+    if (!go_on) return 0;
   }
 }
 
 int Run(target::Target& target, const DebugOptions& options) {
-  auto unwinder = unwind::Unwinder::Create(target, UnwindOptionsFrom(options.common.exe, options.common.sysroot, options.common.debug_dir));
+  SymbolFetch fetch(options.common);
+  auto unwinder = unwind::Unwinder::Create(target, fetch.UnwindOptions());
   if (!unwinder) return Fail(unwinder.error());
   Debugger debugger(target, **unwinder, stdout, stderr, options.common.source_dirs);
+  // Each command, then what finding its files brought up (a server down, a dwz file missing).
+  auto execute = [&](const std::string& line) {
+    const bool go_on = debugger.Execute(line);
+    fetch.PrintNewWarnings();
+    return go_on;
+  };
   try {
     debugger.PrintBanner();
   } catch (const std::exception& e) {  // a damaged core: the session still opens
     PrintTo(stderr, "{}\n", e.what());
   }
+  fetch.PrintNewWarnings();
   for (const std::string& script : options.scripts) {
     std::ifstream in(script);
     if (!in) return Fail("cannot read " + script + ": " + std::strerror(errno));
     for (std::string line; std::getline(in, line);) {
-      if (!debugger.Execute(line)) return 0;
+      if (!execute(line)) return 0;
     }
   }
   for (const std::string& command : options.commands) {
-    if (!debugger.Execute(command)) return 0;
+    if (!execute(command)) return 0;
   }
   if (options.batch || !::isatty(STDIN_FILENO)) {
     if (!options.batch) {  // commands on stdin, as gdb reads them from a pipe
       for (std::string line; std::getline(std::cin, line);) {
-        if (!debugger.Execute(line)) return 0;
+        if (!execute(line)) return 0;
       }
     }
     return 0;
   }
   debugger.SetInteractive(true);
-  return Interactive(debugger);
+  return Interactive(debugger, fetch);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "corekit/analyze/signature.h"
 #include "corekit/analyze/source_lines.h"
 #include "render.h"
+#include "symbol_fetch.h"
 
 namespace corekit::tools {
 namespace {
@@ -37,7 +38,8 @@ std::vector<std::string> FoldedThreads(const analyze::CrashReport& report) {
 }
 
 int Run(target::Target& core, const CommonOptions& options) {
-  auto unwinder = unwind::Unwinder::Create(core, UnwindOptionsFrom(options.exe, options.sysroot, options.debug_dir));
+  SymbolFetch fetch(options);
+  auto unwinder = unwind::Unwinder::Create(core, fetch.UnwindOptions());
   if (!unwinder) return Fail(unwinder.error());
   const analyze::CrashReport report = analyze::Analyze(core, **unwinder);
   const target::Process& p = core.process();
@@ -68,6 +70,7 @@ int Run(target::Target& core, const CommonOptions& options) {
                           {"signature_version", std::string(analyze::kSignatureVersion)}}},
                {"threads", threads},
                {"modules", ModulesJson((*unwinder)->modules())}});
+    fetch.PrintNewWarnings();
     return 0;
   }
   Print("{}\n", Printable(report.summary));
@@ -78,7 +81,9 @@ int Run(target::Target& core, const CommonOptions& options) {
     const unwind::ThreadBacktrace& bt = report.threads[i];
     if (!report.crashed_thread || bt.tid != *report.crashed_thread) continue;
     Print("\nThread {} (crashed)\n", bt.tid);
-    analyze::SourceLines sources(options.source_dirs);
+    analyze::SourceLines sources(options.source_dirs, [&](const unwind::Frame& f, const std::string& path) {
+      return (*unwinder)->FetchSource(f, path);
+    });
     for (std::size_t k = 0; k < bt.frames.size() && k < kFramesShown; ++k) {
       const unwind::Frame& f = bt.frames[k];
       Print("  {}\n", FrameText(f, is64));
@@ -98,6 +103,7 @@ int Run(target::Target& core, const CommonOptions& options) {
         Printable(p.command_line.empty() ? p.executable : p.command_line));
   Print("{}: {} ({} {} {})\n", core.producer() == target::Producer::kLive ? "Process" : "Core", options.target, elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),
              core.producer() == target::Producer::kLive ? "live process" : "core from " + std::string(target::ProducerName(core.producer())));
+  fetch.PrintNewWarnings();
   return 0;
 }
 

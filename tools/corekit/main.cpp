@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddReadCommand(app, run);
   AddBtCommand(app, run);
   AddReportCommand(app, run);
+  AddSymbolsCommand(app, run);
   AddDumpCommand(app, run);
   AddCompactCommand(app, run);
   AddDebugCommand(app, run);

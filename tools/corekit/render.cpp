@@ -23,6 +23,12 @@ void AddCommonOptions(CLI::App& command, CommonOptions& options, bool with_targe
                      "look up the files the core names under this directory");
   command.add_option("--debug-dir", options.debug_dir, "where separate debug files live");
   command.add_option("--source-dir", options.source_dirs, "where to look for source files (repeatable)");
+  command.add_option("--debuginfod", options.debuginfod,
+                     "fetch missing files from these debuginfod servers (default $DEBUGINFOD_URLS)");
+  command.add_flag("--offline", options.offline, "never ask a debuginfod server");
+  command.add_option("--debuginfod-timeout", options.debuginfod_timeout,
+                     "give up a debuginfod request after this many seconds without data (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
   command.add_option("--store", options.store, "the crash store @ID and @last name (default $COREKIT_STORE, else /var/lib/corekit)");
 }
 

@@ -28,6 +28,9 @@ struct CommonOptions {
   std::string sysroot;
   std::string debug_dir;
   std::vector<std::string> source_dirs;
+  std::string debuginfod;           // server URLs (DEBUGINFOD_URLS' syntax); "" for the environment's
+  bool offline = false;             // no debuginfod
+  double debuginfod_timeout = 10;   // seconds a request may go without receiving a byte
 };
 
 // Adds the target argument and the common options to a subcommand.
@@ -120,5 +123,6 @@ void AddBtCommand(CLI::App& app, Runner& run);
 void AddReportCommand(CLI::App& app, Runner& run);
 void AddHandlerCommands(CLI::App& app, Runner& run);
 void AddCrashesCommand(CLI::App& app, Runner& run);
+void AddSymbolsCommand(CLI::App& app, Runner& run);
 
 }  // namespace corekit::tools

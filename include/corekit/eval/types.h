@@ -35,6 +35,7 @@ enum class TypeKind {
   kConst,
   kVolatile,
   kOther,      // what we do not model (pointer to member, nullptr_t): printed as raw integers
+  kUnavailable,  // named by the DWARF but unreadable (in a dwz file that was not found)
 };
 
 struct Type;
@@ -90,6 +91,8 @@ std::string TypeDefinition(const Type* type);
 class TypeTable {
  public:
   const Type* Void();
+  // The type of what the DWARF describes in a file that is missing: printed "<unavailable>".
+  const Type* Unavailable();
   // A base type of C by its spelling: "int", "unsigned long", "char", "_Bool"/"bool", "double".
   const Type* Base(const std::string& spelling);
   const Type* PointerTo(const Type* target);
@@ -102,6 +105,7 @@ class TypeTable {
   std::deque<Type> types_;
   std::map<const Type*, const Type*> pointers_;
   std::map<std::string, const Type*> bases_;
+  const Type* unavailable_ = nullptr;
 };
 
 }  // namespace corekit::eval

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "corekit/locate/locator.h"
 #include "corekit/target/target.h"
 
 namespace corekit::unwind {
@@ -29,9 +30,21 @@ struct Module {
   std::uint64_t bias = 0;            // load bias: runtime address - ELF p_vaddr
   std::optional<std::string> build_id;  // hex, from memory
   std::string file;                  // where to read it from, or "" (see above)
+  locate::Origin file_origin = locate::Origin::kNone;
+  // The file's build-id was checked against the one in the core's memory. False when the core
+  // holds none for it (no ELF header dumped): such a file is used, but marked unverified.
+  bool verified = false;
   std::string source;                // "nt_file", "link_map", "vdso", "exe"
   std::vector<std::uint8_t> image;   // the in-memory ELF image (vDSO only)
   std::string note;                  // why the file is missing or was rejected, when it is
+  // Filled as the unwinder finds them (Unwinder::LoadDebugInfo finds them all): the separate
+  // debug file ("" with kEmbedded when the file carries its own DWARF, "" with kNone when there
+  // is none), and the dwz alt file its .gnu_debugaltlink names.
+  std::string debug_file;
+  locate::Origin debug_origin = locate::Origin::kNone;
+  std::string alt_file;
+  locate::Origin alt_origin = locate::Origin::kNone;
+  std::string alt_missing;  // the alt file named but not found: "PATH (build-id ID)"
 };
 
 struct ModuleOptions {
@@ -44,8 +57,5 @@ struct ModuleOptions {
 // module. Never fails: what cannot be found is left out (or kept with an empty `file` and a
 // `note` saying why).
 std::vector<Module> FindModules(target::Target& target, const ModuleOptions& options);
-
-// The GNU build-id of an ELF file on disk.
-std::optional<std::string> BuildIdOfFile(const std::string& path);
 
 }  // namespace corekit::unwind

@@ -8,8 +8,8 @@
 // stack scan finds the next return address (a word pointing just after a call instruction) and
 // libdwfl goes on from there. Each frame says how it was found (`how`). Symbols come from .symtab/.dynsym (global names preferred over weak aliases), file
 // and line from DWARF, and inlined calls are expanded into frames of their own, like
-// `eu-stack -i` and gdb. Separate debug files are found by build-id and .gnu_debuglink under
-// /usr/lib/debug and --debug-dir.
+// `eu-stack -i` and gdb. Files a module lacks (its executable, separate debug file, dwz alt
+// file, sources) are found by a locate::Locator, by build-id, in gdb's order, debuginfod last.
 //
 // An Unwinder borrows its Target, which must outlive it. Not thread-safe.
 #pragma once
@@ -66,6 +66,9 @@ struct ThreadBacktrace {
 struct UnwindOptions {
   ModuleOptions modules;
   std::string debug_dir;
+  // Finds the files modules lack; borrowed, must outlive the Unwinder. When null, the Unwinder
+  // makes one of its own from modules.sysroot and debug_dir (debuginfod as the environment says).
+  locate::Locator* locator = nullptr;
   // Where inflated copies of compressed debug files are kept (debug_cache.h); "" for none.
   std::string cache_dir;
   std::size_t max_frames = 10000;
@@ -89,6 +92,13 @@ class Unwinder {
   ~Unwinder();
 
   const std::vector<Module>& modules() const { return modules_; }
+  // Finds every module's debug file and dwz alt file now (they are otherwise found when first
+  // needed), so that modules() says where each came from.
+  void LoadDebugInfo();
+  // A source file of the module `frame` is in, by its absolute path, from debuginfod (nullopt
+  // when it is off or has none).
+  std::optional<std::string> FetchSource(const Frame& frame, const std::string& path);
+  locate::Locator& locator() { return *locator_; }
   ThreadBacktrace Backtrace(const target::Thread& thread);
   // The runtime address of a symbol (global or local) in any module, e.g. glibc's __abort_msg.
   std::optional<std::uint64_t> SymbolAddress(const std::string& name);
@@ -127,6 +137,8 @@ class Unwinder {
   target::Target* target_ = nullptr;
   UnwindOptions options_;
   std::vector<Module> modules_;
+  std::unique_ptr<locate::Locator> own_locator_;
+  locate::Locator* locator_ = nullptr;
   std::unique_ptr<Session> session_;
 };
 

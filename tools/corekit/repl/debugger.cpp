@@ -58,7 +58,9 @@ volatile std::sig_atomic_t Debugger::interrupt_ = 0;
 Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err,
                    std::vector<std::string> source_dirs)
     : target_(target), unwinder_(unwinder), out_(out), err_(err), evaluator_(target, unwinder),
-      sources_(std::move(source_dirs)) {
+      sources_(std::move(source_dirs), [&unwinder](const unwind::Frame& f, const std::string& path) {
+        return unwinder.FetchSource(f, path);
+      }) {
   const std::size_t crashed = [&] {
     const auto tid = target.process().signalled_thread;
     for (std::size_t i = 0; tid && i < target.threads().size(); ++i) {
@@ -729,7 +731,8 @@ void Debugger::Info(const std::string& args) {
       {"sharedlibrary", [this] {
          PrintTo(out_, "{:<19}{:<19}{}\n", "From", "To", "Shared Object Library");
          for (const unwind::Module& m : unwinder_.modules()) {
-           PrintTo(out_, "{:<19}{:<19}{}\n", HexAddress(m.start), HexAddress(m.end), Printable(m.file.empty() ? m.name : m.file));
+           PrintTo(out_, "{:<19}{:<19}{}{}\n", HexAddress(m.start), HexAddress(m.end), Printable(m.file.empty() ? m.name : m.file),
+                   !m.file.empty() && !m.verified ? " (unverified: the core holds no build-id for it)" : "");
          }
        }},
       {"signal", [this] {
