@@ -92,14 +92,15 @@ std::string DurationText(std::chrono::milliseconds ms) {
   return n % 1000 == 0 ? std::to_string(n / 1000) + " s" : std::to_string(n) + " ms";
 }
 
+// libdebuginfod's "not found" entry: an empty file (older releases: one of mode 000).
 bool IsNegativeEntry(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_size == 0 || (st.st_mode & 0777) == 0);
 }
 
 bool IsCachedFile(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) != 0;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (st.st_mode & 0777) != 0;
 }
 
 // libdebuginfod's name for a source file in its cache: '/' as "##", '#' as "#_".

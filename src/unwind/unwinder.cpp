@@ -421,8 +421,9 @@ void Unwinder::LoadDebugInfo() {
 }
 
 std::optional<std::string> Unwinder::FetchSource(const Frame& frame, const std::string& path) {
+  const std::uint64_t pc = frame.lookup ? frame.lookup : frame.pc;
   for (const Module& m : modules_) {
-    if (m.name == frame.module && m.build_id) {
+    if (pc >= m.start && pc < m.end && m.build_id) {
       if (auto found = locator_->Source(*m.build_id, path)) return found->path;
       return std::nullopt;
     }
