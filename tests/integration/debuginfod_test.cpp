@@ -104,10 +104,12 @@ class DebuginfodServer {
 };
 
 // A server of our own: answers every request with `body` (200), or accepts connections and
-// never answers (`silent`). Counts the requests it saw.
+// never answers (`silent`), or sends the body in ten pieces `pause` apart. Counts the requests.
 class FakeServer {
  public:
-  explicit FakeServer(std::string body, bool silent = false) : body_(std::move(body)), silent_(silent) {
+  explicit FakeServer(std::string body, bool silent = false,
+                      std::chrono::milliseconds pause = std::chrono::milliseconds(0))
+      : body_(std::move(body)), silent_(silent), pause_(pause) {
     port_ = FreePort();
     fd_ = ListenOn(port_);
     if (!silent_) thread_ = std::thread([this] { Serve(); });
@@ -138,16 +140,19 @@ class FakeServer {
       }
       const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_.size()) +
                                    "\r\nConnection: close\r\n\r\n" + body_;
-      for (std::size_t done = 0; done < response.size();) {
-        const ssize_t w = ::write(client, response.data() + done, response.size() - done);
+      const std::size_t piece = pause_.count() ? response.size() / 10 + 1 : response.size();
+      for (std::size_t done = 0; done < response.size() && !stop_;) {
+        const ssize_t w = ::write(client, response.data() + done, std::min(piece, response.size() - done));
         if (w <= 0) break;
         done += static_cast<std::size_t>(w);
+        if (pause_.count()) std::this_thread::sleep_for(pause_);
       }
       ::close(client);
     }
   }
   std::string body_;
   bool silent_;
+  std::chrono::milliseconds pause_;
   int port_ = 0;
   int fd_ = -1;
   std::atomic<bool> stop_{false};
@@ -347,6 +352,35 @@ TEST_F(Debuginfod, WrongFileIsRejectedByBuildId) {
               CacheEntries(cache, s.build_id) == std::vector<std::string>{"debuginfo (negative)"});
   EXPECT_FALSE(fs::exists(cache / s.build_id / "debuginfo") &&
                CacheEntries(cache, s.build_id) == std::vector<std::string>{"debuginfo"});
+}
+
+// On a terminal (tmux), a download shows one progress line — what, how much, how fast — which
+// ends as one "Downloaded ..." line; piped, nothing is shown.
+TEST_F(Debuginfod, ProgressLineOnATerminal) {
+  if (!HaveTool("tmux")) GTEST_SKIP() << "tmux is not installed";
+  StrippedCore s;
+  MakeStrippedCore(s);
+  FakeServer slow(ReadAll(s.served / "crash.debug"), false, std::chrono::milliseconds(250));
+  const fs::path cache = s.dir / "cache";
+  const std::string session = "corekit-test-" + std::to_string(::getpid()) + "-dl";
+  const std::string tmux = "tmux -L " + session;
+  ASSERT_EQ(RunCommand(tmux + " new-session -d -s s -x 250 -y 50 " +
+                       Quote(Corekit(cache, "bt --debuginfod " + slow.url() + " " + Quote(s.core.string())) +
+                             "; sleep 30")).status, 0);
+  std::string seen_while_running, text;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    text = RunCommand(tmux + " capture-pane -t s -p").out;
+    if (text.find("Downloading debug info for") != std::string::npos && seen_while_running.empty()) seen_while_running = text;
+    if (text.find("Downloaded debug info for") != std::string::npos) break;
+  }
+  RunCommand(tmux + " kill-server 2>/dev/null");
+  EXPECT_NE(seen_while_running.find(" KiB"), std::string::npos) << seen_while_running;
+  EXPECT_EQ(Count(text, "Downloaded debug info for " + fs::path(CRASH_STRIPPED_BIN).string()), 1u) << text;
+  EXPECT_NE(text.find("/s)"), std::string::npos) << "a rate: " << text;
+  // Not on a pipe.
+  auto piped = RunCommand(Corekit(s.dir / "cache2", "bt --debuginfod " + slow.url() + " " + Quote(s.core.string())));
+  EXPECT_EQ(piped.err.find("Download"), std::string::npos) << piped.err;
 }
 
 // Two programs compiled here, sharing a struct, their DWARF compressed together by dwz into an

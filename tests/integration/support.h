@@ -48,16 +48,18 @@ class TempDir {
   fs::path path_;
 };
 
-// Every corekit the tests run keeps its debug cache (COREKIT_CACHE_DIR) in one directory of
-// this test process, removed at exit: the tests neither read nor fill the user's cache.
+// Every corekit the tests run keeps its debug cache (COREKIT_CACHE_DIR) and debuginfod's in one
+// directory of this test process, removed at exit: the tests neither read nor fill the user's.
 inline const TempDir& TestCacheDir() {
   static const TempDir dir;
   return dir;
 }
 inline const bool kTestCacheDirSet = [] {
   ::setenv("COREKIT_CACHE_DIR", TestCacheDir().path().c_str(), 1);
-  // No test asks a debuginfod server it did not start (Debian's profile.d sets a public one).
+  // No test asks a debuginfod server it did not start (Debian's profile.d sets a public one),
+  // nor reads what the user's debuginfod cache holds.
   ::unsetenv("DEBUGINFOD_URLS");
+  ::setenv("DEBUGINFOD_CACHE_PATH", (TestCacheDir().path() / "debuginfod").c_str(), 1);
   return true;
 }();
 

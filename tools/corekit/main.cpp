@@ -47,6 +47,8 @@ Exit status:
 Environment:
   COREKIT_CACHE_DIR           where inflated copies of compressed debug files are kept ('off': none)
   COREKIT_STORE               the crash store (default /var/lib/corekit)
+  DEBUGINFOD_URLS             debuginfod servers to fetch missing files from (also --debuginfod)
+  DEBUGINFOD_CACHE_PATH       where downloads are kept, shared with gdb and elfutils
   XDG_CACHE_HOME              the cache is $XDG_CACHE_HOME/corekit when COREKIT_CACHE_DIR is unset)");
   // gdb's `-ex CMD` for `corekit debug`: CLI11 has no two-letter short options.
   std::vector<std::string> args(argv + 1, argv + argc);

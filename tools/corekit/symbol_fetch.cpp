@@ -46,7 +46,7 @@ class ProgressLine : public locate::FetchObserver {
       if (d.total > 0) text += " of " + HumanSize(static_cast<std::uint64_t>(d.total));
       if (auto rate = RateText(d); !rate.empty()) text += ", " + rate;
     }
-    PrintTo(stderr, "\r{}\x1b[K", Printable(text));
+    Rewrite(text, false);
     shown_ = true;
   }
   void Finished(const locate::Download& d, std::string_view outcome) override {
@@ -58,10 +58,17 @@ class ProgressLine : public locate::FetchObserver {
                                              fmt::format(" in {:.1f} s", d.seconds)
                                        : "Downloading " + WhatText(d) + ": " + std::string(outcome);
     if (auto rate = RateText(d); outcome.empty() && !rate.empty()) text += " (" + rate + ")";
-    PrintTo(stderr, "\r{}\x1b[K\n", Printable(text));
+    Rewrite(text, true);
   }
 
  private:
+  // The line rewritten in place: carriage return, the text (escaped like every text from a core),
+  // erase to the end of the line. The only control characters corekit itself writes.
+  static void Rewrite(const std::string& text, bool last) {
+    const std::string line = "\r" + Printable(text) + "\x1b[K" + (last ? "\n" : "");
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+  }
   const bool terminal_ = ::isatty(STDERR_FILENO) == 1;
   bool shown_ = false;
   bool installed_ = false;
