@@ -8,6 +8,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,8 +31,12 @@ struct Unwinder::Session {
     Module* module = nullptr;
     locate::Locator* locator = nullptr;
     std::string cache_dir;
+    Session* session = nullptr;
   };
   std::vector<DebugHook> hooks;
+  // Inflated copies of debug files being written for the next run (debug_cache.h), on another
+  // core while this one unwinds; joined when the session ends.
+  std::vector<std::future<std::optional<std::string>>> copies;
   std::map<std::string, Dwfl_Module*> by_name;  // reported modules by name
   target::Target* target = nullptr;
   std::vector<std::string> dwarf_registers;  // our register names in DWARF numbering order

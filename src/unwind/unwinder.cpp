@@ -142,8 +142,14 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, co
   if (fd < 0) return -1;
   m.debug_file = found->path;
   m.debug_origin = found->origin;
-  // The next run maps an inflated copy; this one keeps the file libdwfl validated.
-  if (!build_id.empty() && !hook->cache_dir.empty()) UncompressedDebugFile(found->path, build_id, hook->cache_dir);
+  // The next run maps an inflated copy; this one keeps the file libdwfl validated. The copy is
+  // made beside the work of this run, which it does not need — and not on the run that has just
+  // downloaded the file, which is waiting on the network already (the next run makes it).
+  if (!build_id.empty() && !hook->cache_dir.empty() && hook->session &&
+      found->origin != locate::Origin::kDebuginfod) {
+    hook->session->copies.push_back(
+        std::async(std::launch::async, UncompressedDebugFile, found->path, build_id, hook->cache_dir));
+  }
   return fd;
 }
 
@@ -386,7 +392,7 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
       ::close(fd);
       continue;
     }
-    s.hooks[i] = {&m, u->locator_, u->options_.cache_dir};
+    s.hooks[i] = {&m, u->locator_, u->options_.cache_dir, &s};
     void** userdata = nullptr;
     dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
     if (userdata) *userdata = &s.hooks[i];
