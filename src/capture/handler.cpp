@@ -62,6 +62,9 @@ void OpenStandardFds() {
   }
 }
 
+// The analysis's debuginfod cache: the store's, passed as fd 5.
+const std::vector<std::string> kSymbolCacheEnv = {"DEBUGINFOD_CACHE_PATH=/proc/self/fd/5", "HOME=/nonexistent"};
+
 struct Analysis {
   std::optional<std::string> signature, kind, error;
   std::optional<int> signal_code;
@@ -74,11 +77,55 @@ std::vector<std::string> WithSysroot(std::vector<std::string> argv, int root) {
   return argv;
 }
 
-Analysis Analyse(const HandleRequest& request, std::chrono::seconds timeout, int core_fd, int root) {
+// The store's cache of the symbols fetched for its crashes, made when missing: a directory owned
+// by nobody, who runs the analysis, opened (O_PATH) for it to reach as /proc/self/fd/5 — the
+// store's own directories need not let nobody through. -1 when there is none to be had.
+int SymbolCache(const std::string& store) {
+  const std::string dir = store + "/" + kSymbolCacheDir;
+  constexpr uid_t kNobody = 65534;
+  if (::mkdir(dir.c_str(), 0755) == 0 && ::geteuid() == 0) {
+    if (::lchown(dir.c_str(), kNobody, kNobody) != 0) return -1;
+  }
+  const int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || (::geteuid() == 0 && st.st_uid != kNobody)) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// With debuginfod servers set for the store: everything the core needs is fetched into the
+// store's cache (corekit symbols --fetch), so that the report has its names and source lines
+// and the crash reads offline later. Its failure leaves the analysis to go on without them.
+// Returns the cache's descriptor (for the report, which reads it) or -1.
+int FetchSymbols(const HandleRequest& request, store::Store& store, std::chrono::seconds timeout, int core_fd,
+                 int root) {
+  auto urls = store.Setting(kDebuginfodSetting);
+  if (!urls || !*urls || (*urls)->empty()) return -1;
+  const int cache = SymbolCache(request.store);
+  if (cache < 0) {
+    Log(LOG_WARNING, "no symbol cache in " + request.store + ": symbols not fetched");
+    return -1;
+  }
+  const int status = RunAnalysis(WithSysroot({request.self, "symbols", "--fetch", "--debuginfod", **urls, "/dev/fd/3"}, root),
+                                 core_fd, -1, nullptr, 0, timeout, root, kSymbolCacheEnv, cache);
+  if (status != 0) Log(LOG_WARNING, "fetching symbols from " + **urls + " failed (" + std::to_string(status) + ")");
+  // libdebuginfod keeps its files 0400 in 0700 directories: readable by nobody alone. Debug
+  // files are world-readable where distributions install them; so here, for the users the
+  // store lets read their crashes. Done as nobody too: it can change nothing but nobody's files,
+  // whatever links the cache holds.
+  RunAnalysis({"/bin/chmod", "-R", "a+rX", "/proc/self/fd/5/"}, core_fd, -1, nullptr, 0, timeout, -1, {}, cache);
+  ::lseek(core_fd, 0, SEEK_SET);
+  return cache;
+}
+
+Analysis Analyse(const HandleRequest& request, std::chrono::seconds timeout, int core_fd, int root, int cache) {
   Analysis analysis;
   std::string text;
   const int status = RunAnalysis(WithSysroot({request.self, "report", "--json", "/dev/fd/3"}, root), core_fd, -1,
-                                 &text, kReportLimit, timeout, root);
+                                 &text, kReportLimit, timeout, root, cache >= 0 ? kSymbolCacheEnv : std::vector<std::string>{},
+                                 cache);
   if (status == -1) {
     analysis.error = "analysis timed out after " + std::to_string(timeout.count()) + " s";
     return analysis;
@@ -128,7 +175,7 @@ void Save(store::Store& store, const store::Crash& crash) {
 }  // namespace
 
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
-                std::chrono::seconds timeout, int extra) {
+                std::chrono::seconds timeout, int extra, const std::vector<std::string>& env, int extra5) {
   int pipe_fds[2] = {-1, -1};
   if (text && ::pipe2(pipe_fds, O_CLOEXEC) != 0) return -2;
   const pid_t child = ::fork();
@@ -139,8 +186,10 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
     const int in = ::fcntl(input, F_DUPFD_CLOEXEC, 10);
     const int out_dup = ::fcntl(out, F_DUPFD_CLOEXEC, 10);
     const int extra_dup = extra >= 0 ? ::fcntl(extra, F_DUPFD_CLOEXEC, 10) : -1;
+    const int extra5_dup = extra5 >= 0 ? ::fcntl(extra5, F_DUPFD_CLOEXEC, 10) : -1;
     ::dup2(in, 3);
     if (extra_dup >= 0) ::dup2(extra_dup, 4);
+    if (extra5_dup >= 0) ::dup2(extra5_dup, 5);
     ::dup2(out_dup, 1);
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 2);
@@ -154,8 +203,10 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    char* env[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nullptr};
-    ::execve(args[0], args.data(), env);
+    std::vector<char*> environment{const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin")};
+    for (const std::string& e : env) environment.push_back(const_cast<char*>(e.c_str()));
+    environment.push_back(nullptr);
+    ::execve(args[0], args.data(), environment.data());
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -332,7 +383,9 @@ int Handle(const HandleRequest& request) {
   // Analysis, the process gone. A failure here leaves the row and the core as they are.
   ::lseek(*file, 0, SEEK_SET);
   const std::chrono::seconds timeout = request.analysis_timeout.value_or(std::chrono::seconds(lim.analysis_timeout));
-  const Analysis analysis = Analyse(request, timeout, *file, root);
+  const int symbol_cache = FetchSymbols(request, store, timeout, *file, root);
+  const Analysis analysis = Analyse(request, timeout, *file, root, symbol_cache);
+  if (symbol_cache >= 0) ::close(symbol_cache);
   crash.signature = analysis.signature;
   crash.report_kind = analysis.kind;
   crash.signal_code = analysis.signal_code;

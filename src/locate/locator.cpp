@@ -329,8 +329,14 @@ std::optional<Located> Locator::Source(const std::string& build_id, const std::s
 
 std::optional<Located> Locator::Fetch(const std::string& kind, const std::string& build_id, const std::string& name,
                                       const std::string& source_path) {
-  const std::string cache_entry =
-      Join(Join(DebuginfodCacheDir(), build_id), kind + (source_path.empty() ? "" : CacheSuffix(source_path)));
+  const std::string entry_name = kind + (source_path.empty() ? "" : CacheSuffix(source_path));
+  for (const std::string& cache : options_.extra_caches) {
+    const std::string entry = Join(Join(cache, build_id), entry_name);
+    if (IsCachedFile(entry) && (kind == "source" || Accept(entry, build_id, std::nullopt))) {
+      return Located{entry, Origin::kDebuginfodCache};
+    }
+  }
+  const std::string cache_entry = Join(Join(DebuginfodCacheDir(), build_id), entry_name);
   if (!debuginfod_enabled()) {
     // Offline, or no server: what an earlier run (or gdb) downloaded still serves.
     if (IsCachedFile(cache_entry) && (kind == "source" || Accept(cache_entry, build_id, std::nullopt))) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "debuginfod_server.h"
 #include "support.h"
 
 namespace corekit::itest {
@@ -388,6 +389,41 @@ TEST_F(Capture, ACrashInANewPidAndMountNamespaceHasBothPids) {
   }
   EXPECT_TRUE(through_root) << info["report"]["modules"].dump(1);
   EXPECT_EQ(crashes[0]["core"], "present");
+}
+
+// With debuginfod servers set for the store, the handler fetches what each crash needs into the
+// store (as nobody, world-readable), so that the report names the stripped program's functions
+// and the crash reads later with the server gone.
+TEST_F(Capture, SymbolsAreFetchedIntoTheStoreAndReadOffline) {
+  if (!HaveTool("debuginfod")) GTEST_SKIP() << "Debian's debuginfod is not installed";
+  const std::string id = BuildIdOf(CRASH_STRIPPED_BIN);
+  TempDir served;
+  fs::copy_file(fs::path(CRASH_DEBUG_DIR) / ".build-id" / id.substr(0, 2) / (id.substr(2) + ".debug"),
+                served / "crash.debug");
+  auto server = std::make_unique<DebuginfodServer>(served.path(), id);
+  ASSERT_TRUE(server->ready()) << "debuginfod did not start";
+  Install("--debuginfod " + server->url());
+  Crash({CRASH_STRIPPED_BIN, "--mode=segv", "--threads=1"});
+  const nlohmann::json crashes = List();
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["signature"], "crash_here | middle | outer | worker");
+  server.reset();  // gone: the store's copy serves from now on
+  auto bt = RunCommand(std::string(COREKIT_BIN) + " bt --store " + Quote(store_) + " @last");
+  EXPECT_NE(bt.out.find("crash.c:"), std::string::npos) << bt.out << bt.err;
+  const nlohmann::json symbols = nlohmann::json::parse(
+      RunCommand("COREKIT_CACHE_DIR=off " + std::string(COREKIT_BIN) + " symbols --json --store " + Quote(store_) + " @last").out);
+  bool saw = false;
+  for (const auto& m : symbols["modules"]) {
+    if (m["build_id"] != id) continue;
+    saw = true;
+    EXPECT_EQ(m["debug_origin"], "debuginfod-cache") << m.dump();
+    const std::string file = m["debug_file"].is_string() ? m["debug_file"].get<std::string>() : "";
+    EXPECT_EQ(file.rfind(store_ + "/debuginfod/", 0), 0u) << file;
+    struct stat st {};
+    EXPECT_EQ(::stat(file.c_str(), &st), 0);
+    EXPECT_NE(st.st_mode & 0004, 0u) << "readable by the users the store lets read their crashes";
+  }
+  EXPECT_TRUE(saw);
 }
 
 TEST_F(Capture, AnAnalysisOverItsTimeLimitLeavesTheCoreAndSaysSo) {

@@ -58,6 +58,7 @@ struct InstallOptions {
   std::string max_use, keep_free, max_core_size;
   std::optional<unsigned> max_use_percent, keep_free_percent, rate_per_exe, rate_global;
   std::optional<std::int64_t> max_age_days, rate_window, analysis_timeout;
+  std::optional<std::string> debuginfod;
 };
 
 int Install(const InstallOptions& o) {
@@ -91,6 +92,12 @@ int Install(const InstallOptions& o) {
   if (o.max_age_days) limits->max_age = *o.max_age_days * 86400;
   if (o.analysis_timeout) limits->analysis_timeout = *o.analysis_timeout;
   if (auto w = (*store)->WriteLimits(*limits); !w) return Fail(w.error());
+  if (o.debuginfod) {
+    const bool off = o.debuginfod->empty() || *o.debuginfod == "off";
+    if (auto w = (*store)->SetSetting(capture::kDebuginfodSetting, off ? std::nullopt : o.debuginfod); !w) {
+      return Fail(w.error());
+    }
+  }
   auto pattern = capture::HandlerPattern(SelfPath(), store_path, o.store.empty() && store_path == store::Store::DefaultPath() && !std::getenv("COREKIT_STORE"));
   if (!pattern) return Fail(pattern.error());
   // What to restore: saved once, when corekit is not already installed, so that a second
@@ -114,6 +121,9 @@ int Install(const InstallOptions& o) {
     }
   }
   Print("core_pattern: {}\ncore_pipe_limit: {}\nstore: {}\n", *pattern, ours.pipe_limit, store_path);
+  if (auto urls = (*store)->Setting(capture::kDebuginfodSetting); urls && *urls) {
+    Print("symbols: fetched from {} into {}/{}\n", Printable(**urls), store_path, capture::kSymbolCacheDir);
+  }
   if (o.persist) Print("persisted in {}\n", kSysctlFile);
   return 0;
 }
@@ -183,6 +193,8 @@ int Status(const StatusOptions& o) {
                                 {"max_core_size", limits->max_core_size}, {"max_age", limits->max_age},
                                 {"rate_per_exe", limits->rate_per_exe}, {"rate_global", limits->rate_global},
                                 {"rate_window", limits->rate_window}, {"analysis_timeout", limits->analysis_timeout}}}};
+      auto urls = (*store)->Setting(capture::kDebuginfodSetting);
+      store_json["debuginfod"] = urls && *urls ? nlohmann::json(**urls) : nlohmann::json(nullptr);
     }
   } else {
     warnings.push_back(store.error().message);
@@ -205,6 +217,9 @@ int Status(const StatusOptions& o) {
           l["max_core_size"].get<std::uint64_t>() ? HumanSize(l["max_core_size"].get<std::uint64_t>()) : "none",
           l["max_age"].get<std::int64_t>(), l["rate_per_exe"].get<unsigned>(), l["rate_global"].get<unsigned>(),
           l["rate_window"].get<std::int64_t>());
+    if (store_json["debuginfod"].is_string()) {
+      Print("symbols: fetched from {}\n", Printable(store_json["debuginfod"].get<std::string>()));
+    }
   }
   for (const std::string& w : warnings) Print("warning: {}\n", Printable(w));
   return 0;
@@ -253,6 +268,8 @@ Example:
     c->add_option("--rate-per-exe", o->rate_per_exe, "cores stored per executable per window (default 10)");
     c->add_option("--rate-global", o->rate_global, "cores stored per window (default 50)");
     c->add_option("--rate-window", o->rate_window, "the window, in seconds (default 60)");
+    c->add_option("--debuginfod", o->debuginfod,
+                  "fetch each crash's symbols from these debuginfod servers into the store ('off': stop)");
     c->add_option("--analysis-timeout", o->analysis_timeout,
                   "seconds the analysis of a crash may take after the process is gone (default 60)");
     c->callback([o, &run] { run = [o] { return Install(*o); }; });

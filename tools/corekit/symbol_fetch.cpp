@@ -6,6 +6,9 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "corekit/capture/handler.h"
+#include "stored_crash.h"
+
 namespace corekit::tools {
 namespace {
 
@@ -85,6 +88,10 @@ SymbolFetch::SymbolFetch(const CommonOptions& options) : options_(options) {
   lo.sysroot = options.sysroot;
   if (!options.debug_dir.empty()) lo.debug_dirs.push_back(options.debug_dir);
   lo.offline = options.offline;
+  // A stored crash: the symbols the handler fetched for it are in the store.
+  if (IsStoredCrash(options.target)) {
+    lo.extra_caches.push_back(StorePath(options.store) + "/" + capture::kSymbolCacheDir);
+  }
   lo.timeout = std::chrono::milliseconds(static_cast<long>(options.debuginfod_timeout * 1000));
   progress_ = std::make_unique<ProgressLine>();
   lo.observer = progress_.get();

@@ -44,11 +44,19 @@ struct HandleRequest {
 // Never throws; returns the exit status (0 when the crash has its row).
 int Handle(const HandleRequest& request);
 
-// Runs `argv` (argv[0] a path) with `input` as fd 3, `extra` (when not -1) as fd 4, and stdout
+// Runs `argv` (argv[0] a path) with `input` as fd 3, `extra` and `extra5` (when not -1) as fds 4
+// and 5, and stdout
 // into `output` (or a pipe whose text, at most `limit` bytes, is returned in `text`), killed
-// after `timeout`; run as nobody when this process is root. Returns its exit status, or -1 for a
-// timeout, -2 when it could not start.
+// after `timeout`; run as nobody when this process is root, with PATH and `env` ("NAME=value")
+// as its environment. Returns its exit status, or -1 for a timeout, -2 when it could not start.
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
-                std::chrono::seconds timeout, int extra = -1);
+                std::chrono::seconds timeout, int extra = -1, const std::vector<std::string>& env = {},
+                int extra5 = -1);
+
+// The store's setting naming the debuginfod servers the handler fetches each crash's symbols
+// from (`handler install --debuginfod URLS`), and the directory under the store where they are
+// kept: debuginfod's cache layout, owned by nobody (the analysis's user).
+inline constexpr const char* kDebuginfodSetting = "debuginfod_urls";
+inline constexpr const char* kSymbolCacheDir = "debuginfod";
 
 }  // namespace corekit::capture

@@ -75,6 +75,9 @@ struct Options {
   // debuginfod: on when DEBUGINFOD_URLS is set (the caller may set it from --debuginfod); off
   // when `offline`.
   bool offline = false;
+  // Further caches in debuginfod's layout, read before any server (and offline): the crash
+  // store's, where the handler fetched a crash's symbols.
+  std::vector<std::string> extra_caches;
   std::chrono::milliseconds timeout{10'000};  // per request, without a byte received
   FetchObserver* observer = nullptr;
   const std::atomic<bool>* cancel = nullptr;
