@@ -34,6 +34,9 @@ echo
 echo "\$ corekit report demo/core"
 ../build/corekit report core
 echo
+echo "\$ corekit symbols demo/core"
+../build/corekit symbols --offline core
+echo
 echo "\$ corekit debug demo/core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)\$sp@2' -ex 'info registers rip rsp'"
 ../build/corekit debug core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)$sp@2' -ex 'info registers rip rsp'
 echo

@@ -305,8 +305,15 @@ std::optional<Located> Locator::AltFile(const std::string& alt_build_id, const s
                                         const std::string& debug_file, const std::string& name) {
   if (!ValidBuildId(alt_build_id)) return std::nullopt;
   if (!alt_path.empty()) {
-    const std::string path = alt_path[0] == '/' ? alt_path : Join(DirName(debug_file), alt_path);
-    for (const std::string& candidate : {options_.sysroot.empty() || alt_path[0] != '/' ? path : options_.sysroot + path, path}) {
+    // An absolute path is the build machine's: under the sysroot first, when there is one.
+    std::vector<std::string> candidates;
+    if (alt_path[0] != '/') {
+      candidates.push_back(Join(DirName(debug_file), alt_path));
+    } else {
+      if (!options_.sysroot.empty()) candidates.push_back(options_.sysroot + alt_path);
+      candidates.push_back(alt_path);
+    }
+    for (const std::string& candidate : candidates) {
       if (::access(candidate.c_str(), R_OK) == 0 && Accept(candidate, alt_build_id, std::nullopt)) {
         return Located{candidate, Origin::kAltLink};
       }

@@ -54,7 +54,8 @@ TEST(HostileText, EveryCommandEscapesWhatTheCoreSays) {
       "info", "notes", "maps", "threads", "regs --all", "read", "bt", "report",
       "debug --batch -ex bt -ex 'info proc mappings' -ex 'info sharedlibrary' -ex 'x/4s $sp' "
       "-ex 'p (char *)$sp' -ex 'info threads'",
-      "info --json", "notes --json", "maps --json", "threads --json", "bt --json", "report --json"};
+      "symbols", "info --json", "notes --json", "maps --json", "threads --json", "bt --json", "report --json",
+      "symbols --json"};
   for (const std::string& command : commands) {
     std::string line = std::string(COREKIT_BIN) + " " + command + " " + Quote(core.string());
     if (command == "read") line += " '$sp' 64";
