@@ -34,7 +34,7 @@ echo
 echo "\$ corekit report demo/core"
 ../build/corekit report core
 echo
-echo "\$ corekit symbols demo/core"
+echo "\$ corekit symbols --offline demo/core"
 ../build/corekit symbols --offline core
 echo
 echo "\$ corekit debug demo/core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)\$sp@2' -ex 'info registers rip rsp'"
