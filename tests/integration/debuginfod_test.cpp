@@ -170,6 +170,41 @@ TEST_F(Debuginfod, StrippedProgramReadsAsUnstripped) {
   EXPECT_TRUE(saw_program);
 }
 
+// A core read on another machine: the program is not on this one. Its executable and its debug
+// file both come from the server, by the build-id in the core.
+TEST_F(Debuginfod, TheExecutableItselfComesFromTheServer) {
+  StrippedCore s;
+  const fs::path program = s.dir / "app";
+  fs::copy_file(CRASH_STRIPPED_BIN, program);
+  auto crash = CrashInDir({program.string(), "--threads=1", "--mode=segv"}, s.dir.path());
+  ASSERT_TRUE(crash.dumped);
+  s.build_id = BuildIdOf(CRASH_STRIPPED_BIN);
+  s.served = s.dir / "served";
+  fs::create_directories(s.served);
+  fs::rename(program, s.served / "app");  // gone from where the core says it was
+  fs::copy_file(fs::path(CRASH_DEBUG_DIR) / ".build-id" / s.build_id.substr(0, 2) / (s.build_id.substr(2) + ".debug"),
+                s.served / "app.debug");
+  DebuginfodServer server(s.served, s.build_id);
+  ASSERT_TRUE(server.ready());
+  const fs::path cache = s.dir / "cache";
+  const std::string core = Quote(crash.core.string());
+  auto offline = RunCommand(Corekit(cache, "bt --offline " + core));
+  EXPECT_EQ(offline.out.find("crash_here"), std::string::npos) << offline.out;
+  auto bt = RunCommand(Corekit(cache, "bt --debuginfod " + server.url() + " " + core));
+  EXPECT_EQ(bt.status, 0) << bt.err;
+  EXPECT_NE(bt.out.find("crash_here (app) at"), std::string::npos) << bt.out << bt.err;
+  auto symbols = nlohmann::json::parse(RunCommand(Corekit(cache, "symbols --json " + core)).out);
+  bool saw = false;
+  for (const auto& m : symbols["modules"]) {
+    if (m["build_id"] != s.build_id) continue;
+    saw = true;
+    EXPECT_EQ(m["file_origin"], "debuginfod-cache") << m.dump();
+    EXPECT_TRUE(m["verified"].get<bool>());
+    EXPECT_EQ(m["debug_origin"], "debuginfod-cache") << m.dump();
+  }
+  EXPECT_TRUE(saw);
+}
+
 TEST_F(Debuginfod, OfflineAsksNoServerButReadsTheCache) {
   StrippedCore s;
   MakeStrippedCore(s);
