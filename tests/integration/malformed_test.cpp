@@ -74,7 +74,7 @@ TEST(Malformed, EveryCommandFailsCleanly) {
   const std::vector<std::string> commands = {"info", "info --json", "notes --json", "maps",
                                              "threads --json", "regs --all", "read", "read --json",
                                              "bt", "bt --json", "report", "report --json", "compact",
-                                             "symbols", "symbols --json",
+                                             "symbols --json",
                                              "debug --batch -ex bt -ex up -ex 'x/2xg $sp' -ex 'bt full' -ex 'info args' -ex 'p $sp' "
                                              "-ex 'p *(long *)$sp@4' -ex 'x/3i $pc' -ex disassemble -ex list"};
   TempDir dir;
