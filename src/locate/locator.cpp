@@ -53,6 +53,24 @@ std::string Hex(const void* bytes, std::size_t size) {
   return elf::HexBytes(elf::Bytes(static_cast<const std::uint8_t*>(bytes), size));
 }
 
+// The GNU build-id (hex) of an opened ELF file, "" when it has none.
+std::string BuildIdOf(Elf* e) {
+  const void* bytes = nullptr;
+  const ssize_t size = dwelf_elf_gnu_build_id(e, &bytes);
+  return size > 0 ? Hex(bytes, static_cast<std::size_t>(size)) : std::string();
+}
+
+// `.build-id/xx/yyyy` + suffix: where debug directories keep a file by its build-id.
+std::string BuildIdPath(const std::string& build_id, const std::string& suffix) {
+  return ".build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + suffix;
+}
+
+// The servers, as the warnings name them.
+std::string ServersText() {
+  const char* urls = std::getenv(DEBUGINFOD_URLS_ENV_VAR);
+  return urls ? urls : "";
+}
+
 bool ValidBuildId(const std::string& id) {
   return id.size() >= 4 && id.size() <= 128 && id.size() % 2 == 0 &&
          id.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -137,10 +155,9 @@ std::string_view OriginName(Origin origin) {
 std::optional<std::string> BuildIdOfFile(const std::string& path) {
   ElfHandle e(path);
   if (!e.get()) return std::nullopt;
-  const void* bytes = nullptr;
-  const ssize_t size = dwelf_elf_gnu_build_id(e.get(), &bytes);
-  if (size <= 0) return std::nullopt;
-  return Hex(bytes, static_cast<std::size_t>(size));
+  std::string id = BuildIdOf(e.get());
+  if (id.empty()) return std::nullopt;
+  return id;
 }
 
 std::optional<std::pair<std::string, std::string>> AltLinkOf(const std::string& debug_file) {
@@ -240,12 +257,10 @@ bool Locator::Accept(const std::string& path, const std::string& build_id, std::
   ElfHandle e(path);
   if (!e.get()) return false;
   if (!build_id.empty()) {
-    const void* bytes = nullptr;
-    const ssize_t size = dwelf_elf_gnu_build_id(e.get(), &bytes);
-    const std::string found = size > 0 ? Hex(bytes, static_cast<std::size_t>(size)) : std::string();
+    const std::string found = BuildIdOf(e.get());
     if (found != build_id) {
       AddWarning(path + " has build-id " + (found.empty() ? std::string("(none)") : found) + ", not " + build_id +
-           ": not used");
+                 ": not used");
       return false;
     }
   }
@@ -259,14 +274,19 @@ bool Locator::Accept(const std::string& path, const std::string& build_id, std::
   return true;
 }
 
-std::optional<Located> Locator::Executable(const std::string& build_id, const std::string& name) {
-  if (!ValidBuildId(build_id)) return std::nullopt;
+std::optional<Located> Locator::FromBuildIdTrees(const std::string& build_id, const std::string& suffix) {
   for (const std::string& dir : DebugDirs()) {
-    const std::string path = Join(dir, ".build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2));
+    const std::string path = Join(dir, BuildIdPath(build_id, suffix));
     if (::access(path.c_str(), R_OK) == 0 && Accept(path, build_id, std::nullopt)) {
       return Located{path, Origin::kBuildIdDir};
     }
   }
+  return std::nullopt;
+}
+
+std::optional<Located> Locator::Executable(const std::string& build_id, const std::string& name) {
+  if (!ValidBuildId(build_id)) return std::nullopt;
+  if (auto found = FromBuildIdTrees(build_id, "")) return found;
   return Fetch("executable", build_id, name, "");
 }
 
@@ -274,13 +294,7 @@ std::optional<Located> Locator::DebugFile(const std::string& build_id, const std
                                           const std::string& debuglink, std::uint32_t crc, const std::string& name) {
   const bool have_id = ValidBuildId(build_id);
   if (have_id) {
-    for (const std::string& dir : DebugDirs()) {
-      const std::string path =
-          Join(dir, ".build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug");
-      if (::access(path.c_str(), R_OK) == 0 && Accept(path, build_id, std::nullopt)) {
-        return Located{path, Origin::kBuildIdDir};
-      }
-    }
+    if (auto found = FromBuildIdTrees(build_id, ".debug")) return found;
   }
   // .gnu_debuglink names a file, never a path: anything with a slash is not one.
   if (!debuglink.empty() && debuglink.find('/') == std::string::npos && debuglink != "." && debuglink != "..") {
@@ -319,13 +333,7 @@ std::optional<Located> Locator::AltFile(const std::string& alt_build_id, const s
       }
     }
   }
-  for (const std::string& dir : DebugDirs()) {
-    const std::string path =
-        Join(dir, ".build-id/" + alt_build_id.substr(0, 2) + "/" + alt_build_id.substr(2) + ".debug");
-    if (::access(path.c_str(), R_OK) == 0 && Accept(path, alt_build_id, std::nullopt)) {
-      return Located{path, Origin::kBuildIdDir};
-    }
-  }
+  if (auto found = FromBuildIdTrees(alt_build_id, ".debug")) return found;
   return Fetch("debuginfo", alt_build_id, name + " (dwz)", "");
 }
 
@@ -337,20 +345,21 @@ std::optional<Located> Locator::Source(const std::string& build_id, const std::s
 std::optional<Located> Locator::Fetch(const std::string& kind, const std::string& build_id, const std::string& name,
                                       const std::string& source_path) {
   const std::string entry_name = kind + (source_path.empty() ? "" : CacheSuffix(source_path));
-  for (const std::string& cache : options_.extra_caches) {
+  // A cache's entry, when it holds a good one (a source has no build-id to check).
+  auto cached = [&](const std::string& cache) -> std::optional<Located> {
     const std::string entry = Join(Join(cache, build_id), entry_name);
     if (IsCachedFile(entry) && (kind == "source" || Accept(entry, build_id, std::nullopt))) {
       return Located{entry, Origin::kDebuginfodCache};
     }
-  }
-  const std::string cache_entry = Join(Join(DebuginfodCacheDir(), build_id), entry_name);
-  if (!debuginfod_enabled()) {
-    // Offline, or no server: what an earlier run (or gdb) downloaded still serves.
-    if (IsCachedFile(cache_entry) && (kind == "source" || Accept(cache_entry, build_id, std::nullopt))) {
-      return Located{cache_entry, Origin::kDebuginfodCache};
-    }
     return std::nullopt;
+  };
+  for (const std::string& cache : options_.extra_caches) {
+    if (auto found = cached(cache)) return found;
   }
+  const std::string cache_dir = DebuginfodCacheDir();
+  // Offline, or no server: what an earlier run (or gdb) downloaded still serves.
+  if (!debuginfod_enabled()) return cached(cache_dir);
+  const std::string cache_entry = Join(Join(cache_dir, build_id), entry_name);
   if (!client_) {
     client_ = std::make_unique<Client>();
     client_->handle = debuginfod_begin();
@@ -394,9 +403,8 @@ std::optional<Located> Locator::Fetch(const std::string& kind, const std::string
     if (c.cancelled) {
       AddWarning("the download of the " + kind + " of " + name + " was cancelled: going on without it");
     } else {
-      const char* urls = std::getenv(DEBUGINFOD_URLS_ENV_VAR);
-      AddWarning(std::string("debuginfod: ") + (urls ? urls : "") + " sent nothing for " +
-           DurationText(options_.timeout) + ": not asking it again in this run");
+      AddWarning("debuginfod: " + ServersText() + " sent nothing for " + DurationText(options_.timeout) +
+                 ": not asking it again in this run");
       servers_failed_ = true;
     }
   } else if (fd < 0) {
@@ -405,9 +413,8 @@ std::optional<Located> Locator::Fetch(const std::string& kind, const std::string
       outcome = error == ENOENT ? "not found" : "too large";
     } else {
       outcome = std::strerror(error);
-      const char* urls = std::getenv(DEBUGINFOD_URLS_ENV_VAR);
-      AddWarning(std::string("debuginfod: ") + (urls ? urls : "") + " cannot be reached (" + outcome +
-           "): not asking it again in this run");
+      AddWarning("debuginfod: " + ServersText() + " cannot be reached (" + outcome +
+                 "): not asking it again in this run");
       servers_failed_ = true;
     }
   }

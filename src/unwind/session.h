@@ -25,19 +25,19 @@ struct Unwinder::Session {
   Elf* machine_elf = nullptr;
   std::vector<char> machine_header;  // an ELF header naming the machine, for the backend
   Dwfl_Callbacks callbacks{};
-  // What libdwfl's find_debuginfo callback gets as its module's userdata: the module and the
-  // locator that finds its files. Sized before modules are reported (stable addresses).
+  locate::Locator* locator = nullptr;  // finds the files modules lack
+  std::string cache_dir;                // of inflated debug files (debug_cache.h), "" for none
+  // What libdwfl's find_debuginfo callback gets as its module's userdata: our module, libdwfl's,
+  // and the session. One per reported module, made before any callback (stable addresses).
   struct DebugHook {
     Module* module = nullptr;
-    locate::Locator* locator = nullptr;
-    std::string cache_dir;
+    Dwfl_Module* mod = nullptr;
     Session* session = nullptr;
   };
   std::vector<DebugHook> hooks;
   // Inflated copies of debug files being written for the next run (debug_cache.h), on another
   // core while this one unwinds; joined when the session ends.
   std::vector<std::future<std::optional<std::string>>> copies;
-  std::map<std::string, Dwfl_Module*> by_name;  // reported modules by name
   target::Target* target = nullptr;
   std::vector<std::string> dwarf_registers;  // our register names in DWARF numbering order
   bool pc_separate = false;                  // AArch64: pc is not a DWARF register

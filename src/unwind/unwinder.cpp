@@ -104,17 +104,18 @@ int OpenFor(const std::string& path, char** name) {
 int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, const char* file_name,
                   const char* debuglink_file, GElf_Word debuglink_crc, char** debuginfo_file_name) {
   auto* hook = userdata ? static_cast<Session::DebugHook*>(*userdata) : nullptr;
-  if (!hook || !hook->module || !hook->locator) return -1;
+  if (!hook || !hook->module || !hook->session) return -1;
   Module& m = *hook->module;
+  Session& s = *hook->session;
   if (file_name && debuglink_file && debuglink_crc == 0) {
     if (auto alt = locate::AltLinkOf(file_name); alt && alt->first == debuglink_file) {
-      if (auto found = hook->locator->AltFile(alt->second, alt->first, file_name, m.name)) {
+      if (auto found = s.locator->AltFile(alt->second, alt->first, file_name, m.name)) {
         m.alt_file = found->path;
         m.alt_origin = found->origin;
         return OpenFor(found->path, debuginfo_file_name);
       }
       m.alt_missing = alt->first + " (build-id " + alt->second + ")";
-      hook->locator->AddWarning("the dwz file " + m.alt_missing + " that the debug info of " + m.name +
+      s.locator->AddWarning("the dwz file " + m.alt_missing + " that the debug info of " + m.name +
                                 " refers to was not found: the types and values it holds are unavailable");
       return -1;
     }
@@ -125,8 +126,8 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, co
   if (const int size = dwfl_module_build_id(mod, &bits, &vaddr); size > 0) {
     build_id = elf::HexBytes(elf::Bytes(bits, static_cast<std::size_t>(size)));
   }
-  if (!build_id.empty() && !hook->cache_dir.empty()) {
-    if (auto cached = CachedDebugFile(build_id, hook->cache_dir)) {
+  if (!build_id.empty() && !s.cache_dir.empty()) {
+    if (auto cached = CachedDebugFile(build_id, s.cache_dir)) {
       const int fd = OpenFor(*cached, debuginfo_file_name);
       if (fd >= 0) {
         m.debug_file = *cached;
@@ -135,7 +136,7 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, co
       }
     }
   }
-  auto found = hook->locator->DebugFile(build_id, file_name ? file_name : "", debuglink_file ? debuglink_file : "",
+  auto found = s.locator->DebugFile(build_id, file_name ? file_name : "", debuglink_file ? debuglink_file : "",
                                         debuglink_crc, m.name);
   if (!found) return -1;
   const int fd = OpenFor(found->path, debuginfo_file_name);
@@ -145,10 +146,8 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char*, Dwarf_Addr, co
   // The next run maps an inflated copy; this one keeps the file libdwfl validated. The copy is
   // made beside the work of this run, which it does not need — and not on the run that has just
   // downloaded the file, which is waiting on the network already (the next run makes it).
-  if (!build_id.empty() && !hook->cache_dir.empty() && hook->session &&
-      found->origin != locate::Origin::kDebuginfod) {
-    hook->session->copies.push_back(
-        std::async(std::launch::async, UncompressedDebugFile, found->path, build_id, hook->cache_dir));
+  if (!build_id.empty() && !s.cache_dir.empty() && found->origin != locate::Origin::kDebuginfod) {
+    s.copies.push_back(std::async(std::launch::async, UncompressedDebugFile, found->path, build_id, s.cache_dir));
   }
   return fd;
 }
@@ -375,14 +374,15 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
       m.note.clear();
     }
   }
+  s.locator = u->locator_;
+  s.cache_dir = u->options_.cache_dir;
   s.callbacks.find_elf = NoElf;
   s.callbacks.find_debuginfo = FindDebuginfo;
   s.dwfl = dwfl_begin(&s.callbacks);
   if (!s.dwfl) return Unexpected(Errc::kIo, std::string("libdwfl: ") + dwfl_errmsg(-1));
-  s.hooks.resize(u->modules_.size());
+  s.hooks.reserve(u->modules_.size());
   dwfl_report_begin(s.dwfl);
-  for (std::size_t i = 0; i < u->modules_.size(); ++i) {
-    Module& m = u->modules_[i];
+  for (Module& m : u->modules_) {
     const int fd = FdForModule(m);
     if (fd < 0) continue;
     const std::string file = m.file.empty() ? m.name : m.file;
@@ -392,11 +392,10 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
       ::close(fd);
       continue;
     }
-    s.hooks[i] = {&m, u->locator_, u->options_.cache_dir, &s};
+    Session::DebugHook& hook = s.hooks.emplace_back(Session::DebugHook{&m, mod, &s});
     void** userdata = nullptr;
     dwfl_module_info(mod, &userdata, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
-    if (userdata) *userdata = &s.hooks[i];
-    s.by_name[m.name] = mod;
+    if (userdata) *userdata = &hook;
   }
   dwfl_report_end(s.dwfl, nullptr, nullptr);
   for (const target::Mapping& m : target.mappings()) {
@@ -413,16 +412,12 @@ Result<std::unique_ptr<Unwinder>> Unwinder::Create(target::Target& target, Unwin
 }
 
 void Unwinder::LoadDebugInfo() {
-  Session& s = *session_;
-  for (std::size_t i = 0; i < modules_.size(); ++i) {
-    Module& m = modules_[i];
-    auto it = s.by_name.find(m.name);
-    if (it == s.by_name.end()) continue;
+  for (const Session::DebugHook& hook : session_->hooks) {
     Dwarf_Addr bias = 0;
-    Dwarf* dwarf = dwfl_module_getdwarf(it->second, &bias);
-    dwfl_module_getsymtab(it->second);
+    Dwarf* dwarf = dwfl_module_getdwarf(hook.mod, &bias);
+    dwfl_module_getsymtab(hook.mod);
     // The DWARF came from the file itself when no separate file was found for it.
-    if (dwarf && m.debug_file.empty()) m.debug_origin = locate::Origin::kEmbedded;
+    if (dwarf && hook.module->debug_file.empty()) hook.module->debug_origin = locate::Origin::kEmbedded;
   }
 }
 

@@ -114,6 +114,8 @@ class Locator {
   void AddWarning(std::string message);
 
  private:
+  // The first debug directory's `.build-id/xx/yyyy` + suffix that is a good file.
+  std::optional<Located> FromBuildIdTrees(const std::string& build_id, const std::string& suffix);
   std::optional<Located> Fetch(const std::string& kind, const std::string& build_id, const std::string& name,
                                const std::string& source_path);
   // `path` when it is readable ELF with `build_id` (and, when crc is given, that CRC); warns once
