@@ -12,7 +12,7 @@ include(CMakePackageConfigHelpers)
 install(TARGETS corekit RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS corekit_library EXPORT corekitTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The capture layer is the command's (the crash handler), not the library's.
-install(DIRECTORY include/corekit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN capture EXCLUDE)
+install(DIRECTORY include/corekit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} PATTERN capture EXCLUDE PATTERN server EXCLUDE)
 
 set(COREKIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corekit)
 install(EXPORT corekitTargets NAMESPACE corekit:: DESTINATION ${COREKIT_CMAKE_DIR})

@@ -7,9 +7,11 @@ packages=(
   cmake ninja-build g++ clang pkg-config
   libdw-dev libelf-dev libdebuginfod-dev libfmt-dev libcli11-dev nlohmann-json3-dev libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
   libedit-dev libcapstone-dev libsqlite3-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev libpq-dev
   # tests: frameworks, oracles, other architectures, fuzzing
   libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
   gdb gdb-multiarch elfutils binutils lldb tmux debuginfod dwz
+  chromium postgresql curl sqlite3
   libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   zstd xz-utils lz4 gzip
   # packaging: the .deb, its dependencies, its check, the man page

@@ -13,8 +13,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <limits>
 #include <map>
 #include <random>
 #include <variant>
@@ -83,12 +86,24 @@ constexpr const char* kMigrations[] = {
        CREATE INDEX crashes_executable ON crashes(executable, time);
        CREATE INDEX crashes_signature ON crashes(signature);
        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);)",
+    // 2: crashes uploaded to `corekit serve`: the client's id of the upload (a retry finds its
+    // crash), and whether the server's analysis is still to run.
+    // The (signature, time) index serves the groups page's counts per day.
+    R"(ALTER TABLE crashes ADD COLUMN upload_id TEXT;
+       ALTER TABLE crashes ADD COLUMN analysis_pending INTEGER NOT NULL DEFAULT 0;
+       CREATE UNIQUE INDEX crashes_upload ON crashes(upload_id) WHERE upload_id IS NOT NULL;
+       CREATE INDEX crashes_pending ON crashes(analysis_pending) WHERE analysis_pending != 0;
+       CREATE INDEX crashes_signature_time ON crashes(signature, time);
+       DROP INDEX crashes_signature;)",
 };
+
+constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
 constexpr const char* kColumns =
     "id, time, pid, host_pid, tid, uid, gid, signal, signal_code, executable, comm, command_line, hostname, "
     "container, container_runtime, dumpable, core, core_reason, core_bytes, core_size, core_file, compact_file, "
-    "details_file, signature, report_kind, analysis_error, handler_pid";
+    "details_file, signature, report_kind, analysis_error, handler_pid, upload_id, analysis_pending";
+constexpr int kColumnCount = 29;
 
 Crash ReadCrash(const Statement& s) {
   Crash c;
@@ -120,6 +135,8 @@ Crash ReadCrash(const Statement& s) {
   c.report_kind = s.OptText(i++);
   c.analysis_error = s.OptText(i++);
   c.handler_pid = s.OptInt(i++);
+  c.upload_id = s.OptText(i++);
+  c.analysis_pending = s.Int(i++) != 0;
   return c;
 }
 
@@ -131,7 +148,14 @@ void BindCrash(Statement& s, const Crash& c) {
   s.Bind(std::int64_t{c.dumpable}).Bind(c.core).Bind(c.core_reason);
   s.Bind(static_cast<std::int64_t>(c.core_bytes)).Bind(static_cast<std::int64_t>(c.core_size));
   s.Bind(c.core_file).Bind(c.compact_file).Bind(c.details_file).Bind(c.signature).Bind(c.report_kind);
-  s.Bind(c.analysis_error).Bind(c.handler_pid);
+  s.Bind(c.analysis_error).Bind(c.handler_pid).Bind(c.upload_id).Bind(std::int64_t{c.analysis_pending});
+}
+
+// "?1, ?2, ..., ?N": the crash's values by position (an UPDATE binds the id, ?1, twice).
+std::string Placeholders() {
+  std::string out;
+  for (int i = 1; i <= kColumnCount; ++i) out += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  return out;
 }
 
 // The WHERE clause of a filter, with its values in order.
@@ -155,6 +179,8 @@ Where WhereOf(const Filter& f) {
   if (f.comm) w.Add("comm = ?", *f.comm);
   if (f.signature) w.Add("signature = ?", *f.signature);
   if (f.pid) w.Add("? IN (pid, host_pid)", *f.pid);
+  if (f.host) w.Add("hostname = ?", *f.host);
+  if (f.signal) w.Add("signal = ?", std::int64_t{*f.signal});
   if (f.viewer) w.Add("uid = ?", static_cast<std::int64_t>(*f.viewer));
   return w;
 }
@@ -162,6 +188,26 @@ Where WhereOf(const Filter& f) {
 Error Errno(const std::string& what) { return Error{Errc::kIo, what + ": " + std::strerror(errno)}; }
 
 }  // namespace
+
+Result<std::int64_t> ParseTime(const std::string& text) {
+  if (text.empty()) return Unexpected(Errc::kInvalidArgument, "empty time");
+  char* end = nullptr;
+  if (text[0] == '-') {
+    const long long n = std::strtoll(text.c_str() + 1, &end, 10);
+    const std::string unit = end;
+    const std::int64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+    if (scale == 0 || n < 0) return Unexpected(Errc::kInvalidArgument, "bad time: " + text + " (e.g. -2h, -30m, -7d)");
+    return static_cast<std::int64_t>(std::time(nullptr)) - n * scale;
+  }
+  if (text.find_first_not_of("0123456789") == std::string::npos) return std::strtoll(text.c_str(), nullptr, 10);
+  std::tm tm{};
+  int fields = std::sscanf(text.c_str(), "%d-%d-%d%*[T ]%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                           &tm.tm_min, &tm.tm_sec);
+  if (fields < 3) return Unexpected(Errc::kInvalidArgument, "bad time: " + text + " (YYYY-MM-DD[THH:MM[:SS]], UTC)");
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
 
 std::string Store::DefaultPath() {
   const char* env = std::getenv("COREKIT_STORE");
@@ -197,6 +243,24 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access
     ::close(fd);
     return Unexpected(Errno("cannot read the crash store's index " + index));
   }
+  // A reader of an index an older corekit wrote upgrades it first when it may write it (root),
+  // so that reading never depends on a crash having been caught since the upgrade.
+  if (access == Access::kRead && ::faccessat(fd, "index.sqlite", W_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+    sqlite3* probe = nullptr;
+    std::int64_t version = kSchemaVersion;
+    if (sqlite3_open_v2(index.c_str(), &probe, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr) == SQLITE_OK) {
+      Statement v(probe, "PRAGMA user_version");
+      if (v.ok() && v.Step() == SQLITE_ROW) version = v.Int(0);
+    }
+    sqlite3_close_v2(probe);
+    if (version < kSchemaVersion) {
+      auto writer = Open(dir, Access::kWrite);
+      if (!writer) {
+        ::close(fd);
+        return Unexpected(writer.error());
+      }
+    }
+  }
   sqlite3* db = nullptr;
   const int flags = (access == Access::kWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;  // one thread per Store
@@ -228,9 +292,13 @@ Result<void> Store::Exec(const char* sql) {
 
 Result<void> Store::Migrate() {
   if (auto b = Exec("BEGIN IMMEDIATE"); !b) return b;
-  Statement version(Db(db_), "PRAGMA user_version");
-  const std::int64_t have = version.ok() && version.Step() == SQLITE_ROW ? version.Int(0) : 0;
-  constexpr std::int64_t kWant = std::size(kMigrations);
+  std::int64_t have = 0;
+  {
+    // Finalized before the migrations run: DROP INDEX refuses while a statement is open.
+    Statement version(Db(db_), "PRAGMA user_version");
+    if (version.ok() && version.Step() == SQLITE_ROW) have = version.Int(0);
+  }
+  constexpr std::int64_t kWant = kSchemaVersion;
   if (have > kWant) {
     (void)Exec("ROLLBACK");
     return Unexpected(Errc::kUnsupported, "the crash store's index is version " + std::to_string(have) +
@@ -261,8 +329,7 @@ Result<std::string> Store::NewId() {
 }
 
 Result<void> Store::Insert(const Crash& crash) {
-  Statement s(Db(db_), std::string("INSERT INTO crashes(") + kColumns +
-                           ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  Statement s(Db(db_), std::string("INSERT INTO crashes(") + kColumns + ") VALUES(" + Placeholders() + ")");
   if (!s.ok()) return Unexpected(SqlError(Db(db_), "insert"));
   BindCrash(s, crash);
   if (s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "insert"));
@@ -270,30 +337,9 @@ Result<void> Store::Insert(const Crash& crash) {
 }
 
 Result<void> Store::Update(const Crash& crash) {
-  std::string sql = "UPDATE crashes SET ";
-  std::string columns = kColumns;
-  // Every column but id, in kColumns' order, then the id for WHERE.
-  std::size_t at = columns.find(',') + 2;
-  bool first = true;
-  while (at < columns.size()) {
-    const std::size_t comma = columns.find(',', at);
-    const std::string name = columns.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-    sql += (first ? "" : ", ") + name + " = ?";
-    first = false;
-    at = comma == std::string::npos ? columns.size() : comma + 2;
-  }
-  sql += " WHERE id = ?";
-  Statement s(Db(db_), sql);
+  Statement s(Db(db_), std::string("UPDATE crashes SET (") + kColumns + ") = (" + Placeholders() + ") WHERE id = ?1");
   if (!s.ok()) return Unexpected(SqlError(Db(db_), "update"));
-  const Crash& rest = crash;
-  s.Bind(rest.time).Bind(rest.pid).Bind(rest.host_pid).Bind(rest.tid).Bind(rest.uid).Bind(rest.gid);
-  s.Bind(rest.signal ? std::optional<std::int64_t>(*rest.signal) : std::nullopt);
-  s.Bind(rest.signal_code ? std::optional<std::int64_t>(*rest.signal_code) : std::nullopt);
-  s.Bind(rest.executable).Bind(rest.comm).Bind(rest.command_line).Bind(rest.hostname).Bind(rest.container);
-  s.Bind(rest.container_runtime).Bind(std::int64_t{rest.dumpable}).Bind(rest.core).Bind(rest.core_reason);
-  s.Bind(static_cast<std::int64_t>(rest.core_bytes)).Bind(static_cast<std::int64_t>(rest.core_size));
-  s.Bind(rest.core_file).Bind(rest.compact_file).Bind(rest.details_file).Bind(rest.signature);
-  s.Bind(rest.report_kind).Bind(rest.analysis_error).Bind(rest.handler_pid).Bind(rest.id);
+  BindCrash(s, crash);
   if (s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "update"));
   return {};
 }
@@ -387,32 +433,143 @@ Result<Crash> Store::Find(std::string_view id, std::optional<uid_t> viewer) {
 }
 
 Result<std::vector<Group>> Store::Groups(std::optional<uid_t> viewer) {
-  Filter filter;
-  filter.viewer = viewer;
-  Where where = WhereOf(filter);
+  GroupQuery query;
+  query.filter.viewer = viewer;
+  query.limit = std::numeric_limits<std::int32_t>::max();
+  auto page = Groups(query);
+  if (!page) return Unexpected(page.error());
+  return std::move(page->groups);
+}
+
+Result<GroupPage> Store::Groups(const GroupQuery& query) {
+  Where where = WhereOf(query.filter);
   where.sql += where.sql.empty() ? " WHERE signature IS NOT NULL AND signature != ''" : " AND signature IS NOT NULL AND signature != ''";
-  Statement s(Db(db_), "SELECT signature, count(*), min(time), max(time), group_concat(DISTINCT executable) FROM crashes" +
-                           where.sql + " GROUP BY signature ORDER BY count(*) DESC, max(time) DESC");
+  GroupPage page;
+  {
+    Statement total(Db(db_), "SELECT count(DISTINCT signature) FROM crashes" + where.sql);
+    if (!total.ok()) return Unexpected(SqlError(Db(db_), "groups"));
+    where.BindTo(total);
+    if (total.Step() == SQLITE_ROW) page.total = static_cast<std::size_t>(total.Int(0));
+  }
+  const char* order = query.order == GroupOrder::kLastSeen    ? "max(time) DESC, count(*) DESC"
+                      : query.order == GroupOrder::kFirstSeen ? "min(time) DESC, count(*) DESC"
+                                                              : "count(*) DESC, max(time) DESC";
+  Statement s(Db(db_), "SELECT signature, count(*), min(time), max(time) FROM crashes" + where.sql +
+                           " GROUP BY signature ORDER BY " + order + ", signature LIMIT ? OFFSET ?");
   if (!s.ok()) return Unexpected(SqlError(Db(db_), "groups"));
   where.BindTo(s);
-  std::vector<Group> groups;
+  s.Bind(static_cast<std::int64_t>(query.limit)).Bind(static_cast<std::int64_t>(query.offset));
+  std::map<std::string, std::size_t> index;
   while (s.Step() == SQLITE_ROW) {
-    Group g{s.Text(0), static_cast<std::size_t>(s.Int(1)), s.Int(2), s.Int(3), {}};
-    // group_concat's separator is a comma, which a path may hold: split on the distinct values
-    // again from the rows when one does.
-    const std::string joined = s.Text(4);
-    if (joined.find(',') == std::string::npos) {
-      g.executables.push_back(joined);
-    } else {
-      Where of_group = WhereOf(filter);
-      of_group.Add("signature = ?", g.signature);
-      Statement e(Db(db_), "SELECT DISTINCT executable FROM crashes" + of_group.sql + " ORDER BY executable");
-      of_group.BindTo(e);
-      while (e.Step() == SQLITE_ROW) g.executables.push_back(e.Text(0));
-    }
-    groups.push_back(std::move(g));
+    index[s.Text(0)] = page.groups.size();
+    page.groups.push_back(Group{s.Text(0), static_cast<std::size_t>(s.Int(1)), s.Int(2), s.Int(3), {}, {}});
   }
-  return groups;
+  if (page.groups.empty()) return page;
+  // The executables and hosts of the page's groups: distinct values of the rows, exactly (a
+  // group_concat's comma may be part of a path).
+  std::string in;
+  for (std::size_t i = 0; i < page.groups.size(); ++i) in += i ? ",?" : "?";
+  for (const char* column : {"executable", "hostname"}) {
+    Statement d(Db(db_), std::string("SELECT DISTINCT signature, ") + column + " FROM crashes" + where.sql +
+                             " AND signature IN (" + in + ") ORDER BY 2");
+    if (!d.ok()) return Unexpected(SqlError(Db(db_), "groups"));
+    where.BindTo(d);
+    for (const Group& g : page.groups) d.Bind(g.signature);
+    while (d.Step() == SQLITE_ROW) {
+      Group& g = page.groups[index[d.Text(0)]];
+      std::string value = d.Text(1);
+      if (std::string_view(column) == "executable") g.executables.push_back(std::move(value));
+      else if (!value.empty()) g.hosts.push_back(std::move(value));
+    }
+  }
+  return page;
+}
+
+Result<std::vector<std::vector<std::size_t>>> Store::DailyCounts(const std::vector<std::string>& signatures,
+                                                                 const Filter& filter, std::int64_t first_day,
+                                                                 std::size_t days) {
+  std::vector<std::vector<std::size_t>> counts(signatures.size(), std::vector<std::size_t>(days));
+  if (signatures.empty() || days == 0) return counts;
+  Filter within = filter;
+  within.since = std::max(filter.since.value_or(first_day * 86400), first_day * 86400);
+  within.until = std::min(filter.until.value_or(std::numeric_limits<std::int64_t>::max()),
+                          (first_day + static_cast<std::int64_t>(days)) * 86400 - 1);
+  Where where = WhereOf(within);
+  std::map<std::string, std::size_t> index;
+  std::string in;
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    index[signatures[i]] = i;
+    in += i ? ",?" : "?";
+  }
+  Statement s(Db(db_), "SELECT signature, time / 86400, count(*) FROM crashes" + where.sql +
+                           (where.sql.empty() ? " WHERE" : " AND") + " signature IN (" + in + ") GROUP BY 1, 2");
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "daily counts"));
+  where.BindTo(s);
+  for (const std::string& sig : signatures) s.Bind(sig);
+  while (s.Step() == SQLITE_ROW) {
+    const std::int64_t day = s.Int(1) - first_day;
+    auto it = index.find(s.Text(0));
+    if (it != index.end() && day >= 0 && day < static_cast<std::int64_t>(days)) {
+      counts[it->second][static_cast<std::size_t>(day)] = static_cast<std::size_t>(s.Int(2));
+    }
+  }
+  return counts;
+}
+
+Result<std::vector<Crash>> Store::Page(const Filter& filter, std::size_t limit, std::size_t offset) {
+  const Where where = WhereOf(filter);
+  Statement s(Db(db_), std::string("SELECT ") + kColumns + " FROM crashes" + where.sql +
+                           " ORDER BY time DESC, rowid DESC LIMIT ? OFFSET ?");
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "list"));
+  where.BindTo(s);
+  s.Bind(static_cast<std::int64_t>(limit)).Bind(static_cast<std::int64_t>(offset));
+  std::vector<Crash> crashes;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) crashes.push_back(ReadCrash(s));
+  if (rc != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "list"));
+  return crashes;
+}
+
+Result<std::size_t> Store::Count(const Filter& filter) {
+  const Where where = WhereOf(filter);
+  Statement s(Db(db_), "SELECT count(*) FROM crashes" + where.sql);
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "count"));
+  where.BindTo(s);
+  if (s.Step() != SQLITE_ROW) return Unexpected(SqlError(Db(db_), "count"));
+  return static_cast<std::size_t>(s.Int(0));
+}
+
+Result<std::optional<Crash>> Store::InsertUpload(const Crash& crash) {
+  if (!crash.upload_id) return Unexpected(Errc::kInvalidArgument, "an upload without an upload id");
+  auto existing = [&]() -> std::optional<Crash> {
+    Statement s(Db(db_), std::string("SELECT ") + kColumns + " FROM crashes WHERE upload_id = ?");
+    if (!s.ok()) return std::nullopt;
+    s.Bind(*crash.upload_id);
+    if (s.Step() != SQLITE_ROW) return std::nullopt;
+    return ReadCrash(s);
+  };
+  // Looked up and inserted in one IMMEDIATE transaction, so that two retries of one upload
+  // arriving at once store it once (the unique index would refuse the second anyway).
+  if (auto b = Exec("BEGIN IMMEDIATE"); !b) return Unexpected(b.error());
+  if (auto found = existing()) {
+    (void)Exec("ROLLBACK");
+    return found;
+  }
+  if (auto i = Insert(crash); !i) {
+    (void)Exec("ROLLBACK");
+    return Unexpected(i.error());
+  }
+  if (auto c = Exec("COMMIT"); !c) return Unexpected(c.error());
+  return std::optional<Crash>();
+}
+
+Result<std::vector<Crash>> Store::PendingAnalysis(std::size_t limit) {
+  Statement s(Db(db_), std::string("SELECT ") + kColumns + " FROM crashes WHERE analysis_pending != 0 ORDER BY rowid LIMIT ?");
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "pending"));
+  s.Bind(static_cast<std::int64_t>(limit));
+  std::vector<Crash> crashes;
+  while (s.Step() == SQLITE_ROW) crashes.push_back(ReadCrash(s));
+  return crashes;
 }
 
 Result<void> Store::Remove(const Crash& crash) {

@@ -28,37 +28,15 @@ struct CrashesOptions {
   std::vector<std::string> debugger_args;
 };
 
-// "2026-12-02", "2026-12-02T10:00[:00][Z]", "2026-12-02 10:00", "-2h" / "-30m" / "-7d" (ago),
-// or seconds since the epoch.
-Result<std::int64_t> ParseTime(const std::string& text) {
-  if (text.empty()) return Unexpected(Errc::kInvalidArgument, "empty time");
-  char* end = nullptr;
-  if (text[0] == '-') {
-    const long long n = std::strtoll(text.c_str() + 1, &end, 10);
-    const std::string unit = end;
-    const std::int64_t scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
-    if (scale == 0 || n < 0) return Unexpected(Errc::kInvalidArgument, "bad time: " + text + " (e.g. -2h, -30m, -7d)");
-    return static_cast<std::int64_t>(std::time(nullptr)) - n * scale;
-  }
-  if (text.find_first_not_of("0123456789") == std::string::npos) return std::strtoll(text.c_str(), nullptr, 10);
-  std::tm tm{};
-  int fields = std::sscanf(text.c_str(), "%d-%d-%d%*[T ]%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                           &tm.tm_min, &tm.tm_sec);
-  if (fields < 3) return Unexpected(Errc::kInvalidArgument, "bad time: " + text + " (YYYY-MM-DD[THH:MM[:SS]], UTC)");
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
 Result<store::Filter> FilterOf(const CrashesOptions& o) {
   store::Filter f;
   if (!o.since.empty()) {
-    auto t = ParseTime(o.since);
+    auto t = store::ParseTime(o.since);
     if (!t) return Unexpected(t.error());
     f.since = *t;
   }
   if (!o.until.empty()) {
-    auto t = ParseTime(o.until);
+    auto t = store::ParseTime(o.until);
     if (!t) return Unexpected(t.error());
     f.until = *t;
   }
@@ -333,9 +311,7 @@ int Groups(const CrashesOptions& o) {
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const store::Group& g : *groups) {
-      list.push_back({{"signature", g.signature}, {"signature_version", "corekit.sig/1"}, {"count", g.count},
-                      {"first_seen", Rfc3339(g.first_seen)}, {"last_seen", Rfc3339(g.last_seen)},
-                      {"executables", g.executables}});
+      list.push_back(server::GroupJson(g));
     }
     PrintJson({{"schema", "corekit.crash/1"}, {"groups", list}});
     return 0;

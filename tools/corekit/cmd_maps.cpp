@@ -10,16 +10,7 @@ int Run(target::Target& core, const CommonOptions& options) {
   const auto& mappings = core.mappings();
   const bool is64 = core.abi().is64;
   if (options.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const target::Mapping& m : mappings) {
-      list.push_back({{"start", HexAddress(m.start)}, {"end", HexAddress(m.end)}, {"perms", m.perms},
-                      {"offset", HexAddress(m.offset)}, {"path", m.path},
-                      {"kind", std::string(target::MappingKind(m.path))},
-                      {"in_core", m.backing == target::Backing::kCore},
-                      {"bytes", std::string(target::BackingName(m.backing))},
-                      {"bytes_in_core", m.bytes_in_core}});
-    }
-    PrintJson({{"mappings", list}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
+    PrintJson({{"mappings", MappingsJson(mappings)}, {"diagnostics", DiagnosticsJson(core.diagnostics())}});
     return 0;
   }
   std::uint64_t in_core = 0, total = 0;

@@ -12,17 +12,6 @@ struct RegsOptions {
   bool all = false;
 };
 
-std::string BytesHex(const std::vector<std::uint8_t>& bytes) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < bytes.size(); ++i) out += fmt::format("{}{:#04x}", i ? "," : "", bytes[i]);
-  return out + "}";
-}
-
-std::string ValueText(const elf::Register& r) {
-  if (r.width <= 8) return fmt::format("{:#0{}x}", r.value, 2 + 2 * r.width);
-  return BytesHex(r.bytes);
-}
-
 int Run(target::Target& core, const RegsOptions& options) {
   const target::Thread* thread = options.tid ? core.FindThread(*options.tid) : DefaultThread(core);
   if (!thread) {
@@ -35,16 +24,10 @@ int Run(target::Target& core, const RegsOptions& options) {
     sets.push_back(&thread->vector_registers);
   }
   if (options.common.json) {
-    nlohmann::json regs = nlohmann::json::array();
-    for (const auto* set : sets) {
-      for (const elf::Register& r : *set) {
-        regs.push_back({{"name", r.name}, {"width", r.width}, {"value", ValueText(r)}});
-      }
-    }
     nlohmann::json missing = nlohmann::json::array();
     for (unsigned f : thread->xsave_missing) missing.push_back(std::string(elf::XsaveFeatureName(f)));
     PrintJson({{"tid", thread->tid}, {"pc", HexJson(thread->pc)}, {"sp", HexJson(thread->sp)},
-               {"xcr0", HexJson(thread->xcr0)}, {"xsave_missing", missing}, {"registers", regs}});
+               {"xcr0", HexJson(thread->xcr0)}, {"xsave_missing", missing}, {"registers", RegistersJson(sets)}});
     return 0;
   }
   Print("thread {}{}\n", thread->tid,
@@ -52,10 +35,10 @@ int Run(target::Target& core, const RegsOptions& options) {
   for (const auto* set : sets) {
     for (const elf::Register& r : *set) {
       if (r.width <= 8) {
-        Print("  {:<10} {:<20} {}\n", r.name, ValueText(r),
+        Print("  {:<10} {:<20} {}\n", r.name, RegisterValueText(r),
                    static_cast<std::int64_t>(r.value));
       } else {
-        Print("  {:<10} {}\n", r.name, ValueText(r));
+        Print("  {:<10} {}\n", r.name, RegisterValueText(r));
       }
     }
   }

@@ -47,7 +47,21 @@ int Run(target::Target& core, const CommonOptions& options) {
     nlohmann::json threads = nlohmann::json::array();
     for (std::size_t i = 0; i < report.threads.size(); ++i) {
       const target::Thread& t = core.threads()[i];
-      threads.push_back(ThreadJson(report.threads[i], t, report.crashed_thread && *report.crashed_thread == t.tid));
+      const bool crashed = report.crashed_thread && *report.crashed_thread == t.tid;
+      threads.push_back(ThreadJson(report.threads[i], t, crashed));
+      // The crashed thread's general registers, and every thread's sp: what a crash page shows.
+      threads.back()["sp"] = HexJson(t.sp);
+      if (crashed) {
+        threads.back()["registers"] = RegistersJson({&t.registers});
+        // The source line of each of its first frames, as the text report shows them.
+        analyze::SourceLines sources(options.source_dirs, [&](const unwind::Frame& f, const std::string& path) {
+          return (*unwinder)->FetchSource(f, path);
+        });
+        nlohmann::json& frames = threads.back()["frames"];
+        for (std::size_t k = 0; k < report.threads[i].frames.size() && k < kFramesShown; ++k) {
+          if (auto text = sources.Line(report.threads[i].frames[k])) frames[k]["source"] = *text;
+        }
+      }
     }
     nlohmann::json signal = SignalJson(report.signal);
     nlohmann::json signature = nullptr;
@@ -69,7 +83,8 @@ int Run(target::Target& core, const CommonOptions& options) {
                           {"signature", signature},
                           {"signature_version", std::string(analyze::kSignatureVersion)}}},
                {"threads", threads},
-               {"modules", ModulesJson((*unwinder)->modules())}});
+               {"modules", ModulesJson((*unwinder)->modules())},
+               {"mappings", MappingsJson(core.mappings())}});
     fetch.PrintNewWarnings();
     return 0;
   }

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   AddDebugCommand(app, run);
   AddHandlerCommands(app, run);
   AddCrashesCommand(app, run);
+  AddUploadCommand(app, run);
+  AddServeCommand(app, run);
   // Set after the subcommands, which would inherit it. The man page is made from this help
   // (cmake/corekit_docs.cmake).
   app.footer(R"(Every reading command (info, notes, maps, threads, regs, read, bt, report, debug) takes a

@@ -140,6 +140,34 @@ nlohmann::json HexJson(std::optional<std::uint64_t> value) {
   return HexAddress(*value);
 }
 
+std::string RegisterValueText(const elf::Register& r) {
+  if (r.width <= 8) return fmt::format("{:#0{}x}", r.value, 2 + 2 * r.width);
+  std::string out = "{";
+  for (std::size_t i = 0; i < r.bytes.size(); ++i) out += fmt::format("{}{:#04x}", i ? "," : "", r.bytes[i]);
+  return out + "}";
+}
+
+nlohmann::json RegistersJson(const std::vector<const std::vector<elf::Register>*>& sets) {
+  nlohmann::json regs = nlohmann::json::array();
+  for (const auto* set : sets) {
+    for (const elf::Register& r : *set) regs.push_back({{"name", r.name}, {"width", r.width}, {"value", RegisterValueText(r)}});
+  }
+  return regs;
+}
+
+nlohmann::json MappingsJson(const std::vector<target::Mapping>& mappings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const target::Mapping& m : mappings) {
+    list.push_back({{"start", HexAddress(m.start)}, {"end", HexAddress(m.end)}, {"perms", m.perms},
+                    {"offset", HexAddress(m.offset)}, {"path", m.path},
+                    {"kind", std::string(target::MappingKind(m.path))},
+                    {"in_core", m.backing == target::Backing::kCore},
+                    {"bytes", std::string(target::BackingName(m.backing))},
+                    {"bytes_in_core", m.bytes_in_core}});
+  }
+  return list;
+}
+
 nlohmann::json SignalJson(const std::optional<target::Signal>& signal) {
   if (!signal) return nullptr;
   nlohmann::json j;
@@ -158,77 +186,6 @@ nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics) {
   nlohmann::json list = nlohmann::json::array();
   for (const Diagnostic& d : diagnostics.kept()) list.push_back(d.message);
   return list;
-}
-
-nlohmann::json JsonWithValidUtf8(const nlohmann::json& value) {
-  if (value.is_string()) return ValidUtf8(value.get_ref<const std::string&>());
-  if (value.is_array()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& element : value) out.push_back(JsonWithValidUtf8(element));
-    return out;
-  }
-  if (value.is_object()) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [key, element] : value.items()) out[ValidUtf8(key)] = JsonWithValidUtf8(element);
-    return out;
-  }
-  return value;
-}
-
-namespace {
-
-// Whether every string (and key) of `value` is well-formed UTF-8 already: the common case, in
-// which the document is printed as it is rather than copied.
-bool AllValidUtf8(const nlohmann::json& value) {
-  auto valid = [](const std::string& s) {
-    for (const char c : s) {
-      if (static_cast<unsigned char>(c) >= 0x80) return ValidUtf8(s) == s;  // only then decode
-    }
-    return true;
-  };
-  if (value.is_string()) return valid(value.get_ref<const std::string&>());
-  if (value.is_array()) {
-    for (const auto& element : value) {
-      if (!AllValidUtf8(element)) return false;
-    }
-  } else if (value.is_object()) {
-    for (const auto& [key, element] : value.items()) {
-      if (!valid(key) || !AllValidUtf8(element)) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-std::string JsonText(const nlohmann::json& value) {
-  // The encoder leaves DEL and the C1 controls (U+0080..U+009F) raw, as JSON allows; they are
-  // terminal controls, so they are written as \u escapes too. Outside strings JSON is ASCII, so
-  // these bytes can only be inside one.
-  const std::string raw = AllValidUtf8(value) ? value.dump(2) : JsonWithValidUtf8(value).dump(2);
-  std::string text;
-  text.reserve(raw.size() + 1);
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    // Runs without DEL or a C1 lead byte are copied whole.
-    const std::size_t special = raw.find_first_of("\x7f\xc2", i);
-    if (special != i) {
-      const std::size_t end = special == std::string::npos ? raw.size() : special;
-      text.append(raw, i, end - i);
-      i = end - 1;
-      continue;
-    }
-    const auto byte = static_cast<unsigned char>(raw[i]);
-    const auto next = i + 1 < raw.size() ? static_cast<unsigned char>(raw[i + 1]) : 0;
-    if (byte == 0x7f) {
-      text += "\\u007f";
-    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
-      text += fmt::format("\\u{:04x}", next);
-      ++i;
-    } else {
-      text += raw[i];
-    }
-  }
-  return text;
 }
 
 void PrintJson(const nlohmann::json& document, std::FILE* to) {

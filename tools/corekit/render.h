@@ -16,6 +16,7 @@
 
 #include "corekit/base/text.h"
 #include "corekit/core/core_file.h"
+#include "corekit/server/json.h"
 
 namespace corekit::tools {
 
@@ -74,13 +75,20 @@ std::string SignalText(const target::Signal& signal);  // "SIGSEGV (SEGV_MAPERR)
 nlohmann::json SignalJson(const std::optional<target::Signal>& signal);
 nlohmann::json HexJson(std::optional<std::uint64_t> value);  // hex string or null
 nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics);
+// A register's value: 0x-prefixed hex of its width, or its bytes ("{0x01,0x02,...}") when wider.
+std::string RegisterValueText(const elf::Register& r);
+// [{ "name", "width", "value" }] of the given register sets, in order.
+nlohmann::json RegistersJson(const std::vector<const std::vector<elf::Register>*>& sets);
+// [{ "start", "end", "perms", "offset", "path", "kind", "in_core", "bytes", "bytes_in_core" }].
+nlohmann::json MappingsJson(const std::vector<target::Mapping>& mappings);
 
 // Prints one JSON document on stdout. Strings are valid UTF-8 always: bytes that are not become
 // the text `\xNN` (ValidUtf8; docs/json.md), as in every command's JSON.
 void PrintJson(const nlohmann::json& document, std::FILE* to = stdout);
-// The text PrintJson prints, without its newline: for documents written a piece at a time.
-std::string JsonText(const nlohmann::json& value);
-nlohmann::json JsonWithValidUtf8(const nlohmann::json& value);
+// The text PrintJson prints, without its newline (JsonText): for documents written a piece at a
+// time.
+using server::JsonText;
+using server::JsonWithValidUtf8;
 
 // Parses an address: hex (0x...), decimal, or a register name of `thread` ($pc, sp, rip...).
 Result<std::uint64_t> ParseAddress(const std::string& text, const target::Thread* thread,
@@ -123,6 +131,8 @@ void AddBtCommand(CLI::App& app, Runner& run);
 void AddReportCommand(CLI::App& app, Runner& run);
 void AddHandlerCommands(CLI::App& app, Runner& run);
 void AddCrashesCommand(CLI::App& app, Runner& run);
+void AddServeCommand(CLI::App& app, Runner& run);
+void AddUploadCommand(CLI::App& app, Runner& run);
 void AddSymbolsCommand(CLI::App& app, Runner& run);
 
 }  // namespace corekit::tools

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "corekit/server/json.h"
 #include "corekit/store/store.h"
 
 namespace corekit::tools {
@@ -27,8 +28,8 @@ bool IsStoredCrash(const std::string& target);  // "@..."
 // The path of a stored crash's core ("@ID", "@last"), opened now: /proc/self/fd/N.
 Result<std::string> StoredCorePath(const std::string& store_path, const std::string& target);
 
-std::string Rfc3339(std::int64_t seconds);
-std::string SignalName(int number);  // "SIGSEGV", or the number
-nlohmann::json CrashJson(const store::Crash& crash);
+using server::CrashJson;
+using server::Rfc3339;
+using server::SignalName;
 
 }  // namespace corekit::tools

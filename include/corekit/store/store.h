@@ -55,21 +55,43 @@ struct Crash {
   std::optional<std::string> analysis_error;  // the analysis failed or timed out
   std::optional<std::int64_t> handler_pid;     // while receiving
   std::string details_file;       // ID.json: the /proc snapshot and the report
+  std::optional<std::string> upload_id;  // the uploader's id for it: a retry finds this row
+  bool analysis_pending = false;  // uploaded, not yet analysed by the server
 };
 
 struct Filter {
   std::optional<std::int64_t> since, until;
   std::optional<std::size_t> limit;  // the newest N
   std::optional<std::string> executable, comm, signature;
+  std::optional<std::string> host;   // hostname
   std::optional<std::int64_t> pid;
+  std::optional<int> signal;
   std::optional<uid_t> viewer;       // not root: only this uid's crashes
 };
+
+// A time as the filters take it: "2026-12-02", "2026-12-02T10:00[:00][Z]", "2026-12-02 10:00"
+// (UTC), "-2h" / "-30m" / "-7d" (ago), or seconds since the epoch.
+Result<std::int64_t> ParseTime(const std::string& text);
 
 struct Group {
   std::string signature;
   std::size_t count = 0;
   std::int64_t first_seen = 0, last_seen = 0;
-  std::vector<std::string> executables;
+  std::vector<std::string> executables;  // sorted, distinct
+  std::vector<std::string> hosts;        // hostnames: sorted, distinct, "" left out
+};
+
+enum class GroupOrder { kCount, kLastSeen, kFirstSeen };
+
+// One page of groups, for the server's pages and API.
+struct GroupQuery {
+  Filter filter;  // limit is ignored: the page is `limit` groups from `offset`
+  GroupOrder order = GroupOrder::kCount;
+  std::size_t limit = 50, offset = 0;
+};
+struct GroupPage {
+  std::vector<Group> groups;
+  std::size_t total = 0;  // groups matching the filter
 };
 
 // The store's limits, kept in the index (settings table): `handler install` writes them, every
@@ -130,6 +152,20 @@ class Store {
   // "ID", an unambiguous prefix of one, or "last" (the newest the viewer may see).
   Result<Crash> Find(std::string_view id, std::optional<uid_t> viewer);
   Result<std::vector<Group>> Groups(std::optional<uid_t> viewer);
+  Result<GroupPage> Groups(const GroupQuery& query);
+  // Crashes per UTC day of each signature, for the days [first_day, first_day + days) (day =
+  // time / 86400), under the filter's other conditions.
+  Result<std::vector<std::vector<std::size_t>>> DailyCounts(const std::vector<std::string>& signatures,
+                                                            const Filter& filter, std::int64_t first_day,
+                                                            std::size_t days);
+  // Newest first: `limit` crashes from `offset` (filter.limit ignored), and how many match.
+  Result<std::vector<Crash>> Page(const Filter& filter, std::size_t limit, std::size_t offset);
+  Result<std::size_t> Count(const Filter& filter);
+  // Inserts an uploaded crash (upload_id set) unless a crash with its upload_id is stored: then
+  // returns that one, and inserts nothing.
+  Result<std::optional<Crash>> InsertUpload(const Crash& crash);
+  // Uploaded crashes whose analysis has not run, oldest first.
+  Result<std::vector<Crash>> PendingAnalysis(std::size_t limit);
   Result<void> Remove(const Crash& crash);
 
   // Other settings (the kernel's values before `handler install`), by key.

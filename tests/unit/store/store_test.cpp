@@ -174,6 +174,123 @@ TEST_F(StoreTest, GroupsBySignature) {
   EXPECT_EQ((*groups)[0].executables.size(), 2u);
 }
 
+TEST_F(StoreTest, PagesGroupsInTheOrderAskedWithTheirHostsAndCountsPerDay) {
+  const std::int64_t day = 20000;  // days since the epoch
+  auto add = [&](const char* exe, const char* host, const char* signature, std::int64_t time, int signal) {
+    Crash c = Add(exe, time, 0);
+    c.hostname = host;
+    c.signature = signature;
+    c.signal = signal;
+    ASSERT_TRUE(store_->Update(c));
+  };
+  add("/bin/a", "h1", "a | b", day * 86400 + 10, 11);
+  add("/bin/a", "h2", "a | b", day * 86400 + 20, 11);
+  add("/bin/a,comma", "h2", "a | b", (day + 2) * 86400, 11);
+  add("/bin/c", "h1", "c", (day + 1) * 86400, 6);
+  add("/bin/d", "", "d", (day - 5) * 86400, 11);
+  GroupQuery q;
+  q.limit = 2;
+  auto page = store_->Groups(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 3u);
+  ASSERT_EQ(page->groups.size(), 2u);
+  EXPECT_EQ(page->groups[0].signature, "a | b");
+  EXPECT_EQ(page->groups[0].count, 3u);
+  EXPECT_EQ(page->groups[0].executables, (std::vector<std::string>{"/bin/a", "/bin/a,comma"}));
+  EXPECT_EQ(page->groups[0].hosts, (std::vector<std::string>{"h1", "h2"}));
+  q.offset = 2;
+  page = store_->Groups(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->groups.size(), 1u);
+  q = GroupQuery{};
+  q.order = GroupOrder::kFirstSeen;
+  page = store_->Groups(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->groups[0].signature, "c");  // the newest first appearance
+  EXPECT_TRUE(page->groups.back().hosts.empty());
+  q.filter.signal = 6;
+  page = store_->Groups(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->groups.size(), 1u);
+  EXPECT_EQ(page->groups[0].signature, "c");
+  q.filter = Filter{};
+  q.filter.host = "h2";
+  page = store_->Groups(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->groups.size(), 1u);
+  EXPECT_EQ(page->groups[0].count, 2u);
+
+  auto per_day = store_->DailyCounts({"a | b", "c", "d"}, Filter{}, day, 3);
+  ASSERT_TRUE(per_day);
+  EXPECT_EQ((*per_day)[0], (std::vector<std::size_t>{2, 0, 1}));
+  EXPECT_EQ((*per_day)[1], (std::vector<std::size_t>{0, 1, 0}));
+  EXPECT_EQ((*per_day)[2], (std::vector<std::size_t>{0, 0, 0}));  // before the window
+
+  auto newest = store_->Page(Filter{}, 2, 0);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].executable, "/bin/a,comma");
+  EXPECT_EQ((*newest)[1].executable, "/bin/c");
+  auto rest = store_->Page(Filter{}, 10, 2);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->size(), 3u);
+  EXPECT_EQ(*store_->Count(Filter{}), 5u);
+}
+
+TEST_F(StoreTest, StoresAnUploadOnceWhateverTheRetries) {
+  Crash c;
+  c.id = *store_->NewId();
+  c.time = 100;
+  c.upload_id = "host:abc:1";
+  c.analysis_pending = true;
+  auto first = store_->InsertUpload(c);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_FALSE(*first);
+  Crash retry = c;
+  retry.id = *store_->NewId();
+  auto second = store_->InsertUpload(retry);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(*second);
+  EXPECT_EQ((*second)->id, c.id);
+  EXPECT_EQ(*store_->Count(Filter{}), 1u);
+  auto pending = store_->PendingAnalysis(10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].upload_id, c.upload_id);
+  c.analysis_pending = false;
+  ASSERT_TRUE(store_->Update(c));
+  EXPECT_TRUE(store_->PendingAnalysis(10)->empty());
+  Crash no_id = c;
+  no_id.upload_id.reset();
+  EXPECT_FALSE(store_->InsertUpload(no_id));
+}
+
+TEST_F(StoreTest, AReaderUpgradesAnOlderIndexWhenItMayWrite) {
+  store_.reset();
+  if (!fs::exists("/usr/bin/sqlite3")) GTEST_SKIP() << "no sqlite3 command to make a version-1 index";
+  // A version-1 index, as corekit 0.1's handler wrote it.
+  fs::remove(dir_ + "/store/index.sqlite");
+  const std::string v1 =
+      "CREATE TABLE crashes(id TEXT PRIMARY KEY, time INTEGER NOT NULL, pid INTEGER, host_pid INTEGER, tid INTEGER, "
+      "uid INTEGER, gid INTEGER, signal INTEGER, signal_code INTEGER, executable TEXT NOT NULL DEFAULT '', comm TEXT "
+      "NOT NULL DEFAULT '', command_line TEXT NOT NULL DEFAULT '', hostname TEXT NOT NULL DEFAULT '', container TEXT, "
+      "container_runtime TEXT, dumpable INTEGER NOT NULL DEFAULT 1, core TEXT NOT NULL, core_reason TEXT, core_bytes "
+      "INTEGER NOT NULL DEFAULT 0, core_size INTEGER NOT NULL DEFAULT 0, core_file TEXT NOT NULL DEFAULT '', "
+      "compact_file TEXT NOT NULL DEFAULT '', details_file TEXT NOT NULL DEFAULT '', signature TEXT, report_kind TEXT, "
+      "analysis_error TEXT, handler_pid INTEGER); CREATE INDEX crashes_time ON crashes(time); CREATE INDEX "
+      "crashes_executable ON crashes(executable, time); CREATE INDEX crashes_signature ON crashes(signature); CREATE "
+      "TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO crashes(id, time, core, executable) "
+      "VALUES('0123456789', 5, 'none', '/bin/old'); PRAGMA user_version = 1;";
+  ASSERT_EQ(std::system(("sqlite3 " + dir_ + "/store/index.sqlite \"" + v1 + "\"").c_str()), 0);
+  auto reader = Store::Open(dir_ + "/store", Access::kRead);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto all = (*reader)->List(Filter{});
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].executable, "/bin/old");
+  EXPECT_FALSE((*all)[0].upload_id);
+}
+
 TEST_F(StoreTest, RefusesASymlinkedStoreAndANewerSchema) {
   fs::create_symlink(dir_ + "/store", dir_ + "/link");
   EXPECT_FALSE(Store::Open(dir_ + "/link", Access::kRead));
