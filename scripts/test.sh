@@ -10,7 +10,8 @@
 #     crash handler's tests on the real kernel (label `capture`), which ran alone, one at a time,
 #     in step 1 under the sanitizers, where the handler's memory errors would show: run twice
 #     they cost CI 2.5 minutes; nor the debuginfod server tests (label `debuginfod`), also run
-#     in step 1, where a timeout or a cancelled download would show its memory errors too.
+#     in step 1, where a timeout or a cancelled download would show its memory errors too; nor
+#     the server's (label `server`: uploads under load, a SIGKILLed server), run in step 1 too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -29,4 +30,4 @@ cmake --build build-clang-release -j "$jobs"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOREKIT_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build build -j "$jobs"
 ./scripts/package-deb.sh build
-ctest --test-dir build --output-on-failure -j "$jobs" -LE 'capture|debuginfod'
+ctest --test-dir build --output-on-failure -j "$jobs" -LE 'capture|debuginfod|server'

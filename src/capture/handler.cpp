@@ -175,7 +175,8 @@ void Save(store::Store& store, const store::Crash& crash) {
 }  // namespace
 
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
-                std::chrono::seconds timeout, int extra, const std::vector<std::string>& env, int extra5) {
+                std::chrono::seconds timeout, int extra, const std::vector<std::string>& env, int extra5,
+                bool as_nobody) {
   int pipe_fds[2] = {-1, -1};
   if (text && ::pipe2(pipe_fds, O_CLOEXEC) != 0) return -2;
   const pid_t child = ::fork();
@@ -198,7 +199,7 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
     ::close_range(6, ~0U, 0);
     // The analysis reads what the crashing program chose: it runs without privileges. Its
     // input and output are the descriptors it was given; debug files are world-readable.
-    if (::geteuid() == 0) {
+    if (as_nobody && ::geteuid() == 0) {
       constexpr uid_t kNobody = 65534;
       if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) ::_exit(126);
     }

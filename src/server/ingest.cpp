@@ -122,12 +122,14 @@ bool UploadParts::Append(const char* data, std::size_t size) {
   total_ += size;
   if (total_ > max_bytes_) {
     error_ = "the upload is larger than the server's limit of " + std::to_string(max_bytes_) + " bytes";
+    too_large_ = true;
     return false;
   }
   if (part_ == "metadata" || part_ == "report") {
     std::string& text = part_ == "metadata" ? metadata : report;
     if (text.size() + size > (part_ == "metadata" ? kMetadataLimit : kReportLimit)) {
       error_ = "the " + part_ + " part is too large";
+      too_large_ = true;
       return false;
     }
     text.append(data, size);

@@ -31,6 +31,7 @@ class UploadParts {
   bool Begin(const std::string& name);
   bool Append(const char* data, std::size_t size);
   const std::string& error() const { return error_; }
+  bool too_large() const { return too_large_; }  // the error is a size limit (413)
 
   std::string metadata, report;
   int compact_fd = -1, core_fd = -1;
@@ -41,6 +42,7 @@ class UploadParts {
   std::uint64_t max_bytes_, total_ = 0;
   std::string part_;
   std::string error_;
+  bool too_large_ = false;
 };
 
 struct Stored {

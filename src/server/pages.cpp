@@ -518,7 +518,7 @@ svg.aspace{max-width:none;font:11px ui-monospace,"DejaVu Sans Mono",monospace}
 .download{display:inline-block;margin-right:1em}
 details summary{cursor:pointer;margin:.3em 0}
 .meta th{width:10em}
-@media (max-width:640px){main{padding:.5em}th,td{padding:.25em .35em}.filters label{width:100%}.facts{grid-template-columns:1fr}}
+@media (max-width:640px){main{padding:.5em}.frames td.addr{display:none}.fn{min-width:8em}th,td{padding:.25em .35em}.filters label{width:100%}.facts{grid-template-columns:1fr}}
 )";
 
 }  // namespace corekit::server

@@ -354,7 +354,10 @@ void Server::Impl::Upload(const httplib::Request& req, httplib::Response& res, c
         if (std::chrono::steady_clock::now() > deadline) return false;
         return parts.Append(data, size);
       });
-  if (!read) return SendJson(res, parts.error().empty() ? 400 : 413, {{"error", parts.error().empty() ? "the upload was cut short" : parts.error()}});
+  if (!read) {
+    const bool over = parts.too_large() || std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > options.max_upload;
+    return SendJson(res, over ? 413 : 400, {{"error", parts.error().empty() ? "the upload was cut short" : parts.error()}});
+  }
   if (parts.metadata.empty()) return SendJson(res, 400, {{"error", "the upload has no metadata part"}});
   auto stored = StoreUpload(**store, parts, req.remote_addr);
   if (!stored) return SendJson(res, stored.error().code == Errc::kInvalidArgument ? 400 : 500, {{"error", stored.error().message}});

@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string tokens;
   unsigned workers = 2;
   std::string max_upload = "4G";
+  unsigned read_timeout = 10;
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
@@ -57,6 +58,7 @@ int Run(const ServeOptions& o) {
   options.analyzer = SelfPath();
   options.workers = o.workers;
   options.max_upload = *max_upload;
+  options.read_timeout = std::chrono::seconds(std::max(1u, o.read_timeout));
   // SIGINT and SIGTERM end the server from one thread that waits for them; every other thread
   // (the HTTP pool, the analysis workers) starts with them blocked.
   sigset_t stop_signals;
@@ -101,6 +103,7 @@ Example:
   command->add_option("--tokens", o->tokens, "file of \"upload TOKEN\" and \"read TOKEN\" lines (mode 600)");
   command->add_option("--workers", o->workers, "threads analysing uploads (default 2)");
   command->add_option("--max-upload", o->max_upload, "largest upload body (default 4G)");
+  command->add_option("--read-timeout", o->read_timeout, "seconds a client may stay silent before it is dropped (default 10)");
   command->callback([o, &run] { run = [o] { return Run(*o); }; });
 }
 

@@ -111,7 +111,8 @@ Result<Crash> FromCore(const UploadOptions& o) {
   const std::string self = SelfPath();
   const auto timeout = std::chrono::seconds(o.timeout);
   std::string text;
-  const int status = capture::RunAnalysis({self, "report", "--json", "/dev/fd/3"}, fd, -1, &text, 64 << 20, timeout);
+  const int status = capture::RunAnalysis({self, "report", "--json", "/dev/fd/3"}, fd, -1, &text, 64 << 20, timeout, -1,
+                                         {}, -1, /*as_nobody=*/false);
   nlohmann::json report = status == 0 ? nlohmann::json::parse(text, nullptr, false) : nlohmann::json();
   if (!report.is_object()) {
     ::close(fd);
@@ -122,7 +123,8 @@ Result<Crash> FromCore(const UploadOptions& o) {
     out.core_fd = fd;
   } else {
     const int compact = ::memfd_create("corekit-compact", MFD_CLOEXEC);
-    if (compact >= 0 && capture::RunAnalysis({self, "compact", "--compress", "/dev/fd/3", "-"}, fd, compact, nullptr, 0, timeout) == 0) {
+    if (compact >= 0 && capture::RunAnalysis({self, "compact", "--compress", "/dev/fd/3", "-"}, fd, compact, nullptr, 0, timeout, -1, {}, -1,
+                                                 /*as_nobody=*/false) == 0) {
       out.compact_fd = compact;
     } else {
       if (compact >= 0) ::close(compact);

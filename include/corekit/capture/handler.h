@@ -47,11 +47,12 @@ int Handle(const HandleRequest& request);
 // Runs `argv` (argv[0] a path) with `input` as fd 3, `extra` and `extra5` (when not -1) as fds 4
 // and 5, and stdout
 // into `output` (or a pipe whose text, at most `limit` bytes, is returned in `text`), killed
-// after `timeout`; run as nobody when this process is root, with PATH and `env` ("NAME=value")
-// as its environment. Returns its exit status, or -1 for a timeout, -2 when it could not start.
+// after `timeout`; run as nobody when this process is root (unless `as_nobody` is false: a
+// command analysing a core its user chose), with PATH and `env` ("NAME=value") as its
+// environment. Returns its exit status, or -1 for a timeout, -2 when it could not start.
 int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std::string* text, std::size_t limit,
                 std::chrono::seconds timeout, int extra = -1, const std::vector<std::string>& env = {},
-                int extra5 = -1);
+                int extra5 = -1, bool as_nobody = true);
 
 // The store's setting naming the debuginfod servers the handler fetches each crash's symbols
 // from (`handler install --debuginfod URLS`), and the directory under the store where they are
