@@ -250,6 +250,40 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void StartUploadWorker(const std::string& self, const std::string& store) {
+  const pid_t child = ::fork();
+  if (child < 0) return;
+  if (child == 0) {
+    // The middle process ends at once, so the worker is nobody's child to reap (init's).
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+    }
+    ::close_range(3, ~0U, 0);
+    const std::string store_arg = store;
+    const char* argv[] = {self.c_str(), "upload", "--spool", "--store", store_arg.c_str(), nullptr};
+    ::execv(self.c_str(), const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+}
+
+// `handler install --upload`: a crash whose core was stored joins the upload queue, and the
+// worker that sends it is started. A crash the rate limit kept without a core stays local: the
+// limit protects the network and the collector as it protects the disk.
+static void Forward(const HandleRequest& request, store::Store& store, const store::Crash& crash) {
+  auto url = store.Setting(kUploadSetting);
+  if (!url || !*url) return;
+  if (auto q = store.QueueUpload(crash.id, request.time); !q) {
+    Log(LOG_ERR, "crash " + crash.id + " not queued for upload: " + q.error().message);
+    return;
+  }
+  StartUploadWorker(request.self, request.store);
+}
+
 int Handle(const HandleRequest& request) {
   OpenStandardFds();
   ::signal(SIGPIPE, SIG_IGN);
@@ -415,6 +449,7 @@ int Handle(const HandleRequest& request) {
   Save(store, crash);
   if (analysis.error) Log(LOG_WARNING, "crash " + crash.id + ": " + *analysis.error);
   if (auto v = store.Vacuum(lim, request.time); !v) Log(LOG_ERR, "vacuum: " + v.error().message);
+  Forward(request, store, crash);
   return 0;
 }
 

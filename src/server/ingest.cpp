@@ -1,5 +1,6 @@
 #include "ingest.h"
 
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -92,9 +93,39 @@ Result<store::Crash> CrashOf(const nlohmann::json& metadata) {
 
 }  // namespace
 
+// A SHA-256 being computed over a part as it streams in.
+struct UploadParts::Digest {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Digest() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Digest() { EVP_MD_CTX_free(ctx); }
+  void Update(const char* data, std::size_t size) { EVP_DigestUpdate(ctx, data, size); }
+  std::string Hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx, digest, &size);
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < size; ++i) {
+      out += kHex[digest[i] >> 4];
+      out += kHex[digest[i] & 15];
+    }
+    return out;
+  }
+};
+
+UploadParts::UploadParts(store::Directory& files, std::uint64_t max_bytes, FileNames names)
+    : files_(files), names_(names), max_bytes_(max_bytes) {}
+
 UploadParts::~UploadParts() {
   if (compact_fd >= 0) ::close(compact_fd);
   if (core_fd >= 0) ::close(core_fd);
+}
+
+void UploadParts::End() {
+  if (compact_digest_) compact_sha256 = compact_digest_->Hex();
+  if (core_digest_) core_sha256 = core_digest_->Hex();
+  compact_digest_.reset();
+  core_digest_.reset();
 }
 
 bool UploadParts::Begin(const std::string& name) {
@@ -109,12 +140,13 @@ bool UploadParts::Begin(const std::string& name) {
     error_ = "two " + name + " parts";
     return false;
   }
-  auto created = store_.CreateUnnamed();
+  auto created = files_.CreateUnnamed();
   if (!created) {
     error_ = created.error().message;
     return false;
   }
   fd = *created;
+  if (names_ == FileNames::kByContent) (name == "compact" ? compact_digest_ : core_digest_) = std::make_unique<Digest>();
   return true;
 }
 
@@ -138,6 +170,7 @@ bool UploadParts::Append(const char* data, std::size_t size) {
   const int fd = part_ == "compact" ? compact_fd : core_fd;
   if (fd < 0) return false;
   (part_ == "compact" ? compact_bytes : core_bytes) += size;
+  if (auto& digest = part_ == "compact" ? compact_digest_ : core_digest_) digest->Update(data, size);
   if (auto w = WriteAll(fd, data, size); !w) {
     error_ = "cannot store the " + part_ + " part: " + w.error().message;
     return false;
@@ -145,7 +178,9 @@ bool UploadParts::Append(const char* data, std::size_t size) {
   return true;
 }
 
-Result<Stored> StoreUpload(store::Store& store, UploadParts& parts, const std::string& remote) {
+Result<Stored> StoreUpload(store::Directory& files, CrashIndex& index, UploadParts& parts, const std::string& remote,
+                           FileNames names) {
+  parts.End();
   const nlohmann::json metadata = nlohmann::json::parse(parts.metadata, nullptr, false);
   if (metadata.is_discarded()) return Unexpected(Errc::kInvalidArgument, "the metadata part is not JSON");
   auto crash = CrashOf(metadata);
@@ -162,30 +197,43 @@ Result<Stored> StoreUpload(store::Store& store, UploadParts& parts, const std::s
   if (parts.core_fd >= 0 && (core_suffix = CoreSuffix(parts.core_fd)).empty()) {
     return Unexpected(Errc::kInvalidArgument, "the core part is not a core (ELF, zstd, gzip, xz or lz4)");
   }
-  auto id = store.NewId();
+  // A retry of a stored upload stores nothing (its files may differ: a compact core made again).
+  if (auto earlier = index.FindUpload(*crash->upload_id); earlier && *earlier) return Stored{(*earlier)->id, true};
+  auto id = index.NewId();
   if (!id) return Unexpected(id.error());
   store::Crash& c = *crash;
   c.id = *id;
   c.analysis_pending = true;
+  // Files named by id are this upload's alone and go again if it fails; files named by content
+  // may be another upload's too (the same core sent twice), and stay.
   std::vector<std::string> published;
   auto undo = [&] {
-    for (const std::string& name : published) store.RemoveFile(name);
+    for (const std::string& name : published) files.RemoveFile(name);
   };
   auto publish = [&](int fd, const std::string& name) -> Result<void> {
-    store.Protect(fd, std::nullopt, false);
-    if (auto p = store.Publish(fd, name); !p) return p;
-    published.push_back(name);
-    if (auto bytes = store.FileBytes(name)) c.core_bytes += *bytes;
+    files.Protect(fd, std::nullopt, false);
+    if (names == FileNames::kByContent && files.Exists(name)) {
+      // Stored already, by an earlier try or another server: the same bytes.
+    } else if (auto p = files.Publish(fd, name); !p) {
+      if (!(names == FileNames::kByContent && files.Exists(name))) return p;  // lost a race to the same bytes
+    } else if (names == FileNames::kById) {
+      published.push_back(name);
+    }
+    if (auto bytes = files.FileBytes(name)) c.core_bytes += *bytes;
     return {};
   };
+  auto name_of = [&](const std::string& kind, const std::string& sha256, const std::string& suffix) {
+    return names == FileNames::kByContent ? "sha256-" + sha256 + (kind == "compact" ? ".compact" : "") + suffix
+                                          : c.id + (kind == "compact" ? ".compact" : "") + suffix;
+  };
   if (parts.core_fd >= 0) {
-    c.core_file = c.id + core_suffix;
+    c.core_file = name_of("core", parts.core_sha256, core_suffix);
     if (auto p = publish(parts.core_fd, c.core_file); !p) return Unexpected(p.error());
     c.core = "present";
     c.core_size = parts.core_bytes;
   }
   if (parts.compact_fd >= 0) {
-    c.compact_file = c.id + ".compact" + compact_suffix;
+    c.compact_file = name_of("compact", parts.compact_sha256, compact_suffix);
     if (auto p = publish(parts.compact_fd, c.compact_file); !p) {
       undo();
       return Unexpected(p.error());
@@ -201,12 +249,12 @@ Result<Stored> StoreUpload(store::Store& store, UploadParts& parts, const std::s
                             {"report", report},
                             {"upload", {{"upload_id", *c.upload_id}, {"received", Rfc3339(std::time(nullptr))}, {"from", remote}}}};
   c.details_file = c.id + ".json";
-  if (auto w = store::WriteWholeFile(store, c.details_file, JsonText(details, -1), std::nullopt, false); !w) {
+  if (auto w = store::WriteWholeFile(files, c.details_file, JsonText(details, -1), std::nullopt, false); !w) {
     undo();
     return Unexpected(w.error());
   }
-  published.push_back(c.details_file);
-  auto inserted = store.InsertUpload(c);
+  published.push_back(c.details_file);  // named by id in either way
+  auto inserted = index.InsertUpload(c);
   if (!inserted) {
     undo();
     return Unexpected(inserted.error());
@@ -218,8 +266,9 @@ Result<Stored> StoreUpload(store::Store& store, UploadParts& parts, const std::s
   return Stored{c.id, false};
 }
 
-Analyzer::Analyzer(std::string store_path, std::string corekit, unsigned workers, std::chrono::seconds timeout)
-    : store_path_(std::move(store_path)), corekit_(std::move(corekit)), timeout_(timeout) {
+Analyzer::Analyzer(IndexFactory open_index, store::Directory& files, std::string corekit, unsigned workers,
+                   std::chrono::seconds timeout)
+    : open_index_(std::move(open_index)), files_(files), corekit_(std::move(corekit)), timeout_(timeout) {
   for (unsigned i = 0; i < std::max(1u, workers); ++i) threads_.emplace_back([this] { Work(); });
 }
 
@@ -240,14 +289,14 @@ void Analyzer::Enqueue(const std::string& id) {
   wake_.notify_one();
 }
 
-void Analyzer::EnqueuePending(store::Store& store) {
-  if (auto pending = store.PendingAnalysis(100000)) {
+void Analyzer::EnqueuePending(CrashIndex& index) {
+  if (auto pending = index.PendingAnalysis(100000)) {
     for (const store::Crash& c : *pending) Enqueue(c.id);
   }
 }
 
 void Analyzer::Work() {
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<CrashIndex> index;
   for (;;) {
     std::string id;
     {
@@ -257,21 +306,27 @@ void Analyzer::Work() {
       id = std::move(queue_.front());
       queue_.pop_front();
     }
-    if (!store) {
-      auto opened = store::Store::Open(store_path_, store::Access::kWrite);
-      if (!opened) continue;  // the row stays pending: the next start tries again
-      store = std::move(*opened);
+    bool done = false;
+    if (!index) {
+      if (auto opened = open_index_()) index = std::move(*opened);
     }
-    Analyse(*store, id);
+    if (index) done = Analyse(*index, id);
+    if (!done) {
+      // The database is unreachable (restarting): the crash waits its turn again, a second on.
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) return;
+      queue_.push_back(std::move(id));
+    }
   }
 }
 
-void Analyzer::Analyse(store::Store& store, const std::string& id) {
-  auto found = store.Find(id, std::nullopt);
-  if (!found || !found->analysis_pending) return;
+bool Analyzer::Analyse(CrashIndex& index, const std::string& id) {
+  auto found = index.Find(id);
+  if (!found) return found.error().code != Errc::kIo;  // gone is done; unreachable is not
+  if (!found->analysis_pending) return true;
   store::Crash c = *found;
   nlohmann::json details = nullptr;
-  if (auto fd = store.OpenFile(c.details_file)) {
+  if (auto fd = files_.OpenFile(c.details_file)) {
     std::string text;
     char buffer[65536];
     ssize_t n;
@@ -284,7 +339,7 @@ void Analyzer::Analyse(store::Store& store, const std::string& id) {
   bool made = false;
   if (!(details.contains("report") && details["report"].is_object()) && !core.empty() && !corekit_.empty()) {
     // No report came with it: made here, as the handler makes one, in a child with a time limit.
-    if (auto fd = store.OpenFile(core)) {
+    if (auto fd = files_.OpenFile(core)) {
       std::string text;
       const int status = capture::RunAnalysis({corekit_, "report", "--json", "--offline", "/dev/fd/3"}, *fd, -1, &text,
                                               kReportLimit, timeout_);
@@ -311,13 +366,13 @@ void Analyzer::Analyse(store::Store& store, const std::string& id) {
   // names the new file, then the old one goes.
   if (made && c.details_file == c.id + ".json") {
     const std::string name = c.id + ".analysed.json";
-    if (store::WriteWholeFile(store, name, JsonText(details, -1), std::nullopt, false)) {
-      store.RemoveFile(c.details_file);
+    if (store::WriteWholeFile(files_, name, JsonText(details, -1), std::nullopt, false)) {
+      files_.RemoveFile(c.details_file);
       c.details_file = name;
     }
   }
   c.analysis_pending = false;
-  (void)store.Update(c);
+  return index.Update(c).has_value();
 }
 
 }  // namespace corekit::server

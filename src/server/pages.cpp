@@ -139,7 +139,10 @@ std::string List(const std::vector<std::string>& items, std::size_t max) {
 
 Result<Query> ParseQuery(const std::multimap<std::string, std::string>& params) {
   Query q;
-  for (const auto& [key, value] : params) {
+  for (const auto& param : params) {
+    // Named references, not a structured binding: clang 14 cannot capture bindings in the lambda.
+    const std::string& key = param.first;
+    const std::string& value = param.second;
     if (value.empty()) continue;
     if (value.size() > 4096) return Unexpected(Errc::kInvalidArgument, "parameter " + key + " is too long");
     q.given[key] = value;

@@ -13,6 +13,7 @@
 
 #include "corekit/base/text.h"
 #include "corekit/server/json.h"
+#include "crash_index.h"
 #include "ingest.h"
 #include "pages.h"
 
@@ -32,47 +33,47 @@ bool AnyToken(const std::vector<std::string>& tokens, const std::string& given) 
   return match && !given.empty();
 }
 
-// Stores for the HTTP threads: one per thread at a time (a Store's connection is single-threaded),
-// opened on demand and kept for the next request.
-class StorePool {
+// Database connections for the HTTP threads: one per thread at a time (a connection is
+// single-threaded), opened on demand and kept for the next request.
+class IndexPool {
  public:
-  explicit StorePool(std::string path) : path_(std::move(path)) {}
+  explicit IndexPool(IndexFactory open) : open_(std::move(open)) {}
   class Lease {
    public:
-    Lease(StorePool& pool, std::unique_ptr<store::Store> s) : pool_(pool), store_(std::move(s)) {}
+    Lease(IndexPool& pool, std::unique_ptr<CrashIndex> index) : pool_(pool), index_(std::move(index)) {}
     Lease(Lease&&) = default;
     ~Lease() {
-      if (store_) pool_.Return(std::move(store_));
+      if (index_) pool_.Return(std::move(index_));
     }
-    store::Store* operator->() { return store_.get(); }
-    store::Store& operator*() { return *store_; }
+    CrashIndex* operator->() { return index_.get(); }
+    CrashIndex& operator*() { return *index_; }
 
    private:
-    StorePool& pool_;
-    std::unique_ptr<store::Store> store_;
+    IndexPool& pool_;
+    std::unique_ptr<CrashIndex> index_;
   };
   Result<Lease> Acquire() {
     {
       std::lock_guard lock(mutex_);
       if (!idle_.empty()) {
-        auto s = std::move(idle_.back());
+        auto index = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(*this, std::move(s));
+        return Lease(*this, std::move(index));
       }
     }
-    auto opened = store::Store::Open(path_, store::Access::kWrite);
+    auto opened = open_();
     if (!opened) return Unexpected(opened.error());
     return Lease(*this, std::move(*opened));
   }
 
  private:
-  void Return(std::unique_ptr<store::Store> s) {
+  void Return(std::unique_ptr<CrashIndex> index) {
     std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(s));
+    idle_.push_back(std::move(index));
   }
-  std::string path_;
+  IndexFactory open_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<store::Store>> idle_;
+  std::vector<std::unique_ptr<CrashIndex>> idle_;
 };
 
 constexpr const char* kCookie = "corekit_read";
@@ -108,7 +109,7 @@ void SendError(const httplib::Request& req, httplib::Response& res, int status, 
   }
 }
 
-std::string ReadFileText(store::Store& store, const std::string& name, std::size_t limit) {
+std::string ReadFileText(const store::Directory& store, const std::string& name, std::size_t limit) {
   std::string text;
   auto fd = store.OpenFile(name);
   if (!fd) return text;
@@ -119,7 +120,7 @@ std::string ReadFileText(store::Store& store, const std::string& name, std::size
   return text;
 }
 
-nlohmann::json Details(store::Store& store, const store::Crash& c) {
+nlohmann::json Details(const store::Directory& store, const store::Crash& c) {
   if (c.details_file.empty()) return nullptr;
   nlohmann::json j = nlohmann::json::parse(ReadFileText(store, c.details_file, 64 << 20), nullptr, false);
   return j.is_discarded() ? nlohmann::json(nullptr) : j;
@@ -163,12 +164,15 @@ Result<Tokens> ReadTokens(const std::string& path) {
 struct Server::Impl {
   ServerOptions options;
   std::optional<Tokens> tokens;
-  StorePool pool;
+  std::unique_ptr<store::Directory> files;
+  FileNames names;
+  IndexPool pool;
   std::unique_ptr<Analyzer> analyzer;
   httplib::Server http;
   int port = 0;
 
-  explicit Impl(const ServerOptions& o) : options(o), pool(o.store) {}
+  explicit Impl(const ServerOptions& o, IndexFactory open)
+      : options(o), names(o.database ? FileNames::kByContent : FileNames::kById), pool(std::move(open)) {}
 
   std::string BaseUrl() const {
     const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
@@ -243,15 +247,15 @@ void Server::Impl::Routes() {
   auto groups = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto query = ParseQuery(req.params);
     if (!query) return SendError(req, res, 400, query.error().message);
-    auto store = pool.Acquire();
-    if (!store) return SendError(req, res, 500, store.error().message);
+    auto index = pool.Acquire();
+    if (!index) return SendError(req, res, 500, index.error().message);
     store::GroupQuery gq{query->filter, query->order, query->limit, query->offset};
-    auto page = (*store)->Groups(gq);
+    auto page = (*index)->Groups(gq);
     if (!page) return SendError(req, res, 500, page.error().message);
     std::vector<std::string> signatures;
     for (const store::Group& g : page->groups) signatures.push_back(g.signature);
     const std::int64_t today = static_cast<std::int64_t>(std::time(nullptr)) / 86400;
-    auto per_day = (*store)->DailyCounts(signatures, query->filter, today - kSparklineDays + 1, kSparklineDays);
+    auto per_day = (*index)->DailyCounts(signatures, query->filter, today - kSparklineDays + 1, kSparklineDays);
     if (!per_day) return SendError(req, res, 500, per_day.error().message);
     if (api) {
       nlohmann::json list = nlohmann::json::array();
@@ -270,10 +274,10 @@ void Server::Impl::Routes() {
   auto crashes = [this](const httplib::Request& req, httplib::Response& res, bool api) {
     auto query = ParseQuery(req.params);
     if (!query) return SendError(req, res, 400, query.error().message);
-    auto store = pool.Acquire();
-    if (!store) return SendError(req, res, 500, store.error().message);
-    auto list = (*store)->Page(query->filter, query->limit, query->offset);
-    auto total = (*store)->Count(query->filter);
+    auto index = pool.Acquire();
+    if (!index) return SendError(req, res, 500, index.error().message);
+    auto list = (*index)->Page(query->filter, query->limit, query->offset);
+    auto total = (*index)->Count(query->filter);
     if (!list || !total) return SendError(req, res, 500, (!list ? list.error() : total.error()).message);
     if (api) {
       nlohmann::json items = nlohmann::json::array();
@@ -288,11 +292,11 @@ void Server::Impl::Routes() {
 
   // One crash: ids are exactly 10 hex digits (the route's pattern), never a path.
   auto crash = [this](const httplib::Request& req, httplib::Response& res, bool api) {
-    auto store = pool.Acquire();
-    if (!store) return SendError(req, res, 500, store.error().message);
-    auto c = (*store)->Find(req.matches[1].str(), std::nullopt);
-    if (!c || c->id != req.matches[1].str()) return SendError(req, res, 404, "no crash " + req.matches[1].str());
-    const nlohmann::json details = Details(**store, *c);
+    auto index = pool.Acquire();
+    if (!index) return SendError(req, res, 500, index.error().message);
+    auto c = (*index)->Find(req.matches[1].str());
+    if (!c) return SendError(req, res, 404, "no crash " + req.matches[1].str());
+    const nlohmann::json details = Details(*files, *c);
     if (api) {
       nlohmann::json j = CrashJson(*c);
       j["analysis_pending"] = c->analysis_pending;
@@ -315,13 +319,13 @@ void Server::Impl::Routes() {
 }
 
 void Server::Impl::Download(const httplib::Request& req, httplib::Response& res, bool compact) {
-  auto store = pool.Acquire();
-  if (!store) return SendError(req, res, 500, store.error().message);
-  auto c = (*store)->Find(req.matches[1].str(), std::nullopt);
-  if (!c || c->id != req.matches[1].str()) return SendError(req, res, 404, "no crash " + req.matches[1].str());
+  auto index = pool.Acquire();
+  if (!index) return SendError(req, res, 500, index.error().message);
+  auto c = (*index)->Find(req.matches[1].str());
+  if (!c) return SendError(req, res, 404, "no crash " + req.matches[1].str());
   const std::string& name = compact ? c->compact_file : c->core_file;
   if (name.empty()) return SendError(req, res, 404, std::string("crash ") + c->id + " has no " + (compact ? "compact core" : "core"));
-  auto fd = (*store)->OpenFile(name);
+  auto fd = files->OpenFile(name);
   if (!fd) return SendError(req, res, 404, fd.error().message);
   struct stat st {};
   ::fstat(*fd, &st);
@@ -342,9 +346,9 @@ void Server::Impl::Upload(const httplib::Request& req, httplib::Response& res, c
   if (!req.is_multipart_form_data()) {
     return SendJson(res, 415, {{"error", "an upload is multipart/form-data: metadata, report, compact, core"}});
   }
-  auto store = pool.Acquire();
-  if (!store) return SendJson(res, 503, {{"error", store.error().message}});
-  UploadParts parts(**store, options.max_upload);
+  auto index = pool.Acquire();
+  if (!index) return SendJson(res, 503, {{"error", index.error().message}});
+  UploadParts parts(*files, options.max_upload, names);
   // A body that trickles in is dropped: the whole upload gets a minute plus a second per MiB
   // of the limit (each read is bounded by the read timeout as well).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60 + options.max_upload / (1 << 20));
@@ -359,7 +363,7 @@ void Server::Impl::Upload(const httplib::Request& req, httplib::Response& res, c
     return SendJson(res, over ? 413 : 400, {{"error", parts.error().empty() ? "the upload was cut short" : parts.error()}});
   }
   if (parts.metadata.empty()) return SendJson(res, 400, {{"error", "the upload has no metadata part"}});
-  auto stored = StoreUpload(**store, parts, req.remote_addr);
+  auto stored = StoreUpload(*files, **index, parts, req.remote_addr, names);
   if (!stored) return SendJson(res, stored.error().code == Errc::kInvalidArgument ? 400 : 500, {{"error", stored.error().message}});
   if (!stored->duplicate) analyzer->Enqueue(stored->id);
   res.set_header("Location", "/api/v1/crashes/" + stored->id);
@@ -370,7 +374,15 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
-  auto impl = std::make_unique<Impl>(options);
+  IndexFactory open_index;
+  if (options.database) {
+    const std::string conninfo = *options.database;
+    open_index = [conninfo] { return OpenPostgresIndex(conninfo); };
+  } else {
+    const std::string dir = options.store;
+    open_index = [dir] { return OpenSqliteIndex(dir); };
+  }
+  auto impl = std::make_unique<Impl>(options, open_index);
   if (options.tokens_file) {
     auto tokens = ReadTokens(*options.tokens_file);
     if (!tokens) return Unexpected(tokens.error());
@@ -380,11 +392,14 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
                                              " needs --tokens FILE (upload and read tokens): only a loopback server may go without");
   }
   {
-    auto store = impl->pool.Acquire();  // creates the store, checks it, migrates its index
-    if (!store) return Unexpected(store.error());
-    std::string corekit = options.analyzer;
-    impl->analyzer = std::make_unique<Analyzer>(options.store, corekit, options.workers, options.analysis_timeout);
-    impl->analyzer->EnqueuePending(**store);
+    auto index = impl->pool.Acquire();  // creates the database or store, migrates its schema
+    if (!index) return Unexpected(index.error());
+    auto files = store::Directory::Open(options.store, store::Access::kWrite);
+    if (!files) return Unexpected(files.error());
+    impl->files = std::move(*files);
+    impl->analyzer = std::make_unique<Analyzer>(open_index, *impl->files, options.analyzer, options.workers,
+                                                options.analysis_timeout);
+    impl->analyzer->EnqueuePending(**index);
   }
   httplib::Server& http = impl->http;
   const unsigned threads = std::max(2u, options.http_threads);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -95,6 +96,11 @@ constexpr const char* kMigrations[] = {
        CREATE INDEX crashes_pending ON crashes(analysis_pending) WHERE analysis_pending != 0;
        CREATE INDEX crashes_signature_time ON crashes(signature, time);
        DROP INDEX crashes_signature;)",
+    // 3: crashes still to be sent to a collector (`handler install --upload`): the spool the
+    // upload worker drains, with its backoff.
+    R"(CREATE TABLE upload_queue(
+         id TEXT PRIMARY KEY, queued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT);)",
 };
 
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
@@ -214,33 +220,16 @@ std::string Store::DefaultPath() {
   return env && *env ? env : "/var/lib/corekit";
 }
 
-Store::Store(std::string path, int dir_fd, void* db) : path_(std::move(path)), dir_fd_(dir_fd), db_(db) {}
+Store::Store(std::unique_ptr<Directory> files, void* db) : files_(std::move(files)), db_(db) {}
 
-Store::~Store() {
-  sqlite3_close_v2(Db(db_));
-  ::close(dir_fd_);
-}
+Store::~Store() { sqlite3_close_v2(Db(db_)); }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access) {
-  if (access == Access::kWrite && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Unexpected(Errno("cannot create the crash store " + dir));
-  }
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    return Unexpected(errno == ENOENT ? Error{Errc::kIo, "no crash store at " + dir + " (corekit handler install creates one)"}
-                                      : Errno("cannot open the crash store " + dir));
-  }
-  // A store root writes into must be root's and writable by nobody else: otherwise another user
-  // could swap its files under the handler.
-  if (struct stat st {}; access == Access::kWrite && ::geteuid() == 0 &&
-                         (::fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0)) {
-    ::close(fd);
-    return Unexpected(Errc::kPermission, "the crash store " + dir +
-                                             " must be owned by root and writable by root alone (chown root, chmod 755)");
-  }
+  auto files = Directory::Open(dir, access);
+  if (!files) return Unexpected(files.error());
+  const int fd = (*files)->fd();
   const std::string index = dir + "/index.sqlite";
   if (access == Access::kRead && ::faccessat(fd, "index.sqlite", R_OK, AT_SYMLINK_NOFOLLOW) != 0) {
-    ::close(fd);
     return Unexpected(Errno("cannot read the crash store's index " + index));
   }
   // A reader of an index an older corekit wrote upgrades it first when it may write it (root),
@@ -256,7 +245,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access
     if (version < kSchemaVersion) {
       auto writer = Open(dir, Access::kWrite);
       if (!writer) {
-        ::close(fd);
         return Unexpected(writer.error());
       }
     }
@@ -267,10 +255,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Access access
   if (sqlite3_open_v2(index.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     Error e = SqlError(db, "cannot open " + index);
     sqlite3_close_v2(db);
-    ::close(fd);
     return Unexpected(e);
   }
-  auto store = std::unique_ptr<Store>(new Store(dir, fd, db));
+  auto store = std::unique_ptr<Store>(new Store(std::move(*files), db));
   sqlite3_busy_timeout(db, 10000);  // many handlers at once wait for each other, not fail
   if (access == Access::kWrite) {
     ::fchmodat(fd, "index.sqlite", 0644, 0);
@@ -539,19 +526,23 @@ Result<std::size_t> Store::Count(const Filter& filter) {
   return static_cast<std::size_t>(s.Int(0));
 }
 
+Result<std::optional<Crash>> Store::FindUpload(const std::string& upload_id) {
+  Statement s(Db(db_), std::string("SELECT ") + kColumns + " FROM crashes WHERE upload_id = ?");
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "find upload"));
+  s.Bind(upload_id);
+  const int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<Crash>();
+  if (rc != SQLITE_ROW) return Unexpected(SqlError(Db(db_), "find upload"));
+  return std::optional<Crash>(ReadCrash(s));
+}
+
 Result<std::optional<Crash>> Store::InsertUpload(const Crash& crash) {
   if (!crash.upload_id) return Unexpected(Errc::kInvalidArgument, "an upload without an upload id");
-  auto existing = [&]() -> std::optional<Crash> {
-    Statement s(Db(db_), std::string("SELECT ") + kColumns + " FROM crashes WHERE upload_id = ?");
-    if (!s.ok()) return std::nullopt;
-    s.Bind(*crash.upload_id);
-    if (s.Step() != SQLITE_ROW) return std::nullopt;
-    return ReadCrash(s);
-  };
   // Looked up and inserted in one IMMEDIATE transaction, so that two retries of one upload
   // arriving at once store it once (the unique index would refuse the second anyway).
   if (auto b = Exec("BEGIN IMMEDIATE"); !b) return Unexpected(b.error());
-  if (auto found = existing()) {
+  auto found = FindUpload(*crash.upload_id);
+  if (!found || *found) {
     (void)Exec("ROLLBACK");
     return found;
   }
@@ -579,6 +570,51 @@ Result<void> Store::Remove(const Crash& crash) {
   Statement s(Db(db_), "DELETE FROM crashes WHERE id = ?");
   s.Bind(crash.id);
   if (!s.ok() || s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "remove"));
+  return UploadDone(crash.id);  // nothing left to send
+}
+
+Result<void> Store::QueueUpload(const std::string& id, std::int64_t now) {
+  Statement s(Db(db_), "INSERT OR IGNORE INTO upload_queue(id, queued, next_attempt) VALUES(?, ?, ?)");
+  s.Bind(id).Bind(now).Bind(now);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "upload queue"));
+  return {};
+}
+
+Result<std::vector<QueuedUpload>> Store::UploadQueue() {
+  Statement s(Db(db_), "SELECT id, queued, attempts, next_attempt, last_error FROM upload_queue ORDER BY queued, id");
+  if (!s.ok()) return Unexpected(SqlError(Db(db_), "upload queue"));
+  std::vector<QueuedUpload> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(QueuedUpload{s.Text(0), s.Int(1), static_cast<unsigned>(s.Int(2)), s.Int(3), s.Text(4)});
+  }
+  if (rc != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "upload queue"));
+  return out;
+}
+
+Result<void> Store::UploadFailed(const std::string& id, std::int64_t next_attempt, const std::string& error) {
+  Statement s(Db(db_), "UPDATE upload_queue SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?");
+  s.Bind(next_attempt).Bind(error.substr(0, 1024)).Bind(id);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "upload queue"));
+  return {};
+}
+
+Result<int> Store::TryLockUploads() {
+  const int fd = ::openat(files_->fd(), kUploadLockFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Unexpected(Errc::kIo, std::string("cannot open the upload lock: ") + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) return -1;
+    return Unexpected(Errc::kIo, std::string("cannot lock the upload queue: ") + std::strerror(error));
+  }
+  return fd;
+}
+
+Result<void> Store::UploadDone(const std::string& id) {
+  Statement s(Db(db_), "DELETE FROM upload_queue WHERE id = ?");
+  s.Bind(id);
+  if (!s.ok() || s.Step() != SQLITE_DONE) return Unexpected(SqlError(Db(db_), "upload queue"));
   return {};
 }
 
@@ -643,64 +679,11 @@ Result<Usage> Store::ReadUsage() {
     usage.core_bytes = static_cast<std::uint64_t>(s.Int(1));
   }
   struct statvfs fs {};
-  if (::fstatvfs(dir_fd_, &fs) == 0) {
+  if (::fstatvfs(files_->fd(), &fs) == 0) {
     usage.fs_size = std::uint64_t{fs.f_blocks} * fs.f_frsize;
     usage.fs_free = std::uint64_t{fs.f_bavail} * fs.f_frsize;
   }
   return usage;
-}
-
-Result<int> Store::CreateUnnamed() {
-  int fd = ::openat(dir_fd_, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) return Unexpected(Errno("cannot create a file in the crash store " + path_));
-  return fd;
-}
-
-Result<void> Store::Publish(int fd, const std::string& name) {
-  // linkat of an O_TMPFILE through /proc/self/fd: AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH.
-  const std::string source = "/proc/self/fd/" + std::to_string(fd);
-  if (::fsync(fd) != 0) return Unexpected(Errno("cannot sync " + name));
-  if (::linkat(AT_FDCWD, source.c_str(), dir_fd_, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-    return Unexpected(Errno("cannot publish " + name + " in the crash store"));
-  }
-  return {};
-}
-
-Result<int> Store::OpenFile(const std::string& name) const {
-  if (name.empty() || name.find('/') != std::string::npos) return Unexpected(Errc::kInvalidArgument, "bad file name in the crash store");
-  const int fd = ::openat(dir_fd_, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Unexpected(Errno("cannot open " + path_ + "/" + name));
-  return fd;
-}
-
-Result<std::uint64_t> Store::FileBytes(const std::string& name) const {
-  struct stat st {};
-  if (::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Unexpected(Errno("stat " + name));
-  return std::uint64_t(st.st_blocks) * 512;
-}
-
-void Store::RemoveFile(const std::string& name) {
-  if (!name.empty() && name.find('/') == std::string::npos) ::unlinkat(dir_fd_, name.c_str(), 0);
-}
-
-void Store::Protect(int fd, std::optional<std::int64_t> uid, bool share) {
-  ::fchown(fd, 0, 0);
-  ::fchmod(fd, 0640);
-  if (!share || !uid || *uid == 0) return;
-  // A POSIX access ACL (the xattr's binary form, as libacl writes it): owner rw, the crashed
-  // process's user r, group r, mask r, others nothing. Where the file system has no ACLs the
-  // core stays root's.
-  struct Entry {
-    std::uint16_t tag, perm;
-    std::uint32_t id;
-  };
-  const std::uint32_t kVersion = 2;
-  const Entry entries[] = {{0x01, 6, ~0u}, {0x02, 4, static_cast<std::uint32_t>(*uid)}, {0x04, 4, ~0u},
-                           {0x10, 4, ~0u}, {0x20, 0, ~0u}};
-  std::uint8_t acl[sizeof kVersion + sizeof entries];
-  std::memcpy(acl, &kVersion, sizeof kVersion);
-  std::memcpy(acl + sizeof kVersion, entries, sizeof entries);
-  ::fsetxattr(fd, "system.posix_acl_access", acl, sizeof acl, 0);
 }
 
 Result<VacuumReport> Store::Vacuum(const Limits& limits, std::int64_t now) {
@@ -714,7 +697,7 @@ Result<VacuumReport> Store::Vacuum(const Limits& limits, std::int64_t now) {
     for (std::string* name : {&c.core_file, &c.compact_file, &c.details_file}) {
       if (name->empty()) continue;
       struct stat st {};
-      if (::fstatat(dir_fd_, name->c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (::fstatat(files_->fd(), name->c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         ++report.lost_files;
         if (name == &c.core_file || (name == &c.compact_file && c.core == "compact")) {
           c.core = "none";
@@ -741,16 +724,16 @@ Result<VacuumReport> Store::Vacuum(const Limits& limits, std::int64_t now) {
   }
   // Files without rows: a handler killed between linking and its row, or leftovers. Files of the
   // last minute may belong to a handler still writing its row.
-  if (const int dup = ::dup(dir_fd_); dup >= 0) {
+  if (const int dup = ::dup(files_->fd()); dup >= 0) {
     if (DIR* dir = ::fdopendir(dup)) {
       while (const dirent* e = ::readdir(dir)) {
         const std::string name = e->d_name;
-        if (name == "." || name == ".." || name.starts_with("index.sqlite")) continue;
+        if (name == "." || name == ".." || name.starts_with("index.sqlite") || name == kUploadLockFile) continue;
         if (referenced.count(name)) continue;
         struct stat st {};
-        if (::fstatat(dir_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (::fstatat(files_->fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
         if (st.st_mtime > now - 60) continue;
-        ::unlinkat(dir_fd_, name.c_str(), 0);
+        ::unlinkat(files_->fd(), name.c_str(), 0);
         ++report.orphan_files;
       }
       ::closedir(dir);
@@ -816,20 +799,6 @@ Result<VacuumReport> Store::Vacuum(const Limits& limits, std::int64_t now) {
     free_bytes += bytes;
   }
   return report;
-}
-
-Result<void> WriteWholeFile(Store& store, const std::string& name, std::string_view text,
-                            std::optional<std::int64_t> uid, bool share) {
-  auto fd = store.CreateUnnamed();
-  if (!fd) return Unexpected(fd.error());
-  if (auto w = WriteAll(*fd, text.data(), text.size()); !w) {
-    ::close(*fd);
-    return Unexpected(Errc::kIo, "cannot " + w.error().message + " " + name);
-  }
-  store.Protect(*fd, uid, share);
-  auto published = store.Publish(*fd, name);
-  ::close(*fd);
-  return published;
 }
 
 }  // namespace corekit::store

@@ -8,9 +8,12 @@
 #include <sys/xattr.h>
 
 #include <chrono>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "debuginfod_server.h"
+#include "serve_process.h"
 #include "support.h"
 
 namespace corekit::itest {
@@ -46,18 +49,23 @@ bool WriteProc(const char* path, const std::string& text) {
   return ok;
 }
 
-// The `corekit handle` processes of `store` still running.
-std::vector<pid_t> Handlers(const std::string& store) {
+// The processes of `store` still running whose command line has `what` ("handle", "upload").
+std::vector<pid_t> Processes(const std::string& store, const std::string& what) {
   std::vector<pid_t> pids;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmdline = ReadAll(entry.path() / "cmdline");
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find(" handle --store " + store + " ") != std::string::npos) pids.push_back(std::stoi(name));
+    if (cmdline.find(" " + what + " --store " + store + " ") != std::string::npos) pids.push_back(std::stoi(name));
   }
   return pids;
 }
+
+std::vector<pid_t> Handlers(const std::string& store) { return Processes(store, "handle"); }
+
+// The upload workers (`corekit upload --spool`) of `store`.
+std::vector<pid_t> UploadWorkers(const std::string& store) { return Processes(store, "upload --spool"); }
 
 class Capture : public ::testing::Test {
  protected:
@@ -74,6 +82,7 @@ class Capture : public ::testing::Test {
   void TearDown() override {
     if (!have_saved) return;
     WaitForHandlers();
+    for (pid_t worker : UploadWorkers(store_)) ::kill(worker, SIGKILL);
     RunCommand(std::string(COREKIT_BIN) + " handler uninstall --store " + Quote(store_));
     RestoreKernel();  // whatever uninstall did, the values from before the test
     have_saved = false;
@@ -458,6 +467,70 @@ TEST_F(Capture, ListFiltersAndRm) {
     EXPECT_EQ(entry.path().filename().string().rfind(id, 0), std::string::npos) << entry.path();
   }
   EXPECT_EQ(RunCommand(std::string(COREKIT_BIN) + " crashes info" + store + " " + id).status, 1);
+}
+
+// handler install --upload: each stored crash is queued and sent to the collector by a worker
+// the handler starts; while the collector is down the crashes wait and the worker retries with
+// backoff; once it is up every crash arrives, once, and the worker ends.
+TEST_F(Capture, CrashesWaitForACollectorThatIsDownAndArriveOnceItIsUp) {
+  const int port = UnusedPort();
+  ASSERT_GT(port, 0);
+  const fs::path tokens = dir_ / "tokens";
+  {
+    std::ofstream out(tokens);
+    out << "upload upload-token-0123456789abcdef\nread read-token-0123456789abcdef\n";
+  }
+  fs::permissions(tokens, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  Install("--upload " + url + " --token-file " + Quote(tokens.string()));
+  Crash({CRASH_BIN, "--mode=segv", "--threads=1"});
+  Crash({THROW_BIN});
+  ASSERT_EQ(List().size(), 2u);
+  // Nothing listens: both wait, and the worker has tried.
+  const std::string status = "handler status --json --store " + Quote(store_);
+  auto pending = [&] { return Corekit(status)["store"]["upload"]["pending"]; };
+  const auto tried_by = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < tried_by &&
+         (pending().size() != 2 || pending()[0]["attempts"].get<unsigned>() == 0)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  nlohmann::json waiting = pending();
+  ASSERT_EQ(waiting.size(), 2u);
+  EXPECT_GE(waiting[0]["attempts"].get<unsigned>(), 1u);
+  EXPECT_NE(waiting[0]["last_error"].get<std::string>().find("cannot reach"), std::string::npos) << waiting.dump();
+  EXPECT_EQ(UploadWorkers(store_).size(), 1u) << "one worker retries";
+  // The collector comes up on that port: the worker's next attempt sends both.
+  TempDir server_store;
+  ServerProcess server(server_store.path(), {"--tokens", tokens.string()}, port);
+  ASSERT_TRUE(server.ok());
+  const auto sent_by = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < sent_by && !pending().empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(pending().empty());
+  // A crash while it is up goes at once.
+  Crash({CRASH_BIN, "--mode=segv", "--threads=0"});
+  WaitForHandlers();
+  const auto idle_by = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < idle_by && (!pending().empty() || !UploadWorkers(store_).empty())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(pending().empty());
+  EXPECT_TRUE(UploadWorkers(store_).empty()) << "the worker ends with the queue";
+  httplib::Client client = server.Client();
+  auto res = client.Get("/api/v1/crashes", {{"Authorization", "Bearer read-token-0123456789abcdef"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const nlohmann::json listed = nlohmann::json::parse(res->body);
+  EXPECT_EQ(listed["total"], 3) << listed.dump();
+  std::multiset<std::string> signatures;
+  std::set<std::string> pids;
+  for (const auto& c : listed["crashes"]) {
+    signatures.insert(c["signature"].is_string() ? c["signature"].get<std::string>() : "");
+    pids.insert(c["pid"].dump());
+  }
+  EXPECT_EQ(signatures.count("crash_here | middle | outer | worker"), 2u) << listed.dump();
+  EXPECT_EQ(pids.size(), 3u) << "three crashes, none twice";
 }
 
 TEST_F(Capture, InstallRefusesAnotherHandlerAndUninstallRestoresExactly) {

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "serve_process.h"
 #include "support.h"
 
 namespace corekit::itest {
@@ -26,52 +27,6 @@ using namespace std::chrono_literals;
 // short, as the core keeps the first 80 bytes of the command line.
 const std::string kHostileName = "<script>\"onmouseover=x";
 const std::vector<std::string> kHostileArgs = {"<script>a", "\"onmouseover=b", "javascript:c", "\x1b[31m"};
-
-// `corekit serve` on 127.0.0.1 and a free port, stopped (SIGTERM, then SIGKILL) when destroyed.
-class ServerProcess {
- public:
-  explicit ServerProcess(const fs::path& store, const std::vector<std::string>& extra = {}, int port = 0) {
-    std::vector<std::string> argv = {COREKIT_BIN, "serve", "--store", store.string(), "--listen",
-                                     "127.0.0.1:" + std::to_string(port)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    int out = -1;
-    pid_ = Spawn(argv, &out);
-    std::string line;
-    char c;
-    while (line.find('\n') == std::string::npos && ::read(out, &c, 1) == 1) line += c;
-    ::close(out);
-    std::smatch m;
-    if (std::regex_search(line, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/"))) {
-      url_ = m[0];
-      port_ = std::stoi(m[1]);
-    }
-  }
-  ~ServerProcess() { Stop(SIGTERM); }
-  void Stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(50ms);
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-    pid_ = -1;
-  }
-  bool ok() const { return port_ > 0; }
-  int port() const { return port_; }
-  const std::string& url() const { return url_; }
-  httplib::Client Client() const {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_read_timeout(30, 0);
-    return client;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string url_;
-  int port_ = 0;
-};
 
 // The kernel's core of the hostile test program, and its compact core: made once.
 struct Cores {
@@ -485,6 +440,140 @@ TEST_F(Server, ASigkilledServerLosesNoUploadAndStoresNoneTwice) {
   }
   ASSERT_EQ(group.size(), 1u);
   EXPECT_EQ(group[0]["count"], kClients * kEach);
+}
+
+// A PostgreSQL server of Debian's `postgresql` package in a temporary directory: initdb'd and
+// run as nobody (PostgreSQL refuses root) on 127.0.0.1 and a free port, trust authentication.
+class PostgresServer {
+ public:
+  PostgresServer() {
+    const auto found = RunCommand("ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1");
+    bin_ = found.out.substr(0, found.out.find('\n'));
+    if (bin_.empty() || !fs::exists(fs::path(bin_) / "initdb")) {
+      unavailable_ = "no PostgreSQL server (Debian postgresql)";
+      return;
+    }
+    std::string pattern = "/tmp/corekit-pg-XXXXXX";
+    dir_ = ::mkdtemp(pattern.data());
+    as_ = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
+    if (::geteuid() == 0 && ::chown(dir_.c_str(), 65534, 65534) != 0) unavailable_ = "cannot give nobody the data directory";
+    port_ = UnusedPort();
+    const auto init = RunCommand(as_ + Quote(bin_ + "/initdb") + " -D " + Quote(dir_ + "/data") +
+                                 " -A trust -U corekit -E UTF8 --no-sync >/dev/null");
+    if (init.status != 0) {
+      unavailable_ = "initdb failed: " + init.err;
+      return;
+    }
+    if (!Control("start")) unavailable_ = "PostgreSQL did not start: " + ReadAll(dir_ + "/log");
+  }
+  ~PostgresServer() {
+    if (!dir_.empty()) {
+      RunCommand(as_ + Quote(bin_ + "/pg_ctl") + " -D " + Quote(dir_ + "/data") + " -m immediate -w stop >/dev/null 2>&1");
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+  // start, restart (a fast shutdown: every connection is dropped), stop.
+  bool Control(const std::string& action) {
+    const std::string options = "-k " + dir_ + " -p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1";
+    return RunCommand(as_ + Quote(bin_ + "/pg_ctl") + " -D " + Quote(dir_ + "/data") + " -l " + Quote(dir_ + "/log") +
+                      " -o " + Quote(options) + " -m fast -w " + action + " >/dev/null")
+               .status == 0;
+  }
+  const std::optional<std::string>& unavailable() const { return unavailable_; }
+  std::string url() const { return "postgresql://corekit@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
+
+ private:
+  std::string bin_, dir_, as_;
+  int port_ = 0;
+  std::optional<std::string> unavailable_;
+};
+
+// Two servers, one PostgreSQL database and one directory of files: what one stores, the other
+// shows; a retry through the other is the same crash; the files are named by their content.
+TEST_F(Server, TwoServersShareOnePostgresDatabaseAndDirectory) {
+  const Cores& cores = HostileCores();
+  if (cores.unavailable) GTEST_SKIP() << *cores.unavailable;
+  PostgresServer postgres;
+  if (postgres.unavailable()) GTEST_SKIP() << *postgres.unavailable();
+  ServerProcess a(store_, {"--db", postgres.url()});
+  ServerProcess b(store_, {"--db", postgres.url()});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  const auto sent = RunCommand(std::string(COREKIT_BIN) + " upload --json " + Quote(cores.core.string()) + " " + a.url());
+  ASSERT_EQ(sent.status, 0) << sent.err;
+  const std::string id = json::parse(sent.out)["id"];
+  const auto again = RunCommand(std::string(COREKIT_BIN) + " upload --json " + Quote(cores.core.string()) + " " + b.url());
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["id"], id);
+  EXPECT_TRUE(json::parse(again.out)["duplicate"].get<bool>());
+  const json crash = Analysed(b, id);
+  EXPECT_EQ(crash["signature"], "crash_here | middle | outer | worker");
+  EXPECT_EQ(crash["report"]["threads"].size(), 4u);
+  EXPECT_NE(crash["command_line"].get<std::string>().find("<script>a"), std::string::npos);
+  const json groups = Get(a, "/api/v1/groups");
+  ASSERT_EQ(groups["groups"].size(), 1u);
+  EXPECT_EQ(groups["groups"][0]["hosts"].size(), 1u);
+  std::size_t by_content = 0;
+  for (const auto& e : fs::directory_iterator(store_)) by_content += e.path().filename().string().rfind("sha256-", 0) == 0;
+  EXPECT_EQ(by_content, 1u);  // the compact core, stored once
+  EXPECT_FALSE(fs::exists(store_ / "index.sqlite"));
+  auto client = b.Client();
+  auto page = client.Get("/crashes/" + id);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("crash_here"), std::string::npos);
+  auto download = client.Get("/crashes/" + id + "/compact");
+  ASSERT_TRUE(download);
+  EXPECT_EQ(download->status, 200);
+}
+
+// PostgreSQL restarted while 8 clients upload: the server reconnects, the clients' retries
+// land, every crash is stored exactly once.
+TEST_F(Server, ReconnectsToARestartedPostgresUnderLoad) {
+  const Cores& cores = HostileCores();
+  if (cores.unavailable) GTEST_SKIP() << *cores.unavailable;
+  PostgresServer postgres;
+  if (postgres.unavailable()) GTEST_SKIP() << *postgres.unavailable();
+  ServerProcess server(store_, {"--db", postgres.url()});
+  ASSERT_TRUE(server.ok());
+  const std::string compact = ReadAll(cores.compact);
+  const std::string report = json({{"crash", {{"signature", "pg | restart"}, {"kind", "null-dereference"}}}}).dump();
+  constexpr int kClients = 8, kEach = 50;
+  std::atomic<int> done{0}, gave_up{0}, refused{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto client = server.Client();
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "pg-load-" + std::to_string(c) + "-" + std::to_string(i);
+        bool stored = false;
+        for (int attempt = 0; attempt < 200 && !stored; ++attempt) {
+          auto res = PostUpload(client, id, compact, report);
+          stored = res && (res->status == 201 || res->status == 200);
+          if (res && res->status >= 400 && res->status < 500) break;  // refused for good: a test bug
+          if (!stored) {
+            ++refused;
+            std::this_thread::sleep_for(50ms);
+          }
+        }
+        (stored ? done : gave_up)++;
+      }
+    });
+  }
+  while (done < kClients * kEach / 3) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(postgres.Control("restart"));
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(gave_up, 0);
+  EXPECT_EQ(Get(server, "/api/v1/crashes?limit=1")["total"], kClients * kEach);
+  json group;
+  for (int i = 0; i < 300; ++i) {
+    group = Get(server, "/api/v1/groups")["groups"];
+    if (group.size() == 1 && group[0]["count"] == kClients * kEach) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(group.size(), 1u);
+  EXPECT_EQ(group[0]["count"], kClients * kEach);
+  RecordProperty("refused_during_restart", refused.load());
 }
 
 }  // namespace

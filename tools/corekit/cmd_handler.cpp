@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 
 #include "core_writer.h"
 #include "corekit/capture/core_pattern.h"
@@ -59,6 +60,7 @@ struct InstallOptions {
   std::optional<unsigned> max_use_percent, keep_free_percent, rate_per_exe, rate_global;
   std::optional<std::int64_t> max_age_days, rate_window, analysis_timeout;
   std::optional<std::string> debuginfod;
+  std::optional<std::string> upload, token_file;
 };
 
 int Install(const InstallOptions& o) {
@@ -98,6 +100,22 @@ int Install(const InstallOptions& o) {
       return Fail(w.error());
     }
   }
+  if (o.upload) {
+    const bool off = o.upload->empty() || *o.upload == "off";
+    if (!off && !o.upload->starts_with("http://") && !o.upload->starts_with("https://")) {
+      return Fail("--upload takes the collector's http(s) URL (or off)");
+    }
+    std::optional<std::string> token;
+    if (!off && o.token_file) {
+      std::error_code error;
+      const auto absolute = std::filesystem::absolute(*o.token_file, error);
+      if (error || ::access(absolute.c_str(), R_OK) != 0) return Fail("cannot read the token file " + *o.token_file);
+      token = absolute.string();
+    }
+    auto w = (*store)->SetSetting(capture::kUploadSetting, off ? std::nullopt : o.upload);
+    if (w) w = (*store)->SetSetting(capture::kUploadTokenSetting, token);
+    if (!w) return Fail(w.error());
+  }
   auto pattern = capture::HandlerPattern(SelfPath(), store_path, o.store.empty() && store_path == store::Store::DefaultPath() && !std::getenv("COREKIT_STORE"));
   if (!pattern) return Fail(pattern.error());
   // What to restore: saved once, when corekit is not already installed, so that a second
@@ -123,6 +141,9 @@ int Install(const InstallOptions& o) {
   Print("core_pattern: {}\ncore_pipe_limit: {}\nstore: {}\n", *pattern, ours.pipe_limit, store_path);
   if (auto urls = (*store)->Setting(capture::kDebuginfodSetting); urls && *urls) {
     Print("symbols: fetched from {} into {}/{}\n", Printable(**urls), store_path, capture::kSymbolCacheDir);
+  }
+  if (auto url = (*store)->Setting(capture::kUploadSetting); url && *url) {
+    Print("upload: each stored crash to {}\n", Printable(**url));
   }
   if (o.persist) Print("persisted in {}\n", kSysctlFile);
   return 0;
@@ -195,6 +216,20 @@ int Status(const StatusOptions& o) {
                                 {"rate_window", limits->rate_window}, {"analysis_timeout", limits->analysis_timeout}}}};
       auto urls = (*store)->Setting(capture::kDebuginfodSetting);
       store_json["debuginfod"] = urls && *urls ? nlohmann::json(**urls) : nlohmann::json(nullptr);
+      auto upload = (*store)->Setting(capture::kUploadSetting);
+      store_json["upload"] = nullptr;
+      if (upload && *upload) {
+        nlohmann::json pending = nlohmann::json::array();
+        if (auto queue = (*store)->UploadQueue()) {
+          for (const store::QueuedUpload& q : *queue) {
+            pending.push_back({{"id", q.id}, {"queued", Rfc3339(q.queued)}, {"attempts", q.attempts},
+                               {"next_attempt", Rfc3339(q.next_attempt)},
+                               {"last_error", q.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(q.last_error)}});
+          }
+        }
+        if (pending.size() >= 100) warnings.push_back(std::to_string(pending.size()) + " crashes wait to be uploaded");
+        store_json["upload"] = {{"url", **upload}, {"pending", pending}};
+      }
     }
   } else {
     warnings.push_back(store.error().message);
@@ -219,6 +254,14 @@ int Status(const StatusOptions& o) {
           l["rate_window"].get<std::int64_t>());
     if (store_json["debuginfod"].is_string()) {
       Print("symbols: fetched from {}\n", Printable(store_json["debuginfod"].get<std::string>()));
+    }
+    if (const auto& upload = store_json["upload"]; upload.is_object()) {
+      Print("upload: to {}, {} waiting\n", Printable(upload["url"].get<std::string>()), upload["pending"].size());
+      for (const auto& q : upload["pending"]) {
+        Print("  {} queued {}, {} failed attempts{}\n", q["id"].get<std::string>(), q["queued"].get<std::string>(),
+              q["attempts"].get<unsigned>(),
+              q["last_error"].is_string() ? ", last: " + Printable(q["last_error"].get<std::string>()) : std::string());
+      }
     }
   }
   for (const std::string& w : warnings) Print("warning: {}\n", Printable(w));
@@ -255,7 +298,8 @@ Example:
   {
     auto o = std::make_shared<InstallOptions>();
     CLI::App* c = handler->add_subcommand("install", "set core_pattern to corekit handle");
-    c->footer("Example:\n  corekit handler install --store /srv/crashes --rate-per-exe 5");
+    c->footer("Example:\n  corekit handler install --store /srv/crashes --rate-per-exe 5\n"
+              "  corekit handler install --upload http://crashes.example:8123 --token-file /etc/corekit/upload-token");
     c->add_option("--store", o->store, "the crash store (default $COREKIT_STORE, else /var/lib/corekit)");
     c->add_flag("--persist", o->persist, std::string("also write ") + kSysctlFile);
     c->add_flag("--force", o->force, "replace another pipe handler");
@@ -272,6 +316,9 @@ Example:
                   "fetch each crash's symbols from these debuginfod servers into the store ('off': stop)");
     c->add_option("--analysis-timeout", o->analysis_timeout,
                   "seconds the analysis of a crash may take after the process is gone (default 60)");
+    c->add_option("--upload", o->upload,
+                  "send each stored crash to this corekit serve collector, queued until it is reached ('off': stop)");
+    c->add_option("--token-file", o->token_file, "the upload token for --upload (a file root reads)");
     c->callback([o, &run] { run = [o] { return Install(*o); }; });
   }
   {

@@ -16,6 +16,7 @@ namespace {
 
 struct ServeOptions {
   std::string store;
+  std::string db;
   std::string listen = "127.0.0.1:8123";
   std::string tokens;
   unsigned workers = 2;
@@ -55,6 +56,7 @@ int Run(const ServeOptions& o) {
   options.host = listen->first;
   options.port = listen->second;
   if (!o.tokens.empty()) options.tokens_file = o.tokens;
+  if (!o.db.empty()) options.database = o.db;
   options.analyzer = SelfPath();
   options.workers = o.workers;
   options.max_upload = *max_upload;
@@ -69,7 +71,8 @@ int Run(const ServeOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
   auto server = server::Server::Create(options);
   if (!server) return Fail(server.error());
-  Print("corekit serve: {} (store {}{})\n", (*server)->url(), Printable(options.store),
+  Print("corekit serve: {} (store {}{}{})\n", (*server)->url(), Printable(options.store),
+        options.database ? ", PostgreSQL" : "",
         options.tokens_file ? ", tokens required" : "");
   std::fflush(stdout);
   std::thread waiter([&] {
@@ -97,8 +100,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
 
 Example:
   corekit serve --store /var/lib/corekit
-  corekit serve --listen 0.0.0.0:8123 --tokens /etc/corekit/tokens)");
+  corekit serve --listen 0.0.0.0:8123 --tokens /etc/corekit/tokens
+  corekit serve --db postgresql://corekit@db.example/crashes --store /mnt/crashes --listen 0.0.0.0:8123 --tokens t)");
   command->add_option("--store", o->store, "the crash store (default $COREKIT_STORE, else /var/lib/corekit)");
+  command->add_option("--db", o->db, "a PostgreSQL database for a fleet (postgresql://USER@HOST/DB): --store then holds the files");
   command->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8123; port 0: any free port)");
   command->add_option("--tokens", o->tokens, "file of \"upload TOKEN\" and \"read TOKEN\" lines (mode 600)");
   command->add_option("--workers", o->workers, "threads analysing uploads (default 2)");

@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -23,6 +25,7 @@ struct UploadOptions {
   std::string token_file;
   std::string store;
   bool full = false;
+  bool spool = false;
   bool json = false;
   unsigned retries = 5;
   int timeout = 60;
@@ -70,15 +73,11 @@ struct Crash {
   std::string label;  // for messages
 };
 
-Result<Crash> FromStore(const UploadOptions& o) {
-  auto store = OpenStoreForReading(o.store);
-  if (!store) return Unexpected(store.error());
-  auto c = (*store)->Find(o.target.substr(1), Viewer());
-  if (!c) return Unexpected(c.error());
+Crash FromStoredCrash(store::Store& store, const store::Crash& c, bool full) {
   Crash out;
-  out.label = "crash " + c->id;
+  out.label = "crash " + c.id;
   nlohmann::json details = nullptr;
-  if (auto fd = (*store)->OpenFile(c->details_file)) {
+  if (auto fd = store.OpenFile(c.details_file)) {
     std::string text;
     char buffer[65536];
     ssize_t n;
@@ -87,17 +86,25 @@ Result<Crash> FromStore(const UploadOptions& o) {
     details = nlohmann::json::parse(text, nullptr, false);
   }
   const bool has_details = details.is_object();
-  out.metadata = {{"upload_id", "crash:" + HostnameForId() + ":" + c->id + ":" + std::to_string(c->time)},
-                  {"crash", CrashJson(*c)},
+  out.metadata = {{"upload_id", "crash:" + HostnameForId() + ":" + c.id + ":" + std::to_string(c.time)},
+                  {"crash", CrashJson(c)},
                   {"proc", has_details && details.contains("proc") ? details["proc"] : nlohmann::json(nullptr)}};
   if (has_details && details.contains("report") && details["report"].is_object()) out.report = JsonText(details["report"], -1);
-  if (!c->compact_file.empty()) {
-    if (auto fd = (*store)->OpenFile(c->compact_file)) out.compact_fd = *fd;
+  if (!c.compact_file.empty()) {
+    if (auto fd = store.OpenFile(c.compact_file)) out.compact_fd = *fd;
   }
-  if ((o.full || out.compact_fd < 0) && !c->core_file.empty()) {
-    if (auto fd = (*store)->OpenFile(c->core_file)) out.core_fd = *fd;
+  if ((full || out.compact_fd < 0) && !c.core_file.empty()) {
+    if (auto fd = store.OpenFile(c.core_file)) out.core_fd = *fd;
   }
   return out;
+}
+
+Result<Crash> FromStore(const UploadOptions& o) {
+  auto store = OpenStoreForReading(o.store);
+  if (!store) return Unexpected(store.error());
+  auto c = (*store)->Find(o.target.substr(1), Viewer());
+  if (!c) return Unexpected(c.error());
+  return FromStoredCrash(**store, *c, o.full);
 }
 
 // A core file: its report and compact core made by this corekit, as the handler makes them.
@@ -182,52 +189,193 @@ httplib::MultipartFormDataProvider FileProvider(const char* name, int fd) {
           std::string(name) + ".core", "application/octet-stream"};
 }
 
-int Run(const UploadOptions& o) {
-  auto endpoint = Endpoint(o.url);
-  if (!endpoint) return Fail(endpoint.error());
+// One collector: where it is and the token that may upload to it.
+struct Collector {
+  std::string base, path;  // "http://host:port" and the upload's path
   std::string token;
-  if (!o.token_file.empty()) {
-    auto t = ReadUploadToken(o.token_file);
-    if (!t) return Fail(t.error());
-    token = *t;
+};
+
+Result<Collector> CollectorOf(const std::string& url, const std::string& token_file) {
+  auto endpoint = Endpoint(url);
+  if (!endpoint) return Unexpected(endpoint.error());
+  Collector out{endpoint->first, endpoint->second, {}};
+  if (!token_file.empty()) {
+    auto t = ReadUploadToken(token_file);
+    if (!t) return Unexpected(t.error());
+    out.token = *t;
   }
+  return out;
+}
+
+// One attempt's outcome: stored (the server's answer), or why not and whether trying again can
+// help (the server unreachable, 5xx, 429).
+struct Attempt {
+  bool stored = false, retry = false;
+  int status = 0;
+  nlohmann::json body;
+  std::string failure;
+};
+
+Attempt Send(const Collector& to, const Crash& crash, int timeout) {
+  httplib::Client client(to.base);
+  client.set_connection_timeout(10, 0);
+  client.set_read_timeout(timeout, 0);
+  client.set_write_timeout(timeout, 0);
+  httplib::Headers headers;
+  if (!to.token.empty()) headers.emplace("Authorization", "Bearer " + to.token);
+  httplib::MultipartFormDataItems items = {{"metadata", JsonText(crash.metadata, -1), "", "application/json"}};
+  if (!crash.report.empty()) items.push_back({"report", crash.report, "", "application/json"});
+  httplib::MultipartFormDataProviderItems files;
+  if (crash.compact_fd >= 0) files.push_back(FileProvider("compact", crash.compact_fd));
+  if (crash.core_fd >= 0) files.push_back(FileProvider("core", crash.core_fd));
+  Attempt out;
+  auto res = client.Post(to.path, headers, items, files);
+  if (!res) {
+    out.retry = true;
+    out.failure = "cannot reach " + to.base + ": " + httplib::to_string(res.error());
+    return out;
+  }
+  out.status = res->status;
+  out.body = nlohmann::json::parse(res->body, nullptr, false);
+  out.stored = res->status == 200 || res->status == 201;
+  if (!out.stored) {
+    out.retry = res->status >= 500 || res->status == 429;
+    out.failure = fmt::format("the server answered {}: {}", res->status,
+                              out.body.is_object() && out.body.contains("error") && out.body["error"].is_string()
+                                  ? out.body["error"].get<std::string>()
+                                  : res->reason);
+  }
+  return out;
+}
+
+void CloseFiles(Crash& crash) {
+  for (int* fd : {&crash.compact_fd, &crash.core_fd}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+int Run(const UploadOptions& o) {
+  auto collector = CollectorOf(o.url, o.token_file);
+  if (!collector) return Fail(collector.error());
   auto crash = IsStoredCrash(o.target) ? FromStore(o) : FromCore(o);
   if (!crash) return Fail(crash.error());
-  httplib::Client client(endpoint->first);
-  client.set_connection_timeout(10, 0);
-  client.set_read_timeout(o.timeout, 0);
-  client.set_write_timeout(o.timeout, 0);
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-  httplib::MultipartFormDataItems items = {{"metadata", JsonText(crash->metadata, -1), "", "application/json"}};
-  if (!crash->report.empty()) items.push_back({"report", crash->report, "", "application/json"});
-  httplib::MultipartFormDataProviderItems files;
-  if (crash->compact_fd >= 0) files.push_back(FileProvider("compact", crash->compact_fd));
-  if (crash->core_fd >= 0) files.push_back(FileProvider("core", crash->core_fd));
   // Retried while the server cannot be reached or answers 5xx/429, with doubling waits.
-  std::string failure;
-  for (unsigned attempt = 0; attempt <= o.retries; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(std::min(30u, 1u << (attempt - 1))));
-    auto res = client.Post(endpoint->second, headers, items, files);
-    if (!res) {
-      failure = "cannot reach " + endpoint->first + ": " + httplib::to_string(res.error());
+  Attempt attempt;
+  for (unsigned n = 0; n <= o.retries; ++n) {
+    if (n > 0) std::this_thread::sleep_for(std::chrono::seconds(std::min(30u, 1u << (n - 1))));
+    attempt = Send(*collector, *crash, o.timeout);
+    if (attempt.stored || !attempt.retry) break;
+  }
+  CloseFiles(*crash);
+  if (!attempt.stored) return Fail(Printable(attempt.failure));
+  const nlohmann::json& body = attempt.body;
+  if (o.json) {
+    PrintJson(body);
+  } else if (body.is_object() && body.contains("id") && body["id"].is_string()) {
+    Print("{} {} as {}: {}\n", attempt.status == 200 ? "already uploaded:" : "uploaded", Printable(crash->label),
+          Printable(body["id"].get<std::string>()), Printable(body.value("url", "")));
+  }
+  return 0;
+}
+
+// The wait before the next attempt after `attempts` failures: 1 s, doubling, at most 10 minutes
+// (an hour after a refusal, which needs a person: a wrong token, a crash the server rejects).
+std::int64_t Backoff(unsigned attempts, bool refused) {
+  if (refused) return 3600;
+  return std::min<std::int64_t>(600, std::int64_t{1} << std::min(attempts, 10u));
+}
+
+// `upload --spool`: drains the store's upload queue (what `handler install --upload` queued),
+// one worker at a time, sending each due crash once and backing off those that fail, until the
+// queue is empty — or it has made no progress for a day (the next crash, or the next run from a
+// timer, starts a worker again).
+int DrainQueue(const UploadOptions& o) {
+  // No core of ours for the handler to catch while it runs as root over the network.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  auto opened = store::Store::Open(StorePath(o.store), store::Access::kWrite);
+  if (!opened) return Fail(opened.error());
+  store::Store& store = **opened;
+  auto lock = store.TryLockUploads();
+  if (!lock) return Fail(lock.error());
+  if (*lock < 0) {
+    if (!o.json) Print("another worker is sending this store's queue\n");
+    return 0;
+  }
+  int lock_fd = *lock;
+  unsigned sent = 0, failed = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  for (;;) {
+    auto queue = store.UploadQueue();
+    if (!queue) return Fail(queue.error());
+    if (queue->empty()) {
+      // Let go of the lock, then look once more: a handler that queued a crash meanwhile found
+      // the lock held and left its crash to this worker.
+      ::close(lock_fd);
+      queue = store.UploadQueue();
+      if (!queue || queue->empty()) break;
+      auto again = store.TryLockUploads();
+      if (!again || *again < 0) break;  // another worker has it now
+      lock_fd = *again;
       continue;
     }
-    const nlohmann::json body = nlohmann::json::parse(res->body, nullptr, false);
-    if (res->status == 200 || res->status == 201) {
-      if (o.json) {
-        PrintJson(body);
-      } else if (body.is_object() && body.contains("id") && body["id"].is_string()) {
-        Print("{} {} as {}: {}\n", res->status == 200 ? "already uploaded:" : "uploaded", Printable(crash->label),
-              Printable(body["id"].get<std::string>()), Printable(body.value("url", "")));
-      }
-      return 0;
+    auto url = store.Setting(capture::kUploadSetting);
+    if (!url || !*url) {
+      ::close(lock_fd);
+      return Fail("the store has no collector to upload to (corekit handler install --upload URL)");
     }
-    failure = fmt::format("the server answered {}: {}", res->status,
-                          body.is_object() && body.contains("error") && body["error"].is_string() ? body["error"].get<std::string>() : res->reason);
-    if (res->status < 500 && res->status != 429) break;  // refused: a retry would be too
+    auto token_file = store.Setting(capture::kUploadTokenSetting);
+    auto collector = CollectorOf(**url, token_file && *token_file ? **token_file : "");
+    const std::int64_t now = std::time(nullptr);
+    std::int64_t next = now + 600;
+    bool sent_any = false;
+    for (const store::QueuedUpload& q : *queue) {
+      if (q.next_attempt > now) {
+        next = std::min(next, q.next_attempt);
+        continue;
+      }
+      auto c = store.Find(q.id, std::nullopt);
+      if (!c || c->id != q.id) {
+        (void)store.UploadDone(q.id);  // removed from the store meanwhile: nothing to send
+        continue;
+      }
+      Attempt attempt;
+      if (collector) {
+        Crash crash = FromStoredCrash(store, *c, false);
+        attempt = Send(*collector, crash, o.timeout);
+        CloseFiles(crash);
+      } else {
+        attempt.failure = collector.error().message;  // a token file that went away: a person's to fix
+      }
+      if (attempt.stored) {
+        ++sent;
+        sent_any = true;
+        last_progress = std::chrono::steady_clock::now();
+        if (auto d = store.UploadDone(q.id); !d) return Fail(d.error());
+      } else {
+        ++failed;
+        const std::int64_t at = std::time(nullptr) + Backoff(q.attempts, !attempt.retry);
+        next = std::min(next, at);
+        if (auto f = store.UploadFailed(q.id, at, Printable(attempt.failure)); !f) return Fail(f.error());
+      }
+    }
+    if (std::chrono::steady_clock::now() - last_progress > std::chrono::hours(24)) break;
+    if (sent_any) continue;  // the queue again: what came in meanwhile
+    // Until the first crash is due: its backoff, or a crash queued meanwhile (due at once).
+    while (std::time(nullptr) < next) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      auto now_queue = store.UploadQueue();
+      if (!now_queue) break;
+      const std::int64_t at = std::time(nullptr);
+      if (std::any_of(now_queue->begin(), now_queue->end(), [at](const store::QueuedUpload& q) { return q.next_attempt <= at; })) break;
+    }
   }
-  return Fail(Printable(failure));
+  if (o.json) {
+    PrintJson({{"sent", sent}, {"failed_attempts", failed}});
+  } else {
+    Print("sent {} crash{}; {} failed attempt{}\n", sent, sent == 1 ? "" : "es", failed, failed == 1 ? "" : "s");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -241,16 +389,26 @@ however often it is sent. A core file is analysed here first (report, compact co
 
 Example:
   corekit upload @last http://crashes.example:8123 --token-file /etc/corekit/upload-token
-  corekit upload core http://127.0.0.1:8123)");
-  command->add_option("target", o->target, "a core file, or @ID / @last of the crash store")->required();
-  command->add_option("url", o->url, "the server (http://HOST:PORT)")->required();
+  corekit upload core http://127.0.0.1:8123
+  corekit upload --spool     (what `corekit handler install --upload URL` queued))");
+  command->add_option("target", o->target, "a core file, or @ID / @last of the crash store");
+  command->add_option("url", o->url, "the server (http://HOST:PORT)");
+  command->add_flag("--spool", o->spool,
+                    "send what the crash handler queued (handler install --upload) to its collector, retrying with "
+                    "backoff until the queue is empty");
   command->add_option("--token-file", o->token_file, "a file with the upload token (or an \"upload TOKEN\" line)");
   command->add_option("--store", o->store, "the crash store @ID reads (default $COREKIT_STORE, else /var/lib/corekit)");
   command->add_flag("--full", o->full, "send the whole core too, not only the compact one");
   command->add_option("--retries", o->retries, "attempts after the first (default 5)");
   command->add_option("--timeout", o->timeout, "seconds for the analysis and for each request (default 60)");
   command->add_flag("--json", o->json, "print the server's answer as JSON");
-  command->callback([o, &run] { run = [o] { return Run(*o); }; });
+  command->callback([o, &run] {
+    run = [o] {
+      if (o->spool) return o->target.empty() ? DrainQueue(*o) : Fail("--spool takes no core or URL: the store says where");
+      if (o->target.empty() || o->url.empty()) return Fail("upload needs a core (or @ID) and the server's URL");
+      return Run(*o);
+    };
+  });
 }
 
 }  // namespace corekit::tools

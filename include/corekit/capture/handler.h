@@ -60,4 +60,15 @@ int RunAnalysis(const std::vector<std::string>& argv, int input, int output, std
 inline constexpr const char* kDebuginfodSetting = "debuginfod_urls";
 inline constexpr const char* kSymbolCacheDir = "debuginfod";
 
+// The store's settings naming the collector the handler forwards each stored crash to
+// (`handler install --upload URL --token-file F`): the crash joins the store's upload queue and
+// `corekit upload --spool` drains it, detached from the handler, retrying with backoff.
+inline constexpr const char* kUploadSetting = "upload_url";
+inline constexpr const char* kUploadTokenSetting = "upload_token_file";
+
+// Starts `self upload --spool --store STORE` detached (its own session, no descriptors of
+// ours), so that the caller need not wait for the network. The worker exits at once when
+// another one is draining the queue.
+void StartUploadWorker(const std::string& self, const std::string& store);
+
 }  // namespace corekit::capture

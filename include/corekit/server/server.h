@@ -21,6 +21,9 @@ namespace corekit::server {
 
 struct ServerOptions {
   std::string store;                       // the crash store's directory (created when missing)
+  // A PostgreSQL database for the rows ("postgresql://..."): then `store` holds only files,
+  // named by content, and may be shared by many servers. Otherwise the store's SQLite index.
+  std::optional<std::string> database;
   std::string host = "127.0.0.1";
   int port = 8123;                         // 0: a free port (see Server::port)
   std::optional<std::string> tokens_file;  // lines "upload TOKEN" and "read TOKEN"

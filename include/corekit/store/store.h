@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "corekit/base/result.h"
+#include "corekit/store/directory.h"
 
 namespace corekit::store {
 
@@ -89,6 +90,18 @@ struct GroupQuery {
   GroupOrder order = GroupOrder::kCount;
   std::size_t limit = 50, offset = 0;
 };
+// The file in the store whose lock says an upload worker is draining the queue.
+inline constexpr const char* kUploadLockFile = "upload.lock";
+
+// A crash waiting to be sent to a collector (`corekit handler install --upload`).
+struct QueuedUpload {
+  std::string id;
+  std::int64_t queued = 0;        // when the handler queued it
+  unsigned attempts = 0;          // failed so far
+  std::int64_t next_attempt = 0;  // not before (the backoff)
+  std::string last_error;
+};
+
 struct GroupPage {
   std::vector<Group> groups;
   std::size_t total = 0;  // groups matching the filter
@@ -125,8 +138,6 @@ struct VacuumReport {
   std::uint64_t freed_bytes = 0;
 };
 
-enum class Access { kRead, kWrite };
-
 class Store {
  public:
   // $COREKIT_STORE, else /var/lib/corekit.
@@ -137,8 +148,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  const std::string& path() const { return path_; }
-  int dir_fd() const { return dir_fd_; }
+  const std::string& path() const { return files_->path(); }
+  int dir_fd() const { return files_->fd(); }
 
   // A new id, unused in the index.
   Result<std::string> NewId();
@@ -164,9 +175,22 @@ class Store {
   // Inserts an uploaded crash (upload_id set) unless a crash with its upload_id is stored: then
   // returns that one, and inserts nothing.
   Result<std::optional<Crash>> InsertUpload(const Crash& crash);
+  // The crash an upload with this id stored, if any.
+  Result<std::optional<Crash>> FindUpload(const std::string& upload_id);
   // Uploaded crashes whose analysis has not run, oldest first.
   Result<std::vector<Crash>> PendingAnalysis(std::size_t limit);
+  // Removes the crash's files, its row and its place in the upload queue.
   Result<void> Remove(const Crash& crash);
+
+  // The upload queue: crashes the handler stored and the upload worker has yet to send. A
+  // crash is queued once; done (or removed) leaves the queue.
+  Result<void> QueueUpload(const std::string& id, std::int64_t now);
+  Result<std::vector<QueuedUpload>> UploadQueue();  // oldest first
+  Result<void> UploadFailed(const std::string& id, std::int64_t next_attempt, const std::string& error);
+  Result<void> UploadDone(const std::string& id);
+  // The upload worker's lock (kUploadLockFile, flock): its descriptor, which holds it until
+  // closed, or -1 when another worker holds it.
+  Result<int> TryLockUploads();
 
   // Other settings (the kernel's values before `handler install`), by key.
   Result<std::optional<std::string>> Setting(const std::string& key);
@@ -179,26 +203,27 @@ class Store {
   // the executable with the most stored go first.
   Result<VacuumReport> Vacuum(const Limits& limits, std::int64_t now);
 
-  // Files. An unnamed file in the store (mode 0600 until published); Publish links it as `name`.
-  Result<int> CreateUnnamed();
-  Result<void> Publish(int fd, const std::string& name);
-  Result<int> OpenFile(const std::string& name) const;  // read-only, O_NOFOLLOW
-  Result<std::uint64_t> FileBytes(const std::string& name) const;  // blocks on disk
-  void RemoveFile(const std::string& name);
-  // Mode 0640 root:root, readable by `uid` too (an ACL entry) when `share` is set.
-  void Protect(int fd, std::optional<std::int64_t> uid, bool share);
+  // Files: the directory's (directory.h).
+  Directory& files() { return *files_; }
+  const Directory& files() const { return *files_; }
+  Result<int> CreateUnnamed() { return files_->CreateUnnamed(); }
+  Result<void> Publish(int fd, const std::string& name) { return files_->Publish(fd, name); }
+  Result<int> OpenFile(const std::string& name) const { return files_->OpenFile(name); }
+  Result<std::uint64_t> FileBytes(const std::string& name) const { return files_->FileBytes(name); }
+  void RemoveFile(const std::string& name) { files_->RemoveFile(name); }
+  void Protect(int fd, std::optional<std::int64_t> uid, bool share) { files_->Protect(fd, uid, share); }
 
  private:
-  Store(std::string path, int dir_fd, void* db);
+  Store(std::unique_ptr<Directory> files, void* db);
   Result<void> Exec(const char* sql);
   Result<void> Migrate();
-  std::string path_;
-  int dir_fd_;
+  std::unique_ptr<Directory> files_;
   void* db_;  // sqlite3*
 };
 
-// Writes `text` as the whole of a new file `name` in the store, published when complete.
-Result<void> WriteWholeFile(Store& store, const std::string& name, std::string_view text,
-                            std::optional<std::int64_t> uid, bool share);
+inline Result<void> WriteWholeFile(Store& store, const std::string& name, std::string_view text,
+                                   std::optional<std::int64_t> uid, bool share) {
+  return WriteWholeFile(store.files(), name, text, uid, share);
+}
 
 }  // namespace corekit::store

@@ -265,6 +265,42 @@ TEST_F(StoreTest, StoresAnUploadOnceWhateverTheRetries) {
   EXPECT_FALSE(store_->InsertUpload(no_id));
 }
 
+TEST_F(StoreTest, QueuesUploadsOnceBacksThemOffAndForgetsRemovedCrashes) {
+  const Crash a = Add("/bin/a", 100, 10), b = Add("/bin/b", 200, 10);
+  ASSERT_TRUE(store_->QueueUpload(b.id, 200));
+  ASSERT_TRUE(store_->QueueUpload(a.id, 100));
+  ASSERT_TRUE(store_->QueueUpload(a.id, 300));  // queued once
+  auto queue = store_->UploadQueue();
+  ASSERT_TRUE(queue) << queue.error().message;
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].id, a.id);  // oldest first
+  EXPECT_EQ((*queue)[0].next_attempt, 100);
+  ASSERT_TRUE(store_->UploadFailed(a.id, 160, "cannot reach http://127.0.0.1:1: Connection"));
+  queue = store_->UploadQueue();
+  EXPECT_EQ((*queue)[0].attempts, 1u);
+  EXPECT_EQ((*queue)[0].next_attempt, 160);
+  EXPECT_EQ((*queue)[0].last_error.rfind("cannot reach", 0), 0u);
+  ASSERT_TRUE(store_->UploadDone(a.id));
+  ASSERT_TRUE(store_->Remove(b));  // vacuumed or rm'd: nothing left to send
+  EXPECT_TRUE(store_->UploadQueue()->empty());
+  // One worker at a time; the lock file is the store's own, not an orphan for vacuum.
+  auto first = store_->TryLockUploads();
+  ASSERT_TRUE(first);
+  ASSERT_GE(*first, 0);
+  auto again = Store::Open(dir_ + "/store", Access::kWrite);
+  ASSERT_TRUE(again);
+  auto second = (*again)->TryLockUploads();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, -1);
+  ::close(*first);
+  auto third = (*again)->TryLockUploads();
+  ASSERT_TRUE(third);
+  EXPECT_GE(*third, 0);
+  ::close(*third);
+  ASSERT_TRUE(store_->Vacuum(Limits{}, std::time(nullptr) + 3600));
+  EXPECT_TRUE(fs::exists(dir_ + "/store/" + kUploadLockFile));
+}
+
 TEST_F(StoreTest, AReaderUpgradesAnOlderIndexWhenItMayWrite) {
   store_.reset();
   if (!fs::exists("/usr/bin/sqlite3")) GTEST_SKIP() << "no sqlite3 command to make a version-1 index";
