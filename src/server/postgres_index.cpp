@@ -32,6 +32,7 @@ constexpr const char* kMigrations[] = {
        CREATE INDEX crashes_signature_time ON crashes(signature, time);
        CREATE INDEX crashes_executable ON crashes(executable, time);
        CREATE INDEX crashes_hostname ON crashes(hostname);
+       CREATE INDEX crashes_signature_names ON crashes(signature, executable, hostname);
        CREATE INDEX crashes_pending ON crashes(seq) WHERE analysis_pending;)",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -234,20 +235,26 @@ class PostgresIndex : public CrashIndex {
     Where where = WhereOf(query.filter);
     where.sql += where.sql.empty() ? " WHERE signature IS NOT NULL AND signature != ''" : " AND signature IS NOT NULL AND signature != ''";
     store::GroupPage page;
-    auto total = Exec("SELECT count(DISTINCT signature) FROM crashes" + where.sql, where.params);
-    if (!total) return Unexpected(total.error());
-    page.total = static_cast<std::size_t>(total->Int(0, 0));
     const char* order = query.order == store::GroupOrder::kLastSeen    ? "max(time) DESC, count(*) DESC"
                         : query.order == store::GroupOrder::kFirstSeen ? "min(time) DESC, count(*) DESC"
                                                                        : "count(*) DESC, max(time) DESC";
     std::vector<Param> params = where.params;
     params.push_back(P(static_cast<std::int64_t>(query.limit)));
     params.push_back(P(static_cast<std::int64_t>(query.offset)));
-    auto rows = Exec("SELECT signature, count(*), min(time), max(time) FROM crashes" + where.sql +
+    // The number of groups comes with the page (a window over all of them, before LIMIT): a
+    // count(DISTINCT) of its own sorts every row, 0.1 s at 100 000.
+    auto rows = Exec("SELECT signature, count(*), min(time), max(time), count(*) OVER () FROM crashes" + where.sql +
                          " GROUP BY signature ORDER BY " + order + ", signature LIMIT $" + std::to_string(where.next) +
                          " OFFSET $" + std::to_string(where.next + 1),
                      params);
     if (!rows) return Unexpected(rows.error());
+    if (rows->size() > 0) {
+      page.total = static_cast<std::size_t>(rows->Int(0, 4));
+    } else if (query.offset > 0) {  // past the last page: counted on its own
+      auto total = Exec("SELECT count(*) FROM (SELECT signature FROM crashes" + where.sql + " GROUP BY signature) g", where.params);
+      if (!total) return Unexpected(total.error());
+      page.total = static_cast<std::size_t>(total->Int(0, 0));
+    }
     std::map<std::string, std::size_t> index;
     for (int i = 0; i < rows->size(); ++i) {
       index[rows->Text(i, 0)] = page.groups.size();

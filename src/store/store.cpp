@@ -97,10 +97,12 @@ constexpr const char* kMigrations[] = {
        CREATE INDEX crashes_signature_time ON crashes(signature, time);
        DROP INDEX crashes_signature;)",
     // 3: crashes still to be sent to a collector (`handler install --upload`): the spool the
-    // upload worker drains, with its backoff.
+    // upload worker drains, with its backoff. The groups page's executables and hosts of a
+    // signature come from one covering index (a scan of every row otherwise: 0.3 s at 100 000).
     R"(CREATE TABLE upload_queue(
          id TEXT PRIMARY KEY, queued INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-         next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT);)",
+         next_attempt INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+       CREATE INDEX crashes_signature_names ON crashes(signature, executable, hostname);)",
 };
 
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
@@ -404,7 +406,14 @@ Result<Crash> Store::Find(std::string_view id, std::optional<uid_t> viewer) {
     if (id.empty() || id.size() > 10 || id.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
       return Unexpected(Errc::kInvalidArgument, "not a crash id: " + std::string(id) + " (10 hex digits, a prefix, or last)");
     }
-    where.Add("id LIKE ?", std::string(id) + "%");
+    // A range of the primary key, not LIKE (which SQLite cannot look up by index): ids are
+    // lower-case hex, and 'g' sorts after every one of its digits.
+    if (id.size() == 10) {
+      where.Add("id = ?", std::string(id));
+    } else {
+      where.Add("id >= ?", std::string(id));
+      where.Add("id < ?", std::string(id) + "g");
+    }
     sql = std::string("SELECT ") + kColumns + " FROM crashes" + where.sql + " LIMIT 2";
   }
   Statement s(Db(db_), sql);
@@ -457,8 +466,9 @@ Result<GroupPage> Store::Groups(const GroupQuery& query) {
   std::string in;
   for (std::size_t i = 0; i < page.groups.size(); ++i) in += i ? ",?" : "?";
   for (const char* column : {"executable", "hostname"}) {
+    // Sorted here: an ORDER BY would lead SQLite to walk the whole table in that column's order.
     Statement d(Db(db_), std::string("SELECT DISTINCT signature, ") + column + " FROM crashes" + where.sql +
-                             " AND signature IN (" + in + ") ORDER BY 2");
+                             " AND signature IN (" + in + ")");
     if (!d.ok()) return Unexpected(SqlError(Db(db_), "groups"));
     where.BindTo(d);
     for (const Group& g : page.groups) d.Bind(g.signature);
@@ -468,6 +478,10 @@ Result<GroupPage> Store::Groups(const GroupQuery& query) {
       if (std::string_view(column) == "executable") g.executables.push_back(std::move(value));
       else if (!value.empty()) g.hosts.push_back(std::move(value));
     }
+  }
+  for (Group& g : page.groups) {
+    std::sort(g.executables.begin(), g.executables.end());
+    std::sort(g.hosts.begin(), g.hosts.end());
   }
   return page;
 }

@@ -219,6 +219,7 @@ struct Attempt {
 Attempt Send(const Collector& to, const Crash& crash, int timeout) {
   httplib::Client client(to.base);
   client.set_connection_timeout(10, 0);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(timeout, 0);
   client.set_write_timeout(timeout, 0);
   httplib::Headers headers;
