@@ -3,13 +3,16 @@
 # dereference in a worker thread), and shows `corekit info`, `threads`, `report` and a `debug`
 # batch session on its core; then dumps a running copy of the program with `--non-stop` and
 # compacts that core; then installs corekit's crash handler into a store in demo/, crashes the
-# sample again, shows `crashes list` and `crashes info @last`, and restores core_pattern. When
-# the kernel's cores go to a pipe (systemd-coredump), the crash core comes from gcore instead.
+# sample again (and an assertion and an uncaught exception), shows `crashes list` and
+# `crashes info @last`, and restores core_pattern; last, starts `corekit serve` on that store
+# (in the background, on 127.0.0.1), uploads the first core to it with `corekit upload`, and
+# prints its URL. When the kernel's cores go to a pipe (systemd-coredump), the crash core comes
+# from gcore instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-cmake --build build --target corekit crash >/dev/null
+cmake --build build --target corekit crash throw_crash >/dev/null
 demo=$PWD/demo
 rm -rf "$demo" && mkdir -p "$demo"
 cd "$demo"
@@ -50,10 +53,42 @@ echo
 echo "\$ corekit compact demo/live.core demo/live.small"
 ../build/corekit compact live.core live.small
 echo
+# The web pages and the collector: `corekit serve` on the demo's store, left running in the
+# background (its own session) for a browser; the first core uploaded to it.
+serve_store() {
+  local log=$demo/serve.log url
+  kill "$running" 2>/dev/null || true
+  : > "$log"
+  setsid ../build/corekit serve --store "$demo/store" --listen 127.0.0.1:8123 > "$log" 2>&1 < /dev/null &
+  for _ in $(seq 50); do grep -q http "$log" && break; sleep 0.1; done
+  if ! grep -q http "$log"; then  # 8123 taken: any free port
+    setsid ../build/corekit serve --store "$demo/store" --listen 127.0.0.1:0 > "$log" 2>&1 < /dev/null &
+    for _ in $(seq 50); do grep -q http "$log" && break; sleep 0.1; done
+  fi
+  url=$(grep -o 'http://[^ ]*' "$log" | head -1)
+  url=${url%/}
+  echo
+  echo "\$ corekit serve --store demo/store --listen 127.0.0.1:8123 &"
+  cat "$log"
+  echo
+  echo "\$ corekit upload demo/core $url"
+  ../build/corekit upload core "$url"
+  echo
+  echo "\$ curl -s $url/api/v1/groups   # the groups page's JSON, in short"
+  curl -s "$url/api/v1/groups" | python3 -c '
+import json, sys
+for g in json.load(sys.stdin)["groups"]:
+    print("%3d  %s" % (g["count"], g["signature"]))'
+  echo
+  echo "The crash pages are at $url/ (groups), $url/crashes and $url/crashes/ID."
+  echo "The server goes on in the background; stop it with: pkill -f 'corekit serve --store $demo/store'"
+}
+
 # The crash handler: installed into a store in the demo folder, the sample crashed again, the
 # store read, and the previous core_pattern restored on every way out.
 if [ "$(id -u)" -ne 0 ] || ! [ -w /proc/sys/kernel/core_pattern ]; then
   echo "(not root, or /proc/sys is read-only: skipping the crash handler part)"
+  serve_store
   exit 0
 fi
 saved_pattern=$(cat /proc/sys/kernel/core_pattern)
@@ -67,6 +102,8 @@ trap restore EXIT
 echo "\$ corekit handler install --store demo/store --force"
 ../build/corekit handler install --store "$demo/store" --force
 { (ulimit -c unlimited; exec ../build/tests/crash --threads=3 --mode=segv > /dev/null) 2>/dev/null; } 2>/dev/null || true
+{ (ulimit -c unlimited; exec ../build/tests/crash --threads=0 --mode=assert > /dev/null) 2>/dev/null; } 2>/dev/null || true
+{ (ulimit -c unlimited; exec ../build/tests/throw_crash > /dev/null) 2>/dev/null; } 2>/dev/null || true
 # The handler analyses the core after the process is gone: wait for it.
 for _ in $(seq 100); do pgrep -f "corekit handle --store $demo/store" >/dev/null || break; sleep 0.1; done
 echo
@@ -78,3 +115,6 @@ echo "\$ corekit crashes info --store demo/store last"
 echo
 echo "\$ corekit handler uninstall --store demo/store"
 ../build/corekit handler uninstall --store "$demo/store" --force
+restore
+trap - EXIT
+serve_store

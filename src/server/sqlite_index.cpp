@@ -37,6 +37,8 @@ class SqliteIndex : public CrashIndex {
 Result<std::unique_ptr<CrashIndex>> OpenSqliteIndex(const std::string& store_dir) {
   auto store = store::Store::Open(store_dir, store::Access::kWrite);
   if (!store) return Unexpected(store.error());
+  // An upload is answered once stored: its row must survive a power loss, not only a crash.
+  if (auto d = (*store)->SyncEveryCommit(); !d) return Unexpected(d.error());
   return std::unique_ptr<CrashIndex>(new SqliteIndex(std::move(*store)));
 }
 

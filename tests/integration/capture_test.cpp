@@ -473,7 +473,7 @@ TEST_F(Capture, ListFiltersAndRm) {
 // the handler starts; while the collector is down the crashes wait and the worker retries with
 // backoff; once it is up every crash arrives, once, and the worker ends.
 TEST_F(Capture, CrashesWaitForACollectorThatIsDownAndArriveOnceItIsUp) {
-  const int port = UnusedPort();
+  const int port = FreePort();
   ASSERT_GT(port, 0);
   const fs::path tokens = dir_ / "tokens";
   {

@@ -1,10 +1,7 @@
 // `corekit serve` as a test's child process: on 127.0.0.1, its URL read from the line it prints.
 #pragma once
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <regex>
@@ -59,21 +56,5 @@ class ServerProcess {
   std::string url_;
   int port_ = 0;
 };
-
-// A port on 127.0.0.1 that nothing listens on (as the kernel hands one out; free a moment ago).
-inline int UnusedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 }  // namespace corekit::itest

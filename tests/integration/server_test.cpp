@@ -92,6 +92,18 @@ httplib::Result PostUpload(httplib::Client& client, const std::string& upload_id
   return client.Post("/api/v1/crashes", headers, items);
 }
 
+// Waits (30 s at most) for the server's analysis to put `count` crashes in one group, the only one.
+void ExpectOneGroupOf(const ServerProcess& server, int count) {
+  json group;
+  for (int i = 0; i < 300; ++i) {
+    group = Get(server, "/api/v1/groups")["groups"];
+    if (group.size() == 1 && group[0]["count"] == count) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(group.size(), 1u);
+  EXPECT_EQ(group[0]["count"], count);
+}
+
 // What Chromium rendered: the DOM after parsing, and what in it could run — script elements,
 // event-handler attributes, javascript: URLs — counted by Python's HTML parser.
 struct Rendered {
@@ -259,6 +271,23 @@ TEST_F(Server, ChromiumShowsTheGroupsTheCrashesAndACrashWithItsHostileTextInert)
              " >/dev/null 2>&1");
 }
 
+// A client may gzip the whole request (Content-Encoding: gzip): cores compress well, metadata
+// and reports better.
+TEST_F(Server, TakesAGzipEncodedUpload) {
+  const Cores& cores = HostileCores();
+  if (cores.unavailable) GTEST_SKIP() << *cores.unavailable;
+  ServerProcess server(store_);
+  ASSERT_TRUE(server.ok());
+  auto client = server.Client();
+  client.set_compress(true);
+  auto res = PostUpload(client, "gzip-body-0001", ReadAll(cores.compact));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const json crash = Get(server, "/api/v1/crashes/" + json::parse(res->body)["id"].get<std::string>());
+  EXPECT_EQ(crash["executable"], "/bin/load");
+  EXPECT_EQ(crash["core"], "compact");
+}
+
 TEST_F(Server, AsksForTokensAndKeepsUploadAndReadApart) {
   const fs::path tokens = dir_ / "tokens";
   std::ofstream(tokens) << "# corekit serve tokens\nupload up-0123456789abcdef\nread rd-0123456789abcdef\n";
@@ -369,16 +398,8 @@ TEST_F(Server, ConcurrentUploadsAreStoredExactlyOnce) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Get(server, "/api/v1/crashes?limit=1")["total"], kClients * kEach);
-  const json groups = Get(server, "/api/v1/groups");
   // Analysed by the workers from the uploaded reports: one group of them all, in time.
-  json group;
-  for (int i = 0; i < 300; ++i) {
-    group = Get(server, "/api/v1/groups")["groups"];
-    if (group.size() == 1 && group[0]["count"] == kClients * kEach) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(group.size(), 1u);
-  EXPECT_EQ(group[0]["count"], kClients * kEach);
+  ExpectOneGroupOf(server, kClients * kEach);
 }
 
 // The server killed with SIGKILL while 8 clients upload, then restarted on the same port: the
@@ -457,7 +478,7 @@ class PostgresServer {
     dir_ = ::mkdtemp(pattern.data());
     as_ = ::geteuid() == 0 ? "runuser -u nobody -- " : "";
     if (::geteuid() == 0 && ::chown(dir_.c_str(), 65534, 65534) != 0) unavailable_ = "cannot give nobody the data directory";
-    port_ = UnusedPort();
+    port_ = FreePort();
     const auto init = RunCommand(as_ + Quote(bin_ + "/initdb") + " -D " + Quote(dir_ + "/data") +
                                  " -A trust -U corekit -E UTF8 --no-sync >/dev/null");
     if (init.status != 0) {
@@ -565,14 +586,7 @@ TEST_F(Server, ReconnectsToARestartedPostgresUnderLoad) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(gave_up, 0);
   EXPECT_EQ(Get(server, "/api/v1/crashes?limit=1")["total"], kClients * kEach);
-  json group;
-  for (int i = 0; i < 300; ++i) {
-    group = Get(server, "/api/v1/groups")["groups"];
-    if (group.size() == 1 && group[0]["count"] == kClients * kEach) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(group.size(), 1u);
-  EXPECT_EQ(group[0]["count"], kClients * kEach);
+  ExpectOneGroupOf(server, kClients * kEach);
   RecordProperty("refused_during_restart", refused.load());
 }
 

@@ -5,11 +5,14 @@
 // pattern is a pipe (systemd-coredump, apport) kernel-core tests skip with that reason.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <iconv.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -369,6 +372,19 @@ inline std::vector<std::uint8_t> GdbBytes(const std::string& text) {
     while (bytes >> b) out.push_back(static_cast<std::uint8_t>(std::stoul(b, nullptr, 16)));
   }
   return out;
+}
+
+// A port on 127.0.0.1 that nothing listens on (free a moment ago, as the kernel handed it out).
+inline int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace corekit::itest

@@ -188,6 +188,9 @@ class Store {
   Result<std::vector<QueuedUpload>> UploadQueue();  // oldest first
   Result<void> UploadFailed(const std::string& id, std::int64_t next_attempt, const std::string& error);
   Result<void> UploadDone(const std::string& id);
+  // Every commit synced to disk before it returns (SQLite's synchronous=FULL), where the store's
+  // default (NORMAL, in WAL mode) may lose the last commits to a power loss, never to a crash.
+  Result<void> SyncEveryCommit() { return Exec("PRAGMA synchronous=FULL;"); }
   // The upload worker's lock (kUploadLockFile, flock): its descriptor, which holds it until
   // closed, or -1 when another worker holds it.
   Result<int> TryLockUploads();
