@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOREKIT_WERROR=ON \
-  -DCOREKIT_FUZZ=ON -DCOREKIT_BENCH=OFF -DCOREKIT_FUZZ_SECONDS="${COREKIT_FUZZ_SECONDS:-60}" >/dev/null
+  -DCOREKIT_FUZZ=ON -DCOREKIT_BENCH=OFF -DCOREKIT_FUZZ_SECONDS="${COREKIT_FUZZ_SECONDS:-45}" >/dev/null
 cmake --build build-sanitize -j "$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
 

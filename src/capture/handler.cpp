@@ -262,8 +262,8 @@ void StartUploadWorker(const std::string& self, const std::string& store) {
       for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
     }
     ::close_range(3, ~0U, 0);
-    const std::string store_arg = store;
-    const char* argv[] = {self.c_str(), "upload", "--spool", "--store", store_arg.c_str(), nullptr};
+    // Only async-signal-safe calls after fork (the handler has threads): no allocation here.
+    const char* argv[] = {self.c_str(), "upload", "--spool", "--store", store.c_str(), nullptr};
     ::execv(self.c_str(), const_cast<char* const*>(argv));
     ::_exit(127);
   }

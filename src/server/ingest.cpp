@@ -325,15 +325,7 @@ bool Analyzer::Analyse(CrashIndex& index, const std::string& id) {
   if (!found) return found.error().code != Errc::kIo;  // gone is done; unreachable is not
   if (!found->analysis_pending) return true;
   store::Crash c = *found;
-  nlohmann::json details = nullptr;
-  if (auto fd = files_.OpenFile(c.details_file)) {
-    std::string text;
-    char buffer[65536];
-    ssize_t n;
-    while ((n = ::read(*fd, buffer, sizeof buffer)) > 0 && text.size() < kReportLimit + kMetadataLimit) text.append(buffer, static_cast<std::size_t>(n));
-    ::close(*fd);
-    details = nlohmann::json::parse(text, nullptr, false);
-  }
+  nlohmann::json details = CrashDetails(files_, c);
   if (!details.is_object()) details = nlohmann::json::object();
   const std::string& core = !c.core_file.empty() ? c.core_file : c.compact_file;
   bool made = false;

@@ -111,6 +111,15 @@ nlohmann::json CrashJson(const store::Crash& c) {
           {"report_kind", opt(c.report_kind)}, {"analysis_error", opt(c.analysis_error)}};
 }
 
+nlohmann::json CrashDetails(const store::Directory& files, const store::Crash& crash) {
+  if (crash.details_file.empty()) return nullptr;
+  // Written by corekit: the report (at most 32 MiB as uploaded) and the /proc snapshot.
+  auto text = store::ReadWholeFile(files, crash.details_file, 64 << 20);
+  if (!text) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  return j.is_object() ? j : nlohmann::json(nullptr);
+}
+
 nlohmann::json GroupJson(const store::Group& g) {
   return {{"signature", g.signature}, {"signature_version", "corekit.sig/1"}, {"count", g.count},
           {"first_seen", Rfc3339(g.first_seen)}, {"last_seen", Rfc3339(g.last_seen)},

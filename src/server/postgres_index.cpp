@@ -133,6 +133,9 @@ store::Crash ReadCrash(const Rows& r, int row) {
   return c;
 }
 
+// "$N". (Built by append: g++ 12 -O3 warns, falsely, of an overlapping copy in "$" + string.)
+std::string Dollar(int n) { return std::string("$").append(std::to_string(n)); }
+
 // A filter's WHERE clause with $N placeholders numbered from `first`.
 struct Where {
   std::string sql;
@@ -142,7 +145,7 @@ struct Where {
   void Add(const std::string& condition, Param value) {
     std::string c = condition;
     const std::size_t at = c.find('?');
-    c.replace(at, 1, "$" + std::to_string(next++));
+    c.replace(at, 1, Dollar(next++));
     sql += (sql.empty() ? " WHERE " : " AND ") + c;
     params.push_back(std::move(value));
   }
@@ -164,7 +167,7 @@ Where WhereOf(const store::Filter& f, int first = 1) {
 
 std::string Placeholders(int from, int count) {
   std::string out;
-  for (int i = 0; i < count; ++i) out += (i ? ", $" : "$") + std::to_string(from + i);
+  for (int i = 0; i < count; ++i) out.append(i ? ", " : "").append(Dollar(from + i));
   return out;
 }
 

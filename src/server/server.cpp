@@ -109,23 +109,6 @@ void SendError(const httplib::Request& req, httplib::Response& res, int status, 
   }
 }
 
-std::string ReadFileText(const store::Directory& store, const std::string& name, std::size_t limit) {
-  std::string text;
-  auto fd = store.OpenFile(name);
-  if (!fd) return text;
-  char buffer[65536];
-  ssize_t n;
-  while (text.size() < limit && (n = ::read(*fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
-  ::close(*fd);
-  return text;
-}
-
-nlohmann::json Details(const store::Directory& store, const store::Crash& c) {
-  if (c.details_file.empty()) return nullptr;
-  nlohmann::json j = nlohmann::json::parse(ReadFileText(store, c.details_file, 64 << 20), nullptr, false);
-  return j.is_discarded() ? nlohmann::json(nullptr) : j;
-}
-
 }  // namespace
 
 bool IsLoopback(const std::string& host) {
@@ -296,7 +279,7 @@ void Server::Impl::Routes() {
     if (!index) return SendError(req, res, 500, index.error().message);
     auto c = (*index)->Find(req.matches[1].str());
     if (!c) return SendError(req, res, 404, "no crash " + req.matches[1].str());
-    const nlohmann::json details = Details(*files, *c);
+    const nlohmann::json details = CrashDetails(*files, *c);
     if (api) {
       nlohmann::json j = CrashJson(*c);
       j["analysis_pending"] = c->analysis_pending;

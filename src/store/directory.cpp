@@ -5,6 +5,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -95,6 +96,19 @@ void Directory::Protect(int fd, std::optional<std::int64_t> uid, bool share) {
 bool Directory::Exists(const std::string& name) const {
   struct stat st {};
   return !name.empty() && name.find('/') == std::string::npos && ::fstatat(fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Result<std::string> ReadWholeFile(const Directory& files, const std::string& name, std::size_t limit) {
+  auto fd = files.OpenFile(name);
+  if (!fd) return Unexpected(fd.error());
+  std::string text;
+  char buffer[65536];
+  ssize_t n;
+  while (text.size() < limit && (n = ::read(*fd, buffer, std::min(sizeof buffer, limit - text.size()))) > 0) {
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(*fd);
+  return text;
 }
 
 Result<void> WriteWholeFile(Directory& store, const std::string& name, std::string_view text,

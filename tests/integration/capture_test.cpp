@@ -517,11 +517,10 @@ TEST_F(Capture, CrashesWaitForACollectorThatIsDownAndArriveOnceItIsUp) {
   }
   EXPECT_TRUE(pending().empty());
   EXPECT_TRUE(UploadWorkers(store_).empty()) << "the worker ends with the queue";
-  httplib::Client client = server.Client();
-  auto res = client.Get("/api/v1/crashes", {{"Authorization", "Bearer read-token-0123456789abcdef"}});
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 200) << res->body;
-  const nlohmann::json listed = nlohmann::json::parse(res->body);
+  const auto got = RunCommand("curl -sf -H 'Authorization: Bearer read-token-0123456789abcdef' " + server.url() +
+                              "api/v1/crashes");
+  ASSERT_EQ(got.status, 0) << got.err;
+  const nlohmann::json listed = nlohmann::json::parse(got.out);
   EXPECT_EQ(listed["total"], 3) << listed.dump();
   std::multiset<std::string> signatures;
   std::set<std::string> pids;

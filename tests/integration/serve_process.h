@@ -1,8 +1,6 @@
 // `corekit serve` as a test's child process: on 127.0.0.1, its URL read from the line it prints.
 #pragma once
 
-#include <httplib.h>
-
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -45,11 +43,6 @@ class ServerProcess {
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
   const std::string& url() const { return url_; }
-  httplib::Client Client() const {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_read_timeout(30, 0);
-    return client;
-  }
 
  private:
   pid_t pid_ = -1;

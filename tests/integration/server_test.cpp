@@ -28,6 +28,13 @@ using namespace std::chrono_literals;
 const std::string kHostileName = "<script>\"onmouseover=x";
 const std::vector<std::string> kHostileArgs = {"<script>a", "\"onmouseover=b", "javascript:c", "\x1b[31m"};
 
+// A client of the server, patient enough for a loaded one.
+httplib::Client ClientOf(const ServerProcess& server) {
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_read_timeout(30, 0);
+  return client;
+}
+
 // The kernel's core of the hostile test program, and its compact core: made once.
 struct Cores {
   std::optional<std::string> unavailable;
@@ -59,7 +66,7 @@ const Cores& HostileCores() {
 }
 
 json Get(const ServerProcess& server, const std::string& path, int want = 200) {
-  auto client = server.Client();
+  auto client = ClientOf(server);
   auto res = client.Get(path);
   EXPECT_TRUE(res) << path;
   if (!res) return nullptr;
@@ -182,7 +189,7 @@ TEST_F(Server, StoresAnUploadedKernelCoreOnceAndShowsItInTheApi) {
   EXPECT_EQ(Get(server, "/api/v1/crashes?exe=/nowhere")["total"], 0);
 
   // The compact core downloads whole and is a core corekit reads to the same signature.
-  auto client = server.Client();
+  auto client = ClientOf(server);
   auto download = client.Get("/crashes/" + id + "/compact");
   ASSERT_TRUE(download);
   ASSERT_EQ(download->status, 200);
@@ -199,7 +206,7 @@ TEST_F(Server, AnalysesAnUploadThatCameWithoutAReport) {
   if (cores.unavailable) GTEST_SKIP() << *cores.unavailable;
   ServerProcess server(store_);
   ASSERT_TRUE(server.ok());
-  auto client = server.Client();
+  auto client = ClientOf(server);
   auto res = PostUpload(client, "no-report-0001", ReadAll(cores.compact));
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 201) << res->body;
@@ -220,7 +227,7 @@ TEST_F(Server, ChromiumShowsTheGroupsTheCrashesAndACrashWithItsHostileTextInert)
   if (!HaveTool("chromium") || !HaveTool("python3")) GTEST_SKIP() << "no chromium or python3 (Debian chromium)";
   ServerProcess server(store_);
   ASSERT_TRUE(server.ok());
-  auto client = server.Client();
+  auto client = ClientOf(server);
   // The report's function names are hostile too: an uploader sends what it likes.
   json report = Corekit("report --json " + Quote(cores.core.string()));
   ASSERT_TRUE(report.is_object());
@@ -278,7 +285,7 @@ TEST_F(Server, TakesAGzipEncodedUpload) {
   if (cores.unavailable) GTEST_SKIP() << *cores.unavailable;
   ServerProcess server(store_);
   ASSERT_TRUE(server.ok());
-  auto client = server.Client();
+  auto client = ClientOf(server);
   client.set_compress(true);
   auto res = PostUpload(client, "gzip-body-0001", ReadAll(cores.compact));
   ASSERT_TRUE(res);
@@ -294,7 +301,7 @@ TEST_F(Server, AsksForTokensAndKeepsUploadAndReadApart) {
   fs::permissions(tokens, fs::perms::owner_read | fs::perms::owner_write);
   ServerProcess server(store_, {"--tokens", tokens.string()});
   ASSERT_TRUE(server.ok());
-  auto client = server.Client();
+  auto client = ClientOf(server);
   EXPECT_EQ(client.Get("/api/v1/crashes")->status, 401);
   auto page = client.Get("/");
   EXPECT_EQ(page->status, 303);
@@ -328,7 +335,7 @@ TEST_F(Server, AsksForTokensAndKeepsUploadAndReadApart) {
 TEST_F(Server, RefusesWhatIsNotARequestItServes) {
   ServerProcess server(store_, {"--max-upload", "64K", "--read-timeout", "2"});
   ASSERT_TRUE(server.ok());
-  auto client = server.Client();
+  auto client = ClientOf(server);
   // Ids are ten hex digits, never a path; queries are checked.
   for (const char* path : {"/crashes/../../etc/passwd", "/crashes/..%2f..%2fetc%2fpasswd", "/crashes/ZZZZZZZZZZ",
                            "/crashes/0123456789", "/api/v1/crashes/0123", "/crashes/0123456789/core"}) {
@@ -385,7 +392,7 @@ TEST_F(Server, ConcurrentUploadsAreStoredExactlyOnce) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      auto client = server.Client();
+      auto client = ClientOf(server);
       for (int i = 0; i < kEach; ++i) {
         const std::string id = "load-" + std::to_string(c) + "-" + std::to_string(i);
         for (int send = 0; send < (i % 10 == 0 ? 2 : 1); ++send) {
@@ -447,7 +454,7 @@ TEST_F(Server, ASigkilledServerLosesNoUploadAndStoresNoneTwice) {
   }
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kClients * kEach));
   // Every row's file is there (no half row), and the rows left pending are analysed after the restart.
-  auto client = server->Client();
+  auto client = ClientOf(*server);
   for (const auto& c : all["crashes"]) {
     auto res = client.Head("/crashes/" + c["id"].get<std::string>() + "/compact");
     ASSERT_TRUE(res);
@@ -539,7 +546,7 @@ TEST_F(Server, TwoServersShareOnePostgresDatabaseAndDirectory) {
   for (const auto& e : fs::directory_iterator(store_)) by_content += e.path().filename().string().rfind("sha256-", 0) == 0;
   EXPECT_EQ(by_content, 1u);  // the compact core, stored once
   EXPECT_FALSE(fs::exists(store_ / "index.sqlite"));
-  auto client = b.Client();
+  auto client = ClientOf(b);
   auto page = client.Get("/crashes/" + id);
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("crash_here"), std::string::npos);
@@ -564,7 +571,7 @@ TEST_F(Server, ReconnectsToARestartedPostgresUnderLoad) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      auto client = server.Client();
+      auto client = ClientOf(server);
       for (int i = 0; i < kEach; ++i) {
         const std::string id = "pg-load-" + std::to_string(c) + "-" + std::to_string(i);
         bool stored = false;

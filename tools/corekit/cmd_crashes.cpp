@@ -124,26 +124,12 @@ int List(const CrashesOptions& o) {
   return 0;
 }
 
-// The details file (the /proc snapshot and the report), or null when it cannot be read.
-nlohmann::json Details(store::Store& store, const store::Crash& c) {
-  if (c.details_file.empty()) return nullptr;
-  auto fd = store.OpenFile(c.details_file);
-  if (!fd) return nullptr;
-  std::string text;
-  char buffer[65536];
-  ssize_t n;
-  while ((n = ::read(*fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
-  ::close(*fd);
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  return j.is_discarded() ? nlohmann::json(nullptr) : j;
-}
-
 int Info(const CrashesOptions& o) {
   auto store = OpenStoreForReading(o.store);
   if (!store) return Fail(store.error());
   auto crash = (*store)->Find(o.id, Viewer());
   if (!crash) return Fail(crash.error());
-  const nlohmann::json details = Details(**store, *crash);
+  const nlohmann::json details = CrashDetails((*store)->files(), *crash);
   if (o.json) {
     nlohmann::json j = CrashJson(*crash);
     j["schema"] = "corekit.crash/1";
@@ -257,8 +243,8 @@ int Debug(const CrashesOptions& o) {
     if (auto d = core::Decompress(core::Compression::kZstd, in, copy); !d) return Fail(d.error());
     argv = {"gdb", crash->executable, "/proc/self/fd/" + std::to_string(copy)};
   } else if (o.debugger == "corekit") {
-    char self[4096] = {};
-    if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return Fail("cannot find the corekit executable");
+    const std::string self = SelfPath();
+    if (self.empty()) return Fail("cannot find the corekit executable");
     argv = {self, "debug", *path};
   } else {
     return Fail("--debugger is corekit or gdb");

@@ -20,12 +20,6 @@ namespace {
 constexpr std::int64_t kMinPipeLimit = 16;
 constexpr const char* kSysctlFile = "/etc/sysctl.d/50-corekit.conf";
 
-std::string SelfPath() {
-  char self[4096] = {};
-  if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "corekit";
-  return self;
-}
-
 struct HandleOptions {
   std::string store;
   std::vector<std::string> args;  // %P %i %s %t %c %d %E [%F]
@@ -116,7 +110,9 @@ int Install(const InstallOptions& o) {
     if (w) w = (*store)->SetSetting(capture::kUploadTokenSetting, token);
     if (!w) return Fail(w.error());
   }
-  auto pattern = capture::HandlerPattern(SelfPath(), store_path, o.store.empty() && store_path == store::Store::DefaultPath() && !std::getenv("COREKIT_STORE"));
+  const std::string self = SelfPath();
+  if (self.empty()) return Fail("cannot find the corekit executable (/proc/self/exe)");
+  auto pattern = capture::HandlerPattern(self, store_path, o.store.empty() && store_path == store::Store::DefaultPath() && !std::getenv("COREKIT_STORE"));
   if (!pattern) return Fail(pattern.error());
   // What to restore: saved once, when corekit is not already installed, so that a second
   // install does not take corekit's own pattern for the previous one.

@@ -40,12 +40,6 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& text) {
   return std::pair{host, port};
 }
 
-std::string SelfPath() {
-  char self[4096] = {};
-  if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "";
-  return self;
-}
-
 int Run(const ServeOptions& o) {
   auto listen = ParseListen(o.listen);
   if (!listen) return Fail(listen.error());

@@ -31,12 +31,6 @@ struct UploadOptions {
   int timeout = 60;
 };
 
-std::string SelfPath() {
-  char self[4096] = {};
-  if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "corekit";
-  return self;
-}
-
 std::string HostnameForId() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
@@ -76,15 +70,7 @@ struct Crash {
 Crash FromStoredCrash(store::Store& store, const store::Crash& c, bool full) {
   Crash out;
   out.label = "crash " + c.id;
-  nlohmann::json details = nullptr;
-  if (auto fd = store.OpenFile(c.details_file)) {
-    std::string text;
-    char buffer[65536];
-    ssize_t n;
-    while ((n = ::read(*fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
-    ::close(*fd);
-    details = nlohmann::json::parse(text, nullptr, false);
-  }
+  const nlohmann::json details = CrashDetails(store.files(), c);
   const bool has_details = details.is_object();
   out.metadata = {{"upload_id", "crash:" + HostnameForId() + ":" + c.id + ":" + std::to_string(c.time)},
                   {"crash", CrashJson(c)},
@@ -116,6 +102,10 @@ Result<Crash> FromCore(const UploadOptions& o) {
   Crash out;
   out.label = o.target;
   const std::string self = SelfPath();
+  if (self.empty()) {
+    ::close(fd);
+    return Unexpected(Errc::kIo, "cannot find the corekit executable (/proc/self/exe)");
+  }
   const auto timeout = std::chrono::seconds(o.timeout);
   std::string text;
   const int status = capture::RunAnalysis({self, "report", "--json", "/dev/fd/3"}, fd, -1, &text, 64 << 20, timeout, -1,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
@@ -107,6 +108,12 @@ std::string HexAddress(std::uint64_t value) { return fmt::format("{:#x}", value)
 
 std::string HexAddress(std::uint64_t value, bool is64) {
   return is64 ? fmt::format("{:#018x}", value) : fmt::format("{:#010x}", value);
+}
+
+std::string SelfPath() {
+  char self[4096] = {};
+  if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "";
+  return self;
 }
 
 std::string HumanSize(std::uint64_t bytes) {

@@ -70,6 +70,9 @@ void PrintWarnings(const Diagnostics& diagnostics);
 std::string HexAddress(std::uint64_t value);        // 0x00007ffc12345678 style for the width
 std::string HexAddress(std::uint64_t value, bool is64);
 std::string HumanSize(std::uint64_t bytes);          // "1.5 MiB"
+// This corekit executable's absolute path (what the handler and the server run again), or ""
+// when /proc cannot say.
+std::string SelfPath();
 std::string SignalText(const target::Signal& signal);  // "SIGSEGV (SEGV_MAPERR) at 0x0"
 
 nlohmann::json SignalJson(const std::optional<target::Signal>& signal);

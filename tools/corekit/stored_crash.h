@@ -28,6 +28,7 @@ bool IsStoredCrash(const std::string& target);  // "@..."
 // The path of a stored crash's core ("@ID", "@last"), opened now: /proc/self/fd/N.
 Result<std::string> StoredCorePath(const std::string& store_path, const std::string& target);
 
+using server::CrashDetails;
 using server::CrashJson;
 using server::Rfc3339;
 using server::SignalName;

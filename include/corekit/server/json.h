@@ -20,6 +20,9 @@ std::string Rfc3339(std::int64_t seconds);  // "2026-12-02T10:00:00Z"
 std::string SignalName(int number);          // "SIGSEGV", or the number
 
 nlohmann::json CrashJson(const store::Crash& crash);
+// The crash's details file ({ "proc", "report", ... }: docs/crash-store.md), or null when it
+// has none or it cannot be read or parsed.
+nlohmann::json CrashDetails(const store::Directory& files, const store::Crash& crash);
 nlohmann::json GroupJson(const store::Group& group);
 
 }  // namespace corekit::server

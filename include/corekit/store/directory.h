@@ -44,6 +44,9 @@ class Directory {
   int fd_;
 };
 
+// The file's bytes, at most `limit` of them (a file that is longer is cut there).
+Result<std::string> ReadWholeFile(const Directory& files, const std::string& name, std::size_t limit);
+
 // Writes `text` as the whole of a new file `name` in the directory, published when complete.
 Result<void> WriteWholeFile(Directory& files, const std::string& name, std::string_view text,
                             std::optional<std::int64_t> uid, bool share);
