@@ -326,8 +326,10 @@ int DrainQueue(const UploadOptions& o) {
         continue;
       }
       auto c = store.Find(q.id, std::nullopt);
-      if (!c || c->id != q.id) {
-        (void)store.UploadDone(q.id);  // removed from the store meanwhile: nothing to send
+      if (!c) {
+        // Removed from the store meanwhile: nothing to send. (An index that could not be read
+        // keeps the crash queued.)
+        if (c.error().code != Errc::kIo) (void)store.UploadDone(q.id);
         continue;
       }
       Attempt attempt;
