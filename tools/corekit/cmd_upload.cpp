@@ -284,7 +284,9 @@ std::int64_t Backoff(unsigned attempts, bool refused) {
 int DrainQueue(const UploadOptions& o) {
   // No core of ours for the handler to catch while it runs as root over the network.
   ::prctl(PR_SET_DUMPABLE, 0);
-  auto opened = store::Store::Open(StorePath(o.store), store::Access::kWrite);
+  const std::string path = StorePath(o.store);
+  if (::access(path.c_str(), F_OK) != 0) return Fail("no crash store at " + path);  // not one to create
+  auto opened = store::Store::Open(path, store::Access::kWrite);
   if (!opened) return Fail(opened.error());
   store::Store& store = **opened;
   auto lock = store.TryLockUploads();
