@@ -150,7 +150,10 @@ void CoreFile::DecodeNotes() {
               threads_[current].signal = FromSiginfo(*s);
             }
           }
-          if (current != kNone) threads_[current].note_types.push_back("NT_SIGINFO");
+          if (current != kNone) {
+            threads_[current].note_types.push_back("NT_SIGINFO");
+            threads_[current].siginfo.assign(note.desc.data(), note.desc.data() + std::min<std::size_t>(note.desc.size(), 128));
+          }
           continue;
         }
         case elf::NT_AUXV:

@@ -310,6 +310,16 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
         }
         if (ctag == DW_TAG_template_type_parameter) {
           t.template_parameters.emplace_back(Name(&child), TypeOfDie(&child));
+        } else if (ctag == DW_TAG_GNU_template_parameter_pack) {
+          // variant<int, std::string>'s arguments, unnamed: the printers need them, ptype not.
+          Dwarf_Die argument;
+          if (dwarf_child(&child, &argument) == 0) {
+            do {
+              if (dwarf_tag(&argument) == DW_TAG_template_type_parameter) {
+                t.template_parameters.emplace_back("", TypeOfDie(&argument));
+              }
+            } while (dwarf_siblingof(&argument, &argument) == 0 && --budget > 0);
+          }
         } else if (ctag == DW_TAG_member || ctag == DW_TAG_inheritance || (ctag == DW_TAG_variable && t.cplus)) {
           Member m;
           m.name = Name(&child);

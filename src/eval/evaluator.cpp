@@ -9,6 +9,7 @@
 #include "corekit/unwind/call_sites.h"
 #include "unwind/dwarf_access.h"
 #include "impl.h"
+#include "std_printers.h"
 #include "location.h"
 
 namespace corekit::eval {
@@ -637,7 +638,53 @@ std::optional<const Type*> Evaluator::Impl::NamedType(const std::string& keyword
 
 // ---- the public face ----
 
-Result<Value> Evaluator::Evaluate(std::string_view expression) { return ParseAndEvaluate(*impl_, expression); }
+namespace {
+
+// Where a top-level assignment's `=` is (not ==, !=, <=, >=, nor inside brackets or quotes).
+std::optional<std::size_t> AssignmentAt(std::string_view text) {
+  int nesting = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote) {
+      if (c == '\\') ++i;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') quote = c;
+    else if (c == '(' || c == '[') ++nesting;
+    else if (c == ')' || c == ']') --nesting;
+    else if (c == '=' && nesting == 0) {
+      const char before = i ? text[i - 1] : 0;
+      const char after = i + 1 < text.size() ? text[i + 1] : 0;
+      if (after == '=' || before == '=' || before == '!' || before == '<' || before == '>') {
+        if (after == '=') ++i;
+        continue;
+      }
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Value> Evaluator::Evaluate(std::string_view expression) {
+  // An assignment evaluates both sides, then fails as gdb's does on a core: its memory and
+  // registers are the core's, and cannot be written.
+  if (auto at = AssignmentAt(expression)) {
+    auto target = ParseAndEvaluate(*impl_, expression.substr(0, *at));
+    if (!target) return target;
+    auto value = ParseAndEvaluate(*impl_, expression.substr(*at + 1));
+    if (!value) return value;
+    if (target->where == Value::Where::kMemory) {
+      return Unexpected(Errc::kUnsupported, fmt::format("Cannot access memory at address {:#x}", target->address));
+    }
+    if (target->where == Value::Where::kRegister) return Unexpected(Errc::kUnsupported, "Cannot write registers of a core file.");
+    return Unexpected(Errc::kInvalidArgument, "Left operand of assignment is not an lvalue.");
+  }
+  return ParseAndEvaluate(*impl_, expression);
+}
 
 Result<const Type*> Evaluator::ParseType(std::string_view text) { return ParseTypeText(*impl_, text); }
 
@@ -683,15 +730,35 @@ std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<cons
   Impl::Selection selected = s.Saved();
   s.Select(&frame, callers);
   std::string text;
+  // gdb's `print frame-arguments`: scalars (the default) shows aggregates as "...", and the
+  // standard library's values as their summary with "{...}" for their elements; all shows
+  // everything; none and presence show nothing of the values.
+  const std::string mode = s.options.frame_arguments;
   auto shown = [&](const Value& value) {
+    if (mode == "none") return std::string("...");
     const Type* t = Strip(value.type);
     const Type* referent = t && t->kind == TypeKind::kReference ? Strip(t->target) : t;
-    if (value.where != Value::Where::kOptimizedOut && referent &&
+    if (mode != "all" && value.where != Value::Where::kOptimizedOut && referent &&
         (referent->kind == TypeKind::kStruct || referent->kind == TypeKind::kUnion || referent->kind == TypeKind::kArray)) {
-      return std::string("...");  // gdb's `print frame-arguments scalars`
+      auto target = s.Coerced(value);
+      if (target && referent->kind == TypeKind::kStruct && StdPrinter(s, *target)) {
+        s.summary = true;
+        std::string text = s.Format(value, 0, false, 0);
+        s.summary = false;
+        return text;
+      }
+      return std::string("...");
     }
     return s.Format(value, 0, false, 0);
   };
+  if (mode == "presence") {
+    bool any = false;
+    if (s.frame_dwarf && !s.frame_dwarf->scopes.empty()) {
+      ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die, bool) { any = true; });
+    }
+    s.Restore(std::move(selected));
+    return any ? "..." : "";
+  }
   if (s.frame_dwarf && !s.frame_dwarf->scopes.empty()) {
     ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die parameter, bool concrete) {
       const std::string name = DieName(&parameter);
@@ -718,8 +785,13 @@ std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<cons
 }
 
 std::string Evaluator::Format(const Value& value, PrintFormat format, bool top_level) {
-  return impl_->Format(value, format.letter, top_level, 0);
+  impl_->raw = format.raw;
+  std::string text = impl_->Format(value, format.letter, top_level, 0);
+  impl_->raw = false;
+  return text;
 }
+
+PrintOptions& Evaluator::Options() { return impl_->options; }
 
 std::size_t Evaluator::Record(const Value& value) {
   // History values are fixed when recorded, as gdb's are: later reads see the same bytes.

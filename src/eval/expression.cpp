@@ -443,9 +443,14 @@ class Parser {
         const std::string member = Peek().text;
         ++pos_;
         if (arrow) {
-          const Type* t = Strip(v->type);
-          if (t && t->kind == TypeKind::kPointer) {
-            v = impl_.Dereference(*v);
+          auto target = impl_.Coerced(*v);
+          if (!target) return target;
+          const Type* t = Strip(target->type);
+          // A pointer, or a smart pointer whose operator-> gdb's xmethods follow.
+          if (t && (t->kind == TypeKind::kPointer || t->kind == TypeKind::kStruct)) {
+            auto pointee = impl_.Dereference(*target);
+            if (t->kind == TypeKind::kStruct && !pointee) pointee = *target;  // `s->m` of a plain struct, as gdb allows
+            v = pointee;
             if (!v) return v;
           }
         }
@@ -533,6 +538,7 @@ class Parser {
       if (back) return n < history.size() ? nth(history.size() - n) : EvalError(fmt::format("History has not yet reached $${}.", n));
       return nth(n);
     }
+    if (auto value = impl_.Convenience(text.substr(1))) return *value;
     return impl_.RegisterValue(text.substr(1));
   }
 

@@ -7,46 +7,23 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <limits>
 
 #include "impl.h"
+#include "std_printers.h"
 
 namespace corekit::eval {
 namespace {
 
-constexpr std::size_t kPrintElements = 200;  // gdb's `print elements`
-constexpr std::size_t kRepeatThreshold = 10; // gdb's `print repeats`
 constexpr int kMaxDepth = 32;
 
-// gdb's printstr: runs longer than the repeat threshold become 'c' <repeats N times>, the rest
-// is quoted; `truncated` adds "...".
-std::string QuotedString(const std::vector<std::uint8_t>& chars, bool truncated) {
-  std::string out;
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < chars.size();) {
-    std::size_t run = 1;
-    while (i + run < chars.size() && chars[i + run] == chars[i]) ++run;
-    if (run > kRepeatThreshold) {
-      if (in_quotes) {
-        out += "\"";
-        in_quotes = false;
-      }
-      if (!out.empty()) out += ", ";
-      out += fmt::format("'{}' <repeats {} times>", EscapedChar(chars[i], '\''), run);
-    } else {
-      if (!in_quotes) {
-        if (!out.empty()) out += ", ";
-        out += "\"";
-        in_quotes = true;
-      }
-      for (std::size_t k = 0; k < run; ++k) out += EscapedChar(chars[i], '"');
-    }
-    i += run;
-  }
-  if (in_quotes) out += "\"";
-  if (out.empty()) out = "\"\"";
-  if (truncated) out += "...";
-  return out;
+std::string Spaces(int n) { return std::string(static_cast<std::size_t>(std::max(n, 0)), ' '); }
+
+// A code unit as gdb writes it inside quotes: the character when printable ASCII, else an escape.
+std::string EscapedUnit(std::uint32_t u, char quote) {
+  if (u < 0x100) return EscapedChar(static_cast<unsigned char>(u), quote);
+  return fmt::format("\\x{:x}", u);
 }
 
 template <typename F>
@@ -87,6 +64,36 @@ std::string Binary(std::uint64_t v) {
 
 }  // namespace
 
+std::string QuotedUnits(const std::vector<std::uint32_t>& units, const std::string& prefix, bool truncated, unsigned repeats) {
+  std::string out;
+  bool in_quotes = false;
+  const std::size_t threshold = repeats == 0 ? static_cast<std::size_t>(-1) : repeats;
+  for (std::size_t i = 0; i < units.size();) {
+    std::size_t run = 1;
+    while (i + run < units.size() && units[i + run] == units[i]) ++run;
+    if (run > threshold) {
+      if (in_quotes) {
+        out += "\"";
+        in_quotes = false;
+      }
+      if (!out.empty()) out += ", ";
+      out += fmt::format("{}'{}' <repeats {} times>", prefix, EscapedUnit(units[i], '\''), run);
+    } else {
+      if (!in_quotes) {
+        if (!out.empty()) out += ", ";
+        out += prefix + "\"";
+        in_quotes = true;
+      }
+      for (std::size_t k = 0; k < run; ++k) out += EscapedUnit(units[i], '"');
+    }
+    i += run;
+  }
+  if (in_quotes) out += "\"";
+  if (out.empty()) out = prefix + "\"\"";
+  if (truncated) out += "...";
+  return out;
+}
+
 std::string EscapedChar(unsigned char c, char quote) {
   switch (c) {
     case '\a': return "\\a";
@@ -110,6 +117,8 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
   if (value.where == Value::Where::kOptimizedOut) return value.not_saved ? "<not saved>" : "<optimized out>";
   if (!t || t->kind == TypeKind::kVoid) return "void";
   if (t->kind == TypeKind::kUnavailable) return "<unavailable>";
+  // gdb's `print elements`: 0 is unlimited (a walk is still bounded by what the core holds).
+  const std::uint64_t elements = options.elements == 0 ? std::numeric_limits<std::uint32_t>::max() : options.elements;
   auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
   auto symbolic = [this](std::uint64_t address) -> std::string {
     auto symbol = unwinder.SymbolAt(address);
@@ -121,8 +130,12 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
     case TypeKind::kReference: {
       auto referent = Coerced(value);
       if (!referent) return error_text(referent.error());
-      std::string text = fmt::format("@{:#x}", referent->address);
-      if (deref_references) text += fmt::format(": {}", Format(*referent, letter, false, depth + 1));
+      // The standard library's printers look through references (their lookup strips them).
+      if (!raw && deref_references) {
+        if (auto synthetic = StdPrinter(*this, *referent)) return FormatSynthetic(*synthetic, letter, depth);
+      }
+      std::string text = options.address ? fmt::format("@{:#x}", referent->address) : std::string();
+      if (deref_references) text += (text.empty() ? "" : ": ") + Format(*referent, letter, false, depth);
       return top_level ? fmt::format("({}) {}", TypeName(value.type), text) : text;
     }
     case TypeKind::kFunction:
@@ -134,26 +147,12 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         if (auto found = NamedType(t->keyword, t->name); found && !(*found)->declaration) full = *found;
         if (full->declaration) return "<incomplete type>";
       }
-      auto bytes = Contents(value);
-      if (!bytes) return error_text(bytes.error());
-      // Members are sliced from the bytes just read: one read for the struct, not one per member.
-      Value whole = value;
-      if (value.where == Value::Where::kMemory && bytes->size() >= full->size) {
-        whole.where = Value::Where::kComputed;
-        whole.bytes = std::move(*bytes);
+      if (!raw) {
+        Value typed = value;
+        typed.type = full;
+        if (auto synthetic = StdPrinter(*this, typed)) return FormatSynthetic(*synthetic, letter, depth);
       }
-      std::string text = "{";
-      bool any = false;
-      for (const Member& m : full->members) {
-        if (m.is_static) continue;
-        text += any ? ", " : "";
-        any = true;
-        if (m.is_base) text += fmt::format("<{}> = ", TypeName(m.type));
-        else if (!m.name.empty()) text += m.name + " = ";
-        text += Format(Slice(whole, m), letter, false, depth + 1, false);
-      }
-      if (!any) text += "<No data fields>";
-      return text + "}";
+      return FormatStruct(value, full, letter, depth);
     }
     case TypeKind::kArray: {
       const Type* element = t->target;
@@ -162,15 +161,21 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
       const std::uint64_t esize = es ? es->size : 0;
       if (count == 0 || esize == 0) return "{}";
       if (es->kind == TypeKind::kChar && esize == 1 && (letter == 0 || letter == 's')) {
-        const std::uint64_t shown = std::min<std::uint64_t>(count, kPrintElements);
+        const std::uint64_t shown = std::min<std::uint64_t>(count, elements);
         Value head = value;
         if (value.where == Value::Where::kMemory) head.type = types.ArrayOf(element, shown);
         auto bytes = Contents(head);
         if (!bytes) return error_text(bytes.error());
         std::vector<std::uint8_t> chars(bytes->begin(), bytes->begin() + std::min<std::size_t>(bytes->size(), shown));
-        const bool truncated = count > kPrintElements;
+        bool truncated = count > elements;
+        if (options.null_stop) {
+          if (auto nul = std::find(chars.begin(), chars.end(), 0); nul != chars.end()) {
+            chars.erase(nul, chars.end());
+            truncated = false;
+          }
+        }
         if (!truncated && !chars.empty() && chars.back() == 0) chars.pop_back();
-        return QuotedString(chars, truncated);
+        return QuotedUnits(std::vector<std::uint32_t>(chars.begin(), chars.end()), "", truncated, options.repeats);
       }
       std::string text = "{";
       std::size_t printed = 0;
@@ -180,7 +185,8 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         if (!e) return Unexpected(e.error());
         return Contents(*e);
       };
-      for (; i < count && printed < kPrintElements;) {
+      const std::uint64_t threshold = options.repeats == 0 ? std::numeric_limits<std::uint64_t>::max() : options.repeats;
+      for (; i < count && printed < elements;) {
         auto e = Element(value, static_cast<std::int64_t>(i));
         if (!e) return text + error_text(e.error()) + "}";
         auto mine = Contents(*e);
@@ -194,10 +200,10 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
         }
         if (i) text += ", ";
         text += Format(*e, letter, false, depth + 1);
-        if (run > kRepeatThreshold) {
+        if (run > threshold) {
           text += fmt::format(" <repeats {} times>", run);
           i += run;
-          printed += kRepeatThreshold;
+          printed += threshold;
         } else {
           ++i;
           ++printed;
@@ -290,29 +296,121 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
           std::vector<std::uint8_t> chars;
           std::string trailer;
           std::uint8_t byte = 0;
-          for (std::size_t n = 0; n <= kPrintElements; ++n) {
+          for (std::uint64_t n = 0; n <= elements; ++n) {
             if (!target_read(address + n, &byte)) {
               trailer = fmt::format("<error: Cannot access memory at address {:#x}>", address + n);
               break;
             }
             if (byte == 0) break;
-            if (n == kPrintElements) {
+            if (n == elements) {
               trailer = "...";
               break;
             }
             chars.push_back(byte);
           }
-          if (!chars.empty() || trailer.empty()) text += " " + QuotedString(chars, false) + trailer;
+          if (!chars.empty() || trailer.empty()) text += " " + QuotedUnits(std::vector<std::uint32_t>(chars.begin(), chars.end()), "", false, options.repeats) + trailer;
           else text += " " + trailer;
         }
+        // `print address off`: the string (or the symbol) without the address.
+        if (!options.address) text = address == 0 ? "0x0" : text.substr(text.find(' ') + 1);
         return text;  // gdb shows no type prefix for strings
       }
-      text += symbolic(address);
+      text = options.address ? text + symbolic(address) : (symbolic(address).empty() ? "" : symbolic(address).substr(1));
       return top_level ? "(" + TypeName(value.type) + ") " + text : text;
     }
     default:
       return t->is_signed ? fmt::format("{}", signed_value()) : fmt::format("{}", bits & mask);
   }
+}
+
+// gdb's cp_print_value_fields: base classes first ("<Base> = {...}, "), then the members; with
+// `print pretty`, one per line indented two spaces a level, "members of T:" after the bases.
+std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, char letter, int depth) {
+  auto bytes = Contents(value);
+  if (!bytes) return "<error: " + bytes.error().message + ">";
+  // Members are sliced from the bytes just read: one read for the struct, not one per member.
+  Value whole = value;
+  if (value.where == Value::Where::kMemory && bytes->size() >= full->size) {
+    whole.where = Value::Where::kComputed;
+    whole.bytes = std::move(*bytes);
+  }
+  const bool pretty = options.pretty;
+  std::string text = "{";
+  bool bases = false, fields_seen = false;
+  for (const Member& m : full->members) {
+    if (m.is_static) continue;
+    if (m.is_base) {
+      if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+      text += fmt::format("<{}> = {}, ", TypeName(m.type), Format(Slice(whole, m), letter, false, depth + 1, false));
+      bases = true;
+      continue;
+    }
+    if (fields_seen) {
+      text += pretty ? "," : ", ";
+    } else if (bases && pretty) {
+      text += "\n" + Spaces(2 + 2 * depth) + "members of " + TypeName(full) + ":";
+    }
+    fields_seen = true;
+    if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+    if (!m.name.empty()) text += m.name + " = ";
+    text += Format(Slice(whole, m), letter, false, depth + 1, false);
+  }
+  if (!fields_seen) text += "<No data fields>";
+  else if (pretty) text += "\n" + Spaces(2 * depth);
+  return text + "}";
+}
+
+// gdb's print_children for a value its pretty-printers know: the summary, then " = {" and the
+// children (values only for arrays, [key] = value for maps, name = value otherwise), at most
+// `print elements` of them, "..." when there may be more; in summary mode (frame arguments)
+// just "{...}".
+std::string Evaluator::Impl::FormatSynthetic(const Synthetic& synthetic, char letter, int depth) {
+  std::string text = synthetic.summary;
+  if (!synthetic.has_children || !synthetic.children) return text;
+  const bool is_map = synthetic.hint == Synthetic::Hint::kMap;
+  const bool is_array = synthetic.hint == Synthetic::Hint::kArray;
+  bool pretty = is_array ? false : options.pretty;
+  const std::uint64_t limit = options.elements == 0 ? std::numeric_limits<std::uint64_t>::max() : options.elements;
+  std::uint64_t i = 0;
+  bool stopped = false;  // ended by the limit or an error, not by the last child
+  auto error = synthetic.children([&](const std::string& name, const Value& child) {
+    if (i == 0) {
+      if (!synthetic.summary.empty()) text += " = ";
+    } else if (!is_map || i % 2 == 0) {
+      text += pretty ? "," : ", ";
+    }
+    if (i == 0) text += "{";
+    if (summary) {
+      ++i;
+      pretty = false;
+      stopped = true;
+      return false;
+    }
+    if ((!is_map || i % 2 == 0) && pretty) text += "\n" + Spaces(2 + 2 * depth);
+    if (is_map && i % 2 == 0) text += "[";
+    else if (!is_array && !is_map) text += name + " = ";
+    text += Format(child, letter, false, depth + 1);
+    if (is_map && i % 2 == 0) text += "] = ";
+    ++i;
+    if (i >= limit) {
+      stopped = true;
+      return false;
+    }
+    return true;
+  });
+  if (error) {
+    text += "<error reading variable: " + error->message + ">";
+    stopped = true;
+  }
+  if (i) {
+    if (stopped) {
+      if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+      text += "...";
+    }
+    if (pretty) text += "\n" + Spaces(2 * depth);
+    text += "}";
+  }
+  return text;
 }
 
 bool Evaluator::Impl::target_read(std::uint64_t address, std::uint8_t* byte) {

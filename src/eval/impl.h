@@ -25,6 +25,11 @@ namespace corekit::eval {
 constexpr std::uint64_t kMaxValueSize = 65536;
 
 Unexpected EvalError(std::string message);
+// gdb's quoting of a string of code units (chars, or wchar_t/char16_t/char32_t units after an
+// L/u/U prefix): runs longer than `repeats` (0: never) fold into 'c' <repeats N times>;
+// `truncated` adds "...".
+std::string QuotedUnits(const std::vector<std::uint32_t>& units, const std::string& prefix, bool truncated, unsigned repeats);
+struct Synthetic;
 // What dereferencing a pointer to a type in a missing dwz file says.
 inline constexpr const char* kUnavailableType =
     "The type this points to is unavailable: it is in a dwz file that was not found.";
@@ -54,6 +59,16 @@ struct Evaluator::Impl {
   std::optional<std::optional<std::uint64_t>> cfa_cache;
 
   std::vector<Value> history;
+  PrintOptions options;
+  std::map<std::string, Value> convenience;  // by name without the '$'
+  std::vector<std::uint8_t> siginfo;         // the selected thread's raw siginfo_t
+  const Type* siginfo_type = nullptr;
+  // A convenience variable's value; nullopt when `name` is not one (then a register, or void).
+  std::optional<Result<Value>> Convenience(const std::string& name);
+  // While one Format runs: print/r (no standard library printers), and gdb's summary mode for
+  // frame arguments (a container's children shown as {...}).
+  bool raw = false;
+  bool summary = false;
 
   // Named top-level DIEs of each module's DWARF (the first definition of each name), built on the
   // first lookup that needs them. Keys point into the DWARF's string table, or into `names` for
@@ -132,6 +147,8 @@ struct Evaluator::Impl {
   // deref_references: a reference shows its referent after its address (not for members, as in gdb).
   std::string Format(const Value& value, char letter, bool top_level, int depth, bool deref_references = true);
   bool target_read(std::uint64_t address, std::uint8_t* byte);
+  std::string FormatStruct(const Value& value, const Type* full, char letter, int depth);
+  std::string FormatSynthetic(const Synthetic& synthetic, char letter, int depth);
 };
 
 // expression.cpp

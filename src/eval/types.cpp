@@ -95,6 +95,7 @@ std::string Body(const Type* t, int indent) {
   }
   std::string with;
   for (const auto& [name, type] : t->template_parameters) {
+    if (name.empty()) continue;  // a parameter pack's argument: gdb does not list those
     with += (with.empty() ? "[with " : ", ") + name + " = " + NameWith(type, "", -1, 0);
   }
   if (!with.empty()) text += (text.empty() ? "" : " ") + with + "]";
@@ -116,7 +117,7 @@ std::string Body(const Type* t, int indent) {
     const Type* member_type = m.type;
     std::string line;
     for (const auto& [name, type] : t->template_parameters) {
-      if (type == member_type) line = name + (m.name.empty() ? "" : " " + m.name);
+      if (type == member_type && !name.empty()) line = name + (m.name.empty() ? "" : " " + m.name);
     }
     if (!line.empty()) {
       // A member declared with a template parameter's type shows the parameter.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "impl.h"
+#include "std_printers.h"
 
 namespace corekit::eval {
 
@@ -96,6 +97,7 @@ Result<Value> Evaluator::Impl::Dereference(const Value& value) {
   const Type* t = Strip(v->type);
   if (t && t->kind == TypeKind::kArray) return Element(*v, 0);
   if (t && t->kind == TypeKind::kFunction) return *v;
+  if (auto pointee = StdPointee(*this, *v)) return *pointee;  // gdb's xmethods for smart pointers
   if (t && t->kind == TypeKind::kInteger) {  // gdb allows *ADDRESS: an int there
     auto address = Bits(*v);
     if (!address) return Unexpected(address.error());
@@ -121,6 +123,9 @@ Value Evaluator::Impl::Slice(const Value& aggregate, const Member& m) const {
     return member;
   }
   member.where = aggregate.where == Value::Where::kOptimizedOut ? Value::Where::kOptimizedOut : Value::Where::kComputed;
+  // Bytes fetched from memory remember where they were (the standard library's printers need a
+  // container's own address: its nodes point back to it).
+  if (aggregate.where == Value::Where::kComputed && aggregate.address != 0) member.address = aggregate.address + m.offset;
   const std::uint64_t size = m.bit_size ? (m.bit_offset + m.bit_size + 7) / 8 : (Strip(m.type) ? Strip(m.type)->size : 0);
   if (m.offset <= aggregate.bytes.size() && size <= aggregate.bytes.size() - m.offset) {
     member.bytes.assign(aggregate.bytes.begin() + static_cast<long>(m.offset), aggregate.bytes.begin() + static_cast<long>(m.offset + size));
@@ -176,6 +181,7 @@ Result<Value> Evaluator::Impl::Element(const Value& value, std::int64_t index) {
     if (!base) return Unexpected(base.error());
     return AtAddress(target, *base + static_cast<std::uint64_t>(index) * Strip(target)->size);
   }
+  if (auto element = StdSubscript(*this, *v, index)) return *element;  // gdb's xmethods for operator[]
   return EvalError("cannot subscript something of type `" + TypeName(v->type) + "'");
 }
 

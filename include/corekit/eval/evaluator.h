@@ -48,9 +48,24 @@ struct NamedValue {
   Value value;
 };
 
-// gdb's /FMT letters: 0 for the natural format, or one of x d u o t c a z f s.
+// gdb's /FMT letters: 0 for the natural format, or one of x d u o t c a z f s; `raw` is /r
+// (the structure as it is, without the standard library's printers).
 struct PrintFormat {
   char letter = 0;
+  bool raw = false;
+};
+
+// gdb's `set print` settings that change how values look. 0 means unlimited for the counts.
+struct PrintOptions {
+  bool pretty = false;           // one member per line, indented
+  unsigned elements = 200;       // characters of a string, elements of an array or container
+  unsigned repeats = 10;         // runs longer than this fold into <repeats N times>
+  bool address = true;           // addresses before strings, functions and referents
+  bool null_stop = false;        // a char array ends at its first NUL
+  std::string frame_arguments = "scalars";  // scalars | all | none | presence
+  bool static_members = true;
+  bool object = false;
+  bool demangle = true;
 };
 
 // A character as gdb writes it inside `quote` ('"' in strings, '\'' in char literals): C
@@ -84,6 +99,13 @@ class Evaluator {
   // with their entry values where the caller's call site records them: "n=n@entry=3").
   std::string FrameArguments(const unwind::Frame& frame, std::span<const unwind::Frame> callers);
 
+  // gdb's convenience variables: `$name` evaluates to `value` (nullopt: unset, void).
+  void SetConvenience(const std::string& name, std::optional<Value> value);
+  // $_siginfo: the selected thread's raw siginfo_t (NT_SIGINFO); empty when it has none.
+  void SetSiginfo(std::span<const std::uint8_t> siginfo);
+  Value MakeScalar(const Type* type, std::uint64_t bits);
+  // The settings every Format and frame line uses; changed by `set print ...`.
+  PrintOptions& Options();
   // The value as gdb's print shows it, with or without the "(type *) " prefix of a top-level
   // pointer.
   std::string Format(const Value& value, PrintFormat format = {}, bool top_level = true);

@@ -42,6 +42,9 @@ struct Thread {
   std::vector<unsigned> xsave_missing;  // XCR0 features the note does not hold
   // Linux NT_PRSTATUS details.
   std::optional<elf::Prstatus> prstatus;
+  // The raw siginfo_t of NT_SIGINFO when the core holds one for this thread (at most 128
+  // bytes): what gdb's $_siginfo shows.
+  std::vector<std::uint8_t> siginfo;
   // Notes that belong to this thread, by type name, for listing ("NT_ARM_TLS", ...).
   std::vector<std::string> note_types;
 

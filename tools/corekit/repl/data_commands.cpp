@@ -12,22 +12,26 @@
 namespace corekit::tools {
 namespace {
 
-// "/x rest" -> {'x', "rest"}; anything else -> {0, text}.
-std::pair<char, std::string> SplitFormat(const std::string& text) {
-  if (text.empty() || text[0] != '/') return {0, text};
+// "/x rest" -> {{'x'}, "rest"}; "/rx rest" adds raw (no standard library printers); anything
+// else -> {{}, text}.
+std::pair<eval::PrintFormat, std::string> SplitFormat(const std::string& text) {
+  if (text.empty() || text[0] != '/') return {{}, text};
   std::size_t i = 1;
-  char letter = 0;
+  eval::PrintFormat format;
   for (; i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])); ++i) {
     const char c = text[i];
     if (std::isdigit(static_cast<unsigned char>(c))) throw CommandError("Item count other than 1 is meaningless in \"print\" command.");
+    if (c == 'r') {
+      format.raw = true;
+      continue;
+    }
     if (std::string("xduotcazfs").find(c) == std::string::npos) throw CommandError(std::string("Undefined output format \"") + c + "\".");
-    letter = c;
+    format.letter = c;
   }
   const auto rest = text.find_first_not_of(" \t", i);
-  return {letter, rest == std::string::npos ? std::string() : text.substr(rest)};
+  return {format, rest == std::string::npos ? std::string() : text.substr(rest)};
 }
 
-constexpr int kListLines = 10;
 
 // Capstone's AT&T text in objdump's (gdb's) spelling: no operand-size suffix where a register
 // operand already says the size (and never on call/ret/push/pop/jmp/leave), immediates and
@@ -78,14 +82,18 @@ std::pair<std::string, std::string> ObjdumpSpelling(std::string mnemonic, std::s
 }  // namespace
 
 void Debugger::Print(const std::string& args, bool record) {
-  auto [letter, expression] = SplitFormat(args);
+  auto [format, expression] = SplitFormat(args);
+  // gdb's /r without a letter takes the last letter x used (its last_format), as gdb does.
+  if (format.raw && !format.letter && examine_.next && std::string("xduotcazf").find(examine_.format) != std::string::npos) {
+    format.letter = examine_.format;
+  }
   // A bare print shows the last value again, as a new history entry.
   if (expression.empty() && !record) throw CommandError("Argument required (expression to compute).");
   if (expression.empty()) expression = "$";
   eval::Evaluator& evaluator = Evaluator();
   auto value = evaluator.Fetched(EvaluateOrThrow(expression));
   if (!value) throw CommandError(value.error().message);
-  const std::string text = evaluator.Format(*value, eval::PrintFormat{letter}, true);
+  const std::string text = evaluator.Format(*value, format, true);
   if (!record) {
     PrintTo(out_, "{}", text);
     return;
@@ -162,9 +170,9 @@ void Debugger::List(const std::string& args) {
       center = where->line;
     }
   }
-  const int from = first ? *first : std::max(1, center - kListLines / 2);
+  const int from = first ? *first : std::max(1, center - ListLines() / 2);
   int shown = 0;
-  for (int n = from; n < from + kListLines; ++n) {
+  for (int n = from; n < from + ListLines(); ++n) {
     auto text = sources_.Line(place, n);
     if (!text) {
       if (n == from) {

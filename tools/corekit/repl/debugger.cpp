@@ -69,6 +69,11 @@ Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE
     return std::size_t{0};
   }();
   thread_ = crashed;
+  // gdb's $_exitsignal on a core of a process a signal killed ($_exitcode stays void).
+  if (target.process().signal && target.producer() != target::Producer::kLive) {
+    evaluator_.SetConvenience("_exitsignal", evaluator_.MakeScalar(IntType(), static_cast<std::uint64_t>(target.process().signal->number)));
+  }
+  RegisterSettings();
   Register("backtrace", "backtrace [N]: the selected thread's frames (the innermost N)", [this](const std::string& a) { Backtrace(a); });
   Alias("bt", "backtrace");
   Alias("where", "backtrace");
@@ -227,7 +232,26 @@ const unwind::Frame& Debugger::SelectedFrame() {
   return bt.frames.at(std::min(frame_, bt.frames.size() - 1));
 }
 
+Debugger::~Debugger() { SetLogging(false); }
+
+const eval::Type* Debugger::IntType(const char* name) {
+  auto type = evaluator_.ParseType(name);
+  if (!type) type = evaluator_.ParseType("int");
+  return type ? *type : nullptr;
+}
+
+void Debugger::UpdateThreadVariables() {
+  if (variables_thread_ == thread_) return;
+  variables_thread_ = thread_;
+  const auto& threads = target_.threads();
+  evaluator_.SetSiginfo(thread_ < threads.size() ? std::span<const std::uint8_t>(threads[thread_].siginfo) : std::span<const std::uint8_t>());
+  const auto number = evaluator_.MakeScalar(IntType(), thread_ + 1);
+  evaluator_.SetConvenience("_thread", number);
+  evaluator_.SetConvenience("_gthread", number);
+}
+
 eval::Evaluator& Debugger::Evaluator() {
+  UpdateThreadVariables();
   const unwind::Frame* frame = nullptr;
   if (thread_ < target_.threads().size() && !Backtrace(thread_).frames.empty()) frame = &SelectedFrame();
   if (frame != evaluator_frame_) {
@@ -700,6 +724,12 @@ void Debugger::Examine(const std::string& args) {
     }
     line += "\t" + cell;
     examine_.next = at + size;
+    // gdb's $_ (the last address examined, typed) and $__ (its contents).
+    const eval::Type* type = IntType(size == 1 ? "int8_t" : size == 2 ? "int16_t" : size == 4 ? "int32_t" : "int64_t");
+    if (auto pointer = evaluator_.ParseType(std::string(size == 1 ? "int8_t" : size == 2 ? "int16_t" : size == 4 ? "int32_t" : "int64_t") + " *")) {
+      evaluator_.SetConvenience("_", evaluator_.MakeScalar(*pointer, at));
+    }
+    evaluator_.SetConvenience("__", evaluator_.MakeScalar(type, static_cast<std::uint64_t>(sv)));
   }
   if (!line.empty()) PrintTo(out_, "{}\n", line);
 }

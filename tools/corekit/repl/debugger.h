@@ -39,6 +39,9 @@ class Debugger {
  public:
   Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE* out, std::FILE* err,
            std::vector<std::string> source_dirs = {});
+  ~Debugger();
+  Debugger(const Debugger&) = delete;
+  Debugger& operator=(const Debugger&) = delete;
 
   // What gdb says on opening a core: the command line, the signal, the crashing frame.
   void PrintBanner();
@@ -110,6 +113,27 @@ class Debugger {
   // returns the address after the last one.
   std::uint64_t PrintInstructions(std::uint64_t address, std::size_t count, std::uint64_t end, bool offsets);
 
+  // settings.cpp: gdb's set and show. A setting has gdb's name, its kind and gdb's sentence for
+  // `show`.
+  struct Setting {
+    enum class Kind { kBool, kLimit, kEnum, kText };
+    std::string name;  // "print pretty"
+    Kind kind;
+    std::string sentence;  // with {} for the value
+    std::vector<std::string> choices;
+    std::function<std::string()> get;
+    std::function<void(const std::string&)> set;  // a value already checked against the kind
+  };
+  void RegisterSettings();
+  const Setting* FindSetting(const std::string& text, std::string* rest, std::string* group) const;
+  void Set(const std::string& args);
+  void Show(const std::string& args);
+  void SetLogging(bool on);
+  // The convenience variables that follow the selected thread ($_siginfo, $_thread).
+  void UpdateThreadVariables();
+  // A C integer type by name ("int32_t"), else int.
+  const eval::Type* IntType(const char* name = "int");
+
   target::Target& target_;
   unwind::Unwinder& unwinder_;
   std::FILE* out_;
@@ -136,6 +160,27 @@ class Debugger {
     char unit = 'w';
     std::optional<std::uint64_t> next;
   } examine_;
+  std::vector<Setting> settings_;
+  bool pagination_ = true;
+  bool confirm_ = true;
+  unsigned height_ = 0, width_ = 0;  // 0: unlimited, as gdb has them without a terminal
+  unsigned listsize_ = 10;
+  // `list`'s lines: listsize, unlimited (0) read as a large count.
+  int ListLines() const { return listsize_ == 0 ? 1000000 : static_cast<int>(listsize_); }
+  struct Tee {
+    std::FILE* screen;  // nullptr with `set logging redirect on`
+    std::FILE* file;
+  };
+  struct Logging {
+    std::string file = "gdb.txt";
+    bool overwrite = false, redirect = false;
+    std::FILE* out = nullptr;  // while enabled: the tees out_ and err_ now are
+    std::FILE* err = nullptr;
+    std::FILE* file_stream = nullptr;
+    std::FILE* screen_out = nullptr;
+    std::FILE* screen_err = nullptr;
+  } logging_;
+  std::optional<std::size_t> variables_thread_;  // the thread $_siginfo and $_thread describe
 };
 
 }  // namespace corekit::tools
