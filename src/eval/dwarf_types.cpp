@@ -327,6 +327,19 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
           m.is_base = ctag == DW_TAG_inheritance;
           m.is_static = ctag == DW_TAG_variable || Flag(&child, DW_AT_external) || Flag(&child, DW_AT_declaration);
           m.access = t.cplus ? access : "";
+          if (m.is_static) {
+            Dwarf_Attribute constant;
+            Dwarf_Block block;
+            Dwarf_Sword number = 0;
+            if (dwarf_attr(&child, DW_AT_const_value, &constant)) {
+              if (dwarf_formblock(&constant, &block) == 0) {
+                m.static_value.assign(block.data, block.data + std::min<Dwarf_Word>(block.length, 4096));
+              } else if (dwarf_formsdata(&constant, &number) == 0) {
+                const std::uint64_t size = m.type && Strip(m.type) ? std::min<std::uint64_t>(Strip(m.type)->size, 8) : 8;
+                for (std::uint64_t i = 0; i < size; ++i) m.static_value.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(number) >> (8 * i)));
+              }
+            }
+          }
           if (m.is_base && !Unsigned(&child, DW_AT_accessibility)) m.access = tag == DW_TAG_class_type ? "private" : "public";
           m.offset = MemberOffset(&child);
           if (auto bits = Unsigned(&child, DW_AT_bit_size)) {

@@ -282,12 +282,28 @@ LocationContext Evaluator::Impl::FrameContext(Dwarf_Addr bias, Dwarf_Attribute* 
   return c;
 }
 
+namespace {
+
+// A function's entry: its entry_pc or low_pc, else (a function split into hot and cold parts,
+// described by DW_AT_ranges) the start of its first range, where its symbol is.
+bool FunctionEntry(Dwarf_Die* function, Dwarf_Addr* entry) {
+  if (dwarf_entrypc(function, entry) == 0) return true;
+  Dwarf_Addr base = 0, start = 0, end = 0;
+  if (dwarf_ranges(function, 0, &base, &start, &end) > 0) {
+    *entry = start;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<std::uint64_t> Evaluator::Impl::EntryRegister(unsigned regno) {
   // An inlined call has no call site of its own; gdb gives up there too.
   if (!frame || callers.empty() || frame->inlined || !frame_dwarf || !frame_dwarf->subprogram) return std::nullopt;
   Dwarf_Die function = *frame_dwarf->subprogram;
   Dwarf_Addr entry = 0;
-  if (dwarf_lowpc(&function, &entry) != 0) return std::nullopt;
+  if (!FunctionEntry(&function, &entry)) return std::nullopt;
   return unwind::CallSites(unwinder).EntryValue(callers, regno, entry + frame_dwarf->bias);
 }
 
@@ -300,7 +316,7 @@ std::optional<Value> Evaluator::Impl::EntryValue(Dwarf_Die parameter) {
   Dwarf_Attribute attr;
   Dwarf_Op* ops = nullptr;
   std::size_t n = 0;
-  if (dwarf_lowpc(&function, &entry) != 0 || !dwarf_attr(&parameter, DW_AT_location, &attr) ||
+  if (!FunctionEntry(&function, &entry) || !dwarf_attr(&parameter, DW_AT_location, &attr) ||
       dwarf_getlocation_addr(&attr, entry, &ops, &n, 1) != 1 || n != 1) {
     return std::nullopt;
   }
@@ -720,6 +736,7 @@ Result<std::vector<NamedValue>> Evaluator::Arguments() {
   if (!s.frame_dwarf || s.frame_dwarf->scopes.empty()) return Unexpected(Errc::kNotInCore, "No symbol table info available.");
   std::vector<NamedValue> args;
   ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die parameter, bool concrete) {
+    if (DieName(&parameter).empty()) return;  // unnamed: gdb has no symbol to list
     args.push_back({DieName(&parameter), concrete ? s.FrameVariable(parameter) : s.OptimizedOut(parameter)});
   });
   return args;
@@ -762,6 +779,7 @@ std::string Evaluator::FrameArguments(const unwind::Frame& frame, std::span<cons
   if (s.frame_dwarf && !s.frame_dwarf->scopes.empty()) {
     ForEachDeclared(s.frame_dwarf->scopes.back(), {DW_TAG_formal_parameter}, [&](Dwarf_Die parameter, bool concrete) {
       const std::string name = DieName(&parameter);
+      if (name.empty()) return;  // an unnamed parameter (a tag type's): gdb's frame line leaves it out
       const Value actual = concrete ? s.FrameVariable(parameter) : s.OptimizedOut(parameter);
       const std::optional<Value> entry = concrete ? s.EntryValue(parameter) : std::nullopt;
       text += text.empty() ? "" : ", ";

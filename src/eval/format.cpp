@@ -337,11 +337,14 @@ std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, 
   const bool pretty = options.pretty;
   std::string text = "{";
   bool bases = false, fields_seen = false;
+  // gdb counts the static members as fields even when it does not print them.
+  const bool has_fields = std::any_of(full->members.begin(), full->members.end(), [](const Member& m) { return !m.is_base; });
   for (const Member& m : full->members) {
-    if (m.is_static) continue;
+    if (m.is_static && !options.static_members) continue;
     if (m.is_base) {
       if (pretty) text += "\n" + Spaces(2 + 2 * depth);
-      text += fmt::format("<{}> = {}, ", TypeName(m.type), Format(Slice(whole, m), letter, false, depth + 1, false));
+      // The class's own name, not the typedef a base may be declared with (clang's _Tp_alloc_type).
+      text += fmt::format("<{}> = {}, ", TypeName(Strip(m.type)), Format(Slice(whole, m), letter, false, depth + 1, false));
       bases = true;
       continue;
     }
@@ -352,12 +355,32 @@ std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, 
     }
     fields_seen = true;
     if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+    if (m.is_static) {
+      text += "static " + m.name + " = " + Format(StaticMember(full, m), letter, false, depth + 1, false);
+      continue;
+    }
     if (!m.name.empty()) text += m.name + " = ";
     text += Format(Slice(whole, m), letter, false, depth + 1, false);
   }
-  if (!fields_seen) text += "<No data fields>";
-  else if (pretty) text += "\n" + Spaces(2 * depth);
+  if (!has_fields) text += "<No data fields>";
+  else if (fields_seen && pretty) text += "\n" + Spaces(2 * depth);
   return text + "}";
+}
+
+// A static member's value: the constant the class declares, else the definition the symbol
+// table names (Class::member), else <optimized out> as gdb says of one it cannot find.
+Value Evaluator::Impl::StaticMember(const Type* owner, const Member& m) {
+  Value v;
+  v.type = m.type;
+  if (!m.static_value.empty()) {
+    v.bytes = m.static_value;
+    return v;
+  }
+  if (auto defined = Lookup(TypeName(owner) + "::" + m.name); defined && defined->where == Value::Where::kMemory) {
+    return AtAddress(m.type, defined->address);
+  }
+  v.where = Value::Where::kOptimizedOut;
+  return v;
 }
 
 // gdb's print_children for a value its pretty-printers know: the summary, then " = {" and the

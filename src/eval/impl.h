@@ -147,6 +147,7 @@ struct Evaluator::Impl {
   // deref_references: a reference shows its referent after its address (not for members, as in gdb).
   std::string Format(const Value& value, char letter, bool top_level, int depth, bool deref_references = true);
   bool target_read(std::uint64_t address, std::uint8_t* byte);
+  Value StaticMember(const Type* owner, const Member& m);
   std::string FormatStruct(const Value& value, const Type* full, char letter, int depth);
   std::string FormatSynthetic(const Synthetic& synthetic, char letter, int depth);
 };

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <map>
 #include <set>
 
 namespace corekit::eval {
@@ -26,8 +27,39 @@ std::string_view TemplateName(const Type* t) {
   return open == std::string_view::npos ? std::string_view() : name.substr(0, open);
 }
 
-const Type* TemplateArgument(const Type* t, std::size_t n) {
-  return n < t->template_parameters.size() ? t->template_parameters[n].second : nullptr;
+// The template arguments spelled in a type's name: "int", "std::less<int>" of "std::map<int, ...>".
+std::vector<std::string> ArgumentsInName(std::string_view name) {
+  std::vector<std::string> out;
+  const auto open = name.find('<');
+  if (open == std::string_view::npos || name.back() != '>') return out;
+  int nesting = 0;
+  std::string current;
+  for (std::size_t i = open + 1; i + 1 < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '<' || c == '(') ++nesting;
+    if (c == '>' || c == ')') --nesting;
+    if (c == ',' && nesting == 0) {
+      out.push_back(current);
+      current.clear();
+      continue;
+    }
+    if (!(current.empty() && c == ' ')) current += c;
+  }
+  while (!current.empty() && current.back() == ' ') current.pop_back();
+  out.push_back(current);
+  return out;
+}
+
+// A template's argument: from the DWARF's template parameters, else (a class the compiler
+// described without them, as g++ does std::_List_iterator) by the name its name spells.
+const Type* TemplateArgument(Impl& s, const Type* t, std::size_t n) {
+  if (n < t->template_parameters.size()) return t->template_parameters[n].second;
+  if (!t->template_parameters.empty()) return nullptr;
+  const auto names = ArgumentsInName(t->name);
+  if (n >= names.size()) return nullptr;
+  if (const Type* base = s.types.Base(names[n])) return base;
+  if (auto named = s.NamedType("", names[n])) return *named;
+  return nullptr;
 }
 
 std::uint64_t AlignOf(const Type* type, int depth = 0) {
@@ -95,18 +127,33 @@ std::string TypeText(const Type* t) { return t ? TypeName(t) : "?"; }
 
 // gdb applies its type recognizers to the names in optional's and variant's summaries, so that
 // std::__cxx11::basic_string<char, ...> reads std::string.
-std::string Recognized(const Type* type) {
+std::string Recognized(Impl& s, const Type* type) {
   const Type* t = Strip(type);
   if (t && t->kind == TypeKind::kStruct) {
     const std::string_view name = TemplateName(t);
     if (name == "std::__cxx11::basic_string" || name == "std::basic_string") {
-      const Type* ch = Strip(TemplateArgument(t, 0));
+      const Type* ch = Strip(TemplateArgument(s, t, 0));
       const std::string c = ch ? ch->name : "";
       if (c == "char") return "std::string";
       if (c == "wchar_t") return "std::wstring";
       if (c == "char16_t") return "std::u16string";
       if (c == "char32_t") return "std::u32string";
       if (c == "char8_t") return "std::u8string";
+    }
+    // Containers without their defaulted arguments (allocator, less, hash, equal_to, deleter).
+    static const std::map<std::string_view, std::size_t> kShownArguments = {
+        {"std::vector", 1}, {"std::deque", 1}, {"std::list", 1}, {"std::__cxx11::list", 1}, {"std::forward_list", 1},
+        {"std::unique_ptr", 1}, {"std::set", 1}, {"std::multiset", 1}, {"std::unordered_set", 1},
+        {"std::unordered_multiset", 1}, {"std::map", 2}, {"std::multimap", 2}, {"std::unordered_map", 2},
+        {"std::unordered_multimap", 2}};
+    if (auto shown = kShownArguments.find(name); shown != kShownArguments.end()) {
+      std::string text = std::string(name) + "<";
+      for (std::size_t i = 0; i < shown->second; ++i) {
+        const Type* argument = TemplateArgument(s, t, i);
+        if (!argument) return TypeText(type);
+        text += (i ? ", " : "") + Recognized(s, argument);
+      }
+      return text + ">";
     }
   }
   return TypeText(type);
@@ -151,10 +198,15 @@ Synthetic StringAt(Impl& s, const Type* char_type, std::uint64_t data, std::uint
 
 std::optional<Synthetic> String(Impl& s, const Value& v, const Type* t) {
   auto data = Word(s, v, {"_M_dataplus", "_M_p"});
+  if (!data) {
+    // clang describes _Alloc_hider only by name (its definition is libstdc++.so's): the pointer
+    // is its one word, after the empty allocator base.
+    if (auto hider = AddressOfField(s, v, {"_M_dataplus"})) data = ReadPointer(s, *hider);
+  }
   auto length = Word(s, v, {"_M_string_length"});
   if (!data) return ErrorLeaf(data.error());
   if (!length) return ErrorLeaf(length.error());
-  return StringAt(s, TemplateArgument(t, 0), *data, *length);
+  return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
 }
 
 std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) {
@@ -162,13 +214,13 @@ std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) {
   auto length = Word(s, v, {"_M_len"});
   if (!data) return ErrorLeaf(data.error());
   if (!length) return ErrorLeaf(length.error());
-  return StringAt(s, TemplateArgument(t, 0), *data, *length);
+  return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
 }
 
 // ---- sequences ----
 
 std::optional<Synthetic> Vector(Impl& s, const Value& v, const Type* t) {
-  const Type* element = TemplateArgument(t, 0);
+  const Type* element = TemplateArgument(s, t, 0);
   if (Strip(element) && Strip(element)->kind == TypeKind::kBool) {
     // vector<bool>: bits in unsigned longs, [start._M_p, finish._M_p) plus finish._M_offset bits.
     auto start = Word(s, v, {"_M_impl", "_M_start", "_M_p"});
@@ -220,8 +272,23 @@ std::optional<Synthetic> Vector(Impl& s, const Value& v, const Type* t) {
   out.hint = Hint::kArray;
   out.has_children = length > 0;
   out.children = [&s, pointee, size, first = *first, length](const Synthetic::Visit& visit) -> std::optional<Error> {
+    // The elements' memory is checked ahead a block at a time: a length the core does not back
+    // (a damaged vector) ends at the first element it lacks, not after a billion errors.
+    constexpr std::uint64_t kBlock = 64 * 1024;
+    std::uint64_t checked_until = first;
     for (std::int64_t i = 0; i < length && static_cast<std::uint64_t>(i) < kMaxWalk; ++i) {
-      if (!visit(fmt::format("[{}]", i), s.AtAddress(pointee, first + static_cast<std::uint64_t>(i) * size))) break;
+      const std::uint64_t at = first + static_cast<std::uint64_t>(i) * size;
+      if (at + size > checked_until) {
+        const std::uint64_t want = std::min<std::uint64_t>(kBlock, (static_cast<std::uint64_t>(length) - static_cast<std::uint64_t>(i)) * size);
+        if (s.Read(at, std::max(want, size))) {
+          checked_until = at + std::max(want, size);
+        } else if (auto one = s.Read(at, size); one) {
+          checked_until = at + size;
+        } else {
+          return one.error();
+        }
+      }
+      if (!visit(fmt::format("[{}]", i), s.AtAddress(pointee, at))) break;
     }
     return std::nullopt;
   };
@@ -229,7 +296,7 @@ std::optional<Synthetic> Vector(Impl& s, const Value& v, const Type* t) {
 }
 
 std::optional<Synthetic> Deque(Impl& s, const Value& v, const Type* t) {
-  const Type* element = TemplateArgument(t, 0);
+  const Type* element = TemplateArgument(s, t, 0);
   const std::uint64_t size = Strip(element) ? Strip(element)->size : 0;
   if (size == 0) return std::nullopt;
   const std::uint64_t buffer = size < 512 ? 512 / size : 1;
@@ -272,7 +339,7 @@ std::optional<Synthetic> Deque(Impl& s, const Value& v, const Type* t) {
 // std::list and std::forward_list: nodes linked by their first word (the list's back to its
 // head); the value after the links, aligned.
 std::optional<Synthetic> List(Impl& s, const Value& v, const Type* t, std::string_view name) {
-  const Type* element = TemplateArgument(t, 0);
+  const Type* element = TemplateArgument(s, t, 0);
   const bool forward = name == "std::forward_list";
   auto head = forward ? AddressOfField(s, v, {"_M_impl", "_M_head"}) : AddressOfField(s, v, {"_M_impl", "_M_node"});
   if (!head) return ErrorLeaf(head.error());
@@ -333,8 +400,8 @@ Result<std::uint64_t> NextInOrder(Impl& s, std::uint64_t node) {
 
 std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::string_view name) {
   const bool is_map = name == "std::map" || name == "std::multimap";
-  const Type* key = TemplateArgument(t, 0);
-  const Type* mapped = is_map ? TemplateArgument(t, 1) : nullptr;
+  const Type* key = TemplateArgument(s, t, 0);
+  const Type* mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
   if (!key || (is_map && !mapped)) return std::nullopt;
   auto header = AddressOfField(s, v, {"_M_t", "_M_impl", "_M_header"});
   auto count = Word(s, v, {"_M_t", "_M_impl", "_M_node_count"});
@@ -352,6 +419,7 @@ std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::strin
     for (std::uint64_t i = 0; i < count && i < kMaxWalk; ++i) {
       if (*node == header || *node == 0) return Error{Errc::kCorrupt, fmt::format("the tree ends after {} of its {} nodes", i, count)};
       const std::uint64_t at = *node + value_offset;
+      if (auto readable = s.Read(at, 1); !readable) return readable.error();  // a node outside the core ends the walk
       if (mapped) {
         if (!visit(fmt::format("[{}]", 2 * i), s.AtAddress(key, at))) break;
         if (!visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(mapped, at + mapped_offset))) break;
@@ -370,8 +438,8 @@ std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::strin
 
 std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, std::string_view name) {
   const bool is_map = name == "std::unordered_map" || name == "std::unordered_multimap";
-  const Type* key = TemplateArgument(t, 0);
-  const Type* mapped = is_map ? TemplateArgument(t, 1) : nullptr;
+  const Type* key = TemplateArgument(s, t, 0);
+  const Type* mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
   if (!key || (is_map && !mapped)) return std::nullopt;
   auto first = Word(s, v, {"_M_h", "_M_before_begin", "_M_nxt"});
   auto count = Word(s, v, {"_M_h", "_M_element_count"});
@@ -388,6 +456,7 @@ std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, std::
     for (std::uint64_t i = 0; node != 0 && i < kMaxWalk; ++i) {
       if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the hash table loops back to the node at {:#x}", node)};
       const std::uint64_t at = node + value_offset;
+      if (auto readable = s.Read(at, 1); !readable) return readable.error();
       if (mapped) {
         if (!visit(fmt::format("[{}]", 2 * i), s.AtAddress(key, at))) break;
         if (!visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(mapped, at + mapped_offset))) break;
@@ -462,7 +531,7 @@ Result<std::uint64_t> UniquePointer(Impl& s, const Value& v) {
 
 std::optional<Synthetic> UniquePtr(Impl& s, const Value& v, const Type* t) {
   Synthetic out;
-  out.summary = fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(t, 0)));
+  out.summary = fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(s, t, 0)));
   auto pointer = Field(s, v, {"_M_t"});
   auto inner = pointer ? Field(s, *pointer, {"_M_t"}) : pointer;
   std::optional<Value> get;
@@ -494,7 +563,7 @@ std::optional<Synthetic> SharedPtr(Impl& s, const Value& v, const Type* t, std::
     state = use == 0 ? fmt::format("expired, weak count {}", weak) : fmt::format("use count {}, weak count {}", use, weak - 1);
   }
   Synthetic out;
-  out.summary = fmt::format("{}<{}> ({})", name, TypeText(TemplateArgument(t, 0)), state);
+  out.summary = fmt::format("{}<{}> ({})", name, TypeText(TemplateArgument(s, t, 0)), state);
   out.has_children = true;
   out.children = [get = *pointer](const Synthetic::Visit& visit) -> std::optional<Error> {
     visit("get()", get);
@@ -508,7 +577,7 @@ std::optional<Synthetic> SharedPtr(Impl& s, const Value& v, const Type* t, std::
 Synthetic HoldingOne(Impl& s, std::string summary, const Value& held, Hint hint, const std::string& containing_prefix);
 
 std::optional<Synthetic> Optional(Impl& s, const Value& v, const Type* t) {
-  const std::string name = fmt::format("std::optional<{}>", Recognized(TemplateArgument(t, 0)));
+  const std::string name = fmt::format("std::optional<{}>", Recognized(s, TemplateArgument(s, t, 0)));
   auto engaged = Word(s, v, {"_M_payload", "_M_engaged"});
   auto payload = Field(s, v, {"_M_payload", "_M_payload"});
   if (!engaged) return ErrorLeaf(engaged.error());
@@ -520,7 +589,7 @@ std::optional<Synthetic> Optional(Impl& s, const Value& v, const Type* t) {
 
 std::optional<Synthetic> Variant(Impl& s, const Value& v, const Type* t) {
   std::string name = "std::variant<";
-  for (std::size_t i = 0; i < t->template_parameters.size(); ++i) name += (i ? ", " : "") + Recognized(t->template_parameters[i].second);
+  for (std::size_t i = 0; i < t->template_parameters.size(); ++i) name += (i ? ", " : "") + Recognized(s, t->template_parameters[i].second);
   name += ">";
   auto index = Word(s, v, {"_M_index"});
   auto storage = Field(s, v, {"_M_u"});
@@ -582,7 +651,7 @@ std::optional<Synthetic> Pair(Impl& s, const Value& v) {
 }
 
 std::optional<Synthetic> Atomic(Impl& s, const Value& v, const Type* t) {
-  const Type* held = TemplateArgument(t, 0);
+  const Type* held = TemplateArgument(s, t, 0);
   const Type* h = Strip(held);
   if (!h) return std::nullopt;
   Result<Value> value = EvalError("");
@@ -616,7 +685,7 @@ std::optional<Synthetic> Iterator(Impl& s, const Value& v, const Type* t, std::s
     if (address && *address == 0) return Leaf("non-dereferenceable iterator for std::deque");
     return show(s.Dereference(*current), "std::deque");
   }
-  const Type* element = TemplateArgument(t, 0);
+  const Type* element = TemplateArgument(s, t, 0);
   auto node = Word(s, v, {name == "std::__detail::_Node_iterator" || name == "std::__detail::_Node_const_iterator" ? "_M_cur" : "_M_node"});
   if (!node) return ErrorLeaf(node.error());
   if (!element) return std::nullopt;
@@ -677,7 +746,7 @@ std::optional<Result<Value>> StdSubscript(Evaluator::Impl& s, const Value& value
   if (!t || t->kind != TypeKind::kStruct) return std::nullopt;
   const std::string_view name = TemplateName(t);
   if (name == "std::vector") {
-    const Type* element = Strip(TemplateArgument(t, 0));
+    const Type* element = Strip(TemplateArgument(s, t, 0));
     if (element && element->kind == TypeKind::kBool) {
       auto start = Word(s, value, {"_M_impl", "_M_start", "_M_p"});
       if (!start) return Result<Value>(Unexpected(start.error()));
@@ -685,7 +754,7 @@ std::optional<Result<Value>> StdSubscript(Evaluator::Impl& s, const Value& value
       const std::uint64_t bits = Ptr(s) * 8, at = static_cast<std::uint64_t>(index);
       auto word = ReadPointer(s, *start + at / bits * Ptr(s));
       if (!word) return Result<Value>(Unexpected(word.error()));
-      return Result<Value>(s.Scalar(TemplateArgument(t, 0), (*word >> (at % bits)) & 1));
+      return Result<Value>(s.Scalar(TemplateArgument(s, t, 0), (*word >> (at % bits)) & 1));
     }
     auto start = Field(s, value, {"_M_impl", "_M_start"});
     if (!start) return Result<Value>(Unexpected(start.error()));
@@ -702,7 +771,7 @@ std::optional<Result<Value>> StdSubscript(Evaluator::Impl& s, const Value& value
     return s.Element(*elements, index);
   }
   if (name == "std::deque") {
-    const Type* element = TemplateArgument(t, 0);
+    const Type* element = TemplateArgument(s, t, 0);
     const std::uint64_t size = Strip(element) ? Strip(element)->size : 0;
     if (!size) return std::nullopt;
     const std::int64_t buffer = size < 512 ? static_cast<std::int64_t>(512 / size) : 1;
@@ -726,7 +795,7 @@ std::optional<Result<Value>> StdPointee(Evaluator::Impl& s, const Value& value) 
   if (name == "std::unique_ptr") {
     auto pointer = UniquePointer(s, value);
     if (!pointer) return Result<Value>(Unexpected(pointer.error()));
-    return Result<Value>(s.AtAddress(TemplateArgument(t, 0), *pointer));
+    return Result<Value>(s.AtAddress(TemplateArgument(s, t, 0), *pointer));
   }
   if (name == "std::shared_ptr" || name == "std::weak_ptr") {
     auto pointer = Field(s, value, {"_M_ptr"});

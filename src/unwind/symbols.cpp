@@ -404,9 +404,21 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
 }
 
 std::string WithoutSignature(std::string name) {
-  // The parameter list: the last top-level "(...)", with whatever qualifiers follow it.
-  int depth = 0;
-  for (std::size_t i = name.size(); i-- > 0;) {
+  // The parameter list: the last top-level "(...)", with whatever qualifiers follow it — when
+  // the name ends so: "f<main()::<lambda()> >" ends with its template arguments, and the
+  // parentheses inside them are not a parameter list.
+  std::string_view tail = name;
+  for (bool trimmed = true; trimmed;) {
+    trimmed = false;
+    for (std::string_view qualifier : {" const", " volatile", " &&", " &", " noexcept"}) {
+      if (tail.size() > qualifier.size() && tail.substr(tail.size() - qualifier.size()) == qualifier) {
+        tail.remove_suffix(qualifier.size());
+        trimmed = true;
+      }
+    }
+  }
+  int depth = tail.empty() || tail.back() != ')' ? -1 : 0;
+  for (std::size_t i = name.size(); depth >= 0 && i-- > 0;) {
     if (name[i] == ')') ++depth;
     if (name[i] == '(' && --depth == 0) {
       if (i >= 8 && name.compare(i - 8, 8, "operator") == 0) break;  // "operator()" itself

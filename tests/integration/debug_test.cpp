@@ -5,29 +5,10 @@
 #include <map>
 #include <thread>
 
-#include "support.h"
+#include "debug_support.h"
 
 namespace corekit::itest {
 namespace {
-
-// The output of each command, in order, from a debugger run with -ex for each.
-std::vector<std::string> Answers(const std::string& prefix, const std::vector<std::string>& commands,
-                                 const std::string& suffix) {
-  std::string line = prefix;
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    line += " -ex " + Quote("echo @@" + std::to_string(i) + "\\n") + " -ex " + Quote(commands[i]);
-  }
-  const std::string out = RunCommand(line + " " + suffix + " 2>&1").out;
-  std::vector<std::string> answers(commands.size());
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const std::string marker = "@@" + std::to_string(i) + "\n";
-    const auto begin = out.find(marker);
-    if (begin == std::string::npos) continue;
-    const auto end = out.find("@@" + std::to_string(i + 1) + "\n", begin);
-    answers[i] = out.substr(begin + marker.size(), end == std::string::npos ? std::string::npos : end - begin - marker.size());
-  }
-  return answers;
-}
 
 // gdb prints the source line under a selected frame and "[Switching to thread ...]" lines with
 // its own thread naming; those are not what the registers and memory comparison is about.
@@ -76,7 +57,7 @@ TEST(Debug, AnswersLikeGdbOnAKernelCore) {
       "info registers rip rsp",
       "x/2xg $sp",
   };
-  const auto ours = Answers(std::string(COREKIT_BIN) + " debug --batch", commands, Quote(crash.core.string()));
+  const auto ours = Answers(CorekitDebugBatch(), commands, Quote(crash.core.string()));
   const auto gdb = Answers("gdb -batch -nx -q", commands, Quote(CRASH_BIN) + " " + Quote(crash.core.string()));
   for (std::size_t i = 0; i < commands.size(); ++i) {
     SCOPED_TRACE(commands[i]);
@@ -110,23 +91,6 @@ TEST(Debug, ErrorsNeverEndTheSession) {
   EXPECT_EQ(scripted.out.find("never"), std::string::npos);
   const auto piped = RunCommand("printf 'bt 1\\n' | " + std::string(COREKIT_BIN) + " debug " + Quote(crash.core.string()));
   EXPECT_NE(piped.out.find("crash_here"), std::string::npos) << piped.out;
-}
-
-// Runs `commands` in corekit debug and in gdb on the same core and expects every answer equal.
-void ExpectAnswersLikeGdb(const std::string& program, const fs::path& core, const std::vector<std::string>& commands) {
-  const auto ours = Answers(std::string(COREKIT_BIN) + " debug --batch", commands, Quote(core.string()));
-  auto gdb = Answers("gdb -batch -nx -q", commands, Quote(program) + " " + Quote(core.string()));
-  // gdb's complaint about the kernel's xstate note (it expects a larger one) is not an answer.
-  for (std::string& answer : gdb) {
-    for (std::size_t at; (at = answer.find("warning: Section `.reg-xstate/")) != std::string::npos;) {
-      answer.erase(at, answer.find('\n', at) + 1 - at);
-    }
-  }
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    SCOPED_TRACE(commands[i]);
-    EXPECT_FALSE(gdb[i].empty());
-    EXPECT_EQ(ours[i], gdb[i]);
-  }
 }
 
 // Values of every C kind, through pointers, arrays, members and history, printed as gdb prints
@@ -256,7 +220,7 @@ TEST(Debug, ListsAndDisassemblesLikeGdb) {
   auto crash = CrashInDir({VALUES_BIN}, dir.path());
   ASSERT_FALSE(crash.core.empty());
   const std::vector<std::string> commands = {"disassemble", "up", "disassemble", "x/5i $pc"};
-  const auto ours = Answers(std::string(COREKIT_BIN) + " debug --batch", commands, Quote(crash.core.string()));
+  const auto ours = Answers(CorekitDebugBatch(), commands, Quote(crash.core.string()));
   const auto gdb = Answers("gdb -batch -nx -q", commands, Quote(VALUES_BIN) + " " + Quote(crash.core.string()));
   // "=> 0x000055555555518d <+4>:\tmov ..." -> "=> 0x000055555555518d <+4>:"
   auto addresses = [](const std::string& text) {

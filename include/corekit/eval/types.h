@@ -48,6 +48,7 @@ struct Member {
   unsigned bit_offset = 0;   // a bit-field's first bit, counted from the least significant bit at `offset`
   bool is_base = false;      // a C++ base class
   bool is_static = false;    // a C++ static member: not stored in the object
+  std::vector<std::uint8_t> static_value;  // its DW_AT_const_value, when the class declares one
   std::string access;        // C++: "public", "private", "protected" as declared
 };
 

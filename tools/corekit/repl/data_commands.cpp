@@ -83,10 +83,11 @@ std::pair<std::string, std::string> ObjdumpSpelling(std::string mnemonic, std::s
 
 void Debugger::Print(const std::string& args, bool record) {
   auto [format, expression] = SplitFormat(args);
-  // gdb's /r without a letter takes the last letter x used (its last_format), as gdb does.
-  if (format.raw && !format.letter && examine_.next && std::string("xduotcazf").find(examine_.format) != std::string::npos) {
-    format.letter = examine_.format;
+  // gdb's /r without a letter takes the last letter print or x used (its last_format).
+  if (format.raw && !format.letter && std::string("xduotcazf").find(last_format_) != std::string::npos) {
+    format.letter = last_format_;
   }
+  if (format.letter) last_format_ = format.letter;
   // A bare print shows the last value again, as a new history entry.
   if (expression.empty() && !record) throw CommandError("Argument required (expression to compute).");
   if (expression.empty()) expression = "$";

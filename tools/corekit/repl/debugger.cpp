@@ -287,7 +287,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   if (show_address && f.lookup == f.pc && unwinder_.IsLineStart(f.pc)) show_address = false;
   std::string text = fmt::format("#{:<3}", f.index);
   if (show_address) text += HexAddress(f.pc, target_.abi().is64) + " in ";
-  if (!f.function) return text + "?? ()";
+  if (!f.function) return text + "?? ()" + (f.module.empty() ? "" : " from " + f.module);
   if (f.dwarf_function) {
     text += unwind::WithoutSignature(*f.function);
   } else {
@@ -661,6 +661,7 @@ void Debugger::Examine(const std::string& args) {
   }
   count = std::min<std::size_t>(count, 1 << 16);
   examine_ = {count, format, unit, address};
+  last_format_ = format;
   if (format == 'i') {
     examine_.next = PrintInstructions(address, count, ~std::uint64_t{0}, false);
     return;

@@ -161,6 +161,7 @@ class Debugger {
     std::optional<std::uint64_t> next;
   } examine_;
   std::vector<Setting> settings_;
+  char last_format_ = 0;  // gdb's last_format: the last letter print/F or x/F used
   bool pagination_ = true;
   bool confirm_ = true;
   unsigned height_ = 0, width_ = 0;  // 0: unlimited, as gdb has them without a terminal
