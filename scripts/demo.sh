@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: builds corekit and a bundled sample program, lets the program crash (a NULL
 # dereference in a worker thread), and shows `corekit info`, `threads`, `report` and a `debug`
-# batch session on its core; then dumps a running copy of the program with `--non-stop` and
+# batch session on its core, and one on a C++ program's core (its standard containers); then dumps a running copy of the program with `--non-stop` and
 # compacts that core; then installs corekit's crash handler into a store in demo/, crashes the
 # sample again (and an assertion and an uncaught exception), shows `crashes list` and
 # `crashes info @last`, and restores core_pattern; last, starts `corekit serve` on that store
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-cmake --build build --target corekit crash throw_crash >/dev/null
+cmake --build build --target corekit crash throw_crash containers_programs >/dev/null
 demo=$PWD/demo
 rm -rf "$demo" && mkdir -p "$demo"
 cd "$demo"
@@ -43,6 +43,14 @@ echo
 echo "\$ corekit debug demo/core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)\$sp@2' -ex 'info registers rip rsp'"
 ../build/corekit debug core --batch -ex 'bt full' -ex 'frame function worker' -ex 'p *(long *)$sp@2' -ex 'info registers rip rsp'
 echo
+# A C++ program's core: the standard library's containers, as gdb's printers show them.
+if ! grep -q '^|' /proc/sys/kernel/core_pattern; then
+  mkdir -p cxx
+  { (cd cxx; ulimit -c unlimited; exec ../../build/tests/containers-gxx-O0 >/dev/null) 2>/dev/null; } 2>/dev/null || true
+  echo "\$ corekit debug demo/cxx/core --batch -ex 'bt 2' -ex 'frame 1' -ex 'p by_id' -ex 'p orders' -ex 'p owned' -ex 'set print pretty on' -ex 'p index' -ex 'p \$_siginfo.si_signo'"
+  ../build/corekit debug cxx/core --batch -ex 'bt 2' -ex 'frame 1' -ex 'p by_id' -ex 'p orders' -ex 'p owned' -ex 'set print pretty on' -ex 'p index' -ex 'p $_siginfo.si_signo'
+  echo
+fi
 ../build/tests/crash --threads=3 --mode=wait --alloc-mib=256 > running.txt &
 running=$!
 trap 'kill $running 2>/dev/null' EXIT

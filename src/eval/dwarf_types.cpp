@@ -110,8 +110,13 @@ std::string CanonicalTemplateArguments(std::string name) {
   return name;
 }
 
-// "ns::Outer::" for a C++ DIE inside namespace ns and class Outer; "" at file scope.
-std::string ScopePrefix(Dwarf_Die* die) {
+bool IsTypeScopeTag(int tag) {
+  return tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type ||
+         tag == DW_TAG_enumeration_type || tag == DW_TAG_typedef;
+}
+
+// The same, by libdw's walk from the unit's top: for a DIE the unit index does not hold.
+std::string ScopePrefixByWalk(Dwarf_Die* die) {
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes_die(die, &scopes);
   std::string prefix;
@@ -131,6 +136,52 @@ std::string ScopePrefix(Dwarf_Die* die) {
 }
 
 }  // namespace
+
+std::string DwarfTypes::ScopePrefix(Dwarf_Die* die) {
+  Dwarf_Die unit;
+  if (!dwarf_diecu(die, &unit, nullptr, nullptr)) return ScopePrefixByWalk(die);
+  const std::pair<const void*, Dwarf_Off> key{dwarf_cu_getdwarf(unit.cu), dwarf_dieoffset(&unit)};
+  auto [it, inserted] = unit_scopes_.try_emplace(key);
+  UnitScopes& scopes = it->second;
+  if (inserted) {
+    // One walk of the unit, depth first, carrying the prefix of the scope being walked; a
+    // function (or anything not a namespace or a named class) starts the prefix again, as the
+    // walk up from a DIE stops there.
+    scopes.prefixes.push_back("");
+    struct Level {
+      Dwarf_Die die;
+      std::uint32_t prefix;
+    };
+    std::vector<Level> stack;
+    Dwarf_Die child;
+    if (dwarf_child(&unit, &child) == 0) stack.push_back({child, 0});
+    std::size_t budget = 20'000'000;
+    while (!stack.empty() && --budget > 0) {
+      Level level = stack.back();
+      stack.pop_back();
+      Dwarf_Die next;
+      if (dwarf_siblingof(&level.die, &next) == 0) stack.push_back({next, level.prefix});
+      const int tag = dwarf_tag(&level.die);
+      if (IsTypeScopeTag(tag)) scopes.prefix_of.emplace(dwarf_dieoffset(&level.die), level.prefix);
+      Dwarf_Die inner;
+      if (!dwarf_haschildren(&level.die) || dwarf_child(&level.die, &inner) != 0) continue;
+      const std::string name = Name(&level.die);
+      std::uint32_t inner_prefix = 0;
+      if (tag == DW_TAG_namespace) {
+        scopes.prefixes.push_back(scopes.prefixes[level.prefix] + (name.empty() ? std::string("(anonymous namespace)") : name) + "::");
+        inner_prefix = static_cast<std::uint32_t>(scopes.prefixes.size() - 1);
+      } else if ((tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type) && !name.empty()) {
+        scopes.prefixes.push_back(scopes.prefixes[level.prefix] + CanonicalTemplateArguments(name) + "::");
+        inner_prefix = static_cast<std::uint32_t>(scopes.prefixes.size() - 1);
+      }
+      stack.push_back({inner, inner_prefix});
+    }
+  }
+  if (auto found = scopes.prefix_of.find(dwarf_dieoffset(die)); found != scopes.prefix_of.end()) {
+    return scopes.prefixes[found->second];
+  }
+  return ScopePrefixByWalk(die);
+}
 
 const Type* DwarfTypes::FromDie(Dwarf_Die die) {
   const std::pair<const void*, Dwarf_Off> key{dwarf_cu_getdwarf(die.cu), dwarf_dieoffset(&die)};

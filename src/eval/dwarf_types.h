@@ -7,6 +7,8 @@
 #include <elfutils/libdw.h>
 
 #include <map>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,16 @@ class DwarfTypes {
 
  private:
   const Type* Build(Dwarf_Die die);
+  // "ns::Outer::" for a C++ type DIE inside namespace ns and class Outer. Found in an index of
+  // the DIE's unit, built by one walk of it on first use: libdw finds a DIE's parents only by
+  // walking its unit from the top, which for each of the thousands of types in a unit that
+  // includes the standard library's headers made printing one frame's locals take a second.
+  std::string ScopePrefix(Dwarf_Die* die);
+  struct UnitScopes {
+    std::unordered_map<Dwarf_Off, std::uint32_t> prefix_of;  // a type DIE's offset -> prefixes index
+    std::vector<std::string> prefixes;
+  };
+  std::map<std::pair<const void*, Dwarf_Off>, UnitScopes> unit_scopes_;
   TypeTable& table_;
   std::map<std::pair<const void*, Dwarf_Off>, Type*> by_die_;
   // Past a few levels of recursion, pointer targets are queued and built by the outermost call.

@@ -143,8 +143,11 @@ void AddDebugCommand(CLI::App& app, Runner& run) {
   CLI::App* command = app.add_subcommand("debug", "interactive post-mortem debugger with gdb's commands");
   command->footer(R"(gdb's commands and answers on a core or a stopped process: bt [full], frame, up, down, info
 frame/threads/locals/args/registers/symbol/sharedlibrary/signal/auxv, thread, thread apply,
-print, output, ptype, whatis, x, list, disassemble; 'help' lists them. Line editing, history and
-tab completion of commands and symbol names; Ctrl-C stops a long command.
+print, output, ptype, whatis, x, list, disassemble, set/show (print pretty, elements, repeats,
+address, frame-arguments..., pagination, listsize, logging); 'help' lists them. C++'s standard
+containers, strings and smart pointers print as gdb's libstdc++ printers show them (print/r:
+their structure); $_siginfo, $_exitsignal, $_thread, $_ and $__ are set. Line editing, history
+and tab completion of commands and symbol names; Ctrl-C stops a long command.
 
 Example:
   corekit debug core
