@@ -421,13 +421,25 @@ Result<Value> Evaluator::Impl::VariableValue(Dwarf_Die die, Dwarf_Addr bias, boo
         part.resize(piece_size);
         break;
       case Piece::Kind::kOptimizedOut:
-        v.where = Value::Where::kOptimizedOut;
-        return v;
+        if (p.size == 0 || l.pieces.size() == 1) {
+          v.where = Value::Where::kOptimizedOut;
+          return v;
+        }
+        v.missing.emplace_back(bytes.size(), bytes.size() + piece_size);
+        part.assign(piece_size, 0);
+        break;
     }
     bytes.insert(bytes.end(), part.begin(), part.end());
     if (bytes.size() > kMaxValueSize) return EvalError("value too large");
   }
   bytes.resize(size);
+  std::uint64_t missing_bytes = 0;
+  for (const auto& [from, to] : v.missing) missing_bytes += std::min(to, size) - std::min(from, size);
+  if (size != 0 && missing_bytes >= size) {
+    v.missing.clear();
+    v.where = Value::Where::kOptimizedOut;
+    return v;
+  }
   v.where = l.pieces.size() == 1 && l.pieces[0].kind == Piece::Kind::kRegister ? Value::Where::kRegister
                                                                                 : Value::Where::kComputed;
   v.bytes = std::move(bytes);

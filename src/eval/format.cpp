@@ -18,7 +18,13 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 
-std::string Spaces(int n) { return std::string(static_cast<std::size_t>(std::max(n, 0)), ' '); }
+// A new line indented by n spaces (built in one piece: g++ 12 -O3 falsely warns, -Wrestrict, on
+// "\n" + std::string).
+std::string Indent(int n) {
+  std::string text(1 + static_cast<std::size_t>(std::max(n, 0)), ' ');
+  text[0] = '\n';
+  return text;
+}
 
 // A code unit as gdb writes it inside quotes: the character when printable ASCII, else an escape.
 std::string EscapedUnit(std::uint32_t u, char quote) {
@@ -114,9 +120,19 @@ std::string EscapedChar(unsigned char c, char quote) {
 std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_level, int depth, bool deref_references) {
   if (depth > kMaxDepth) return "...";
   const Type* t = Strip(value.type);
-  if (value.where == Value::Where::kOptimizedOut) return value.not_saved ? "<not saved>" : "<optimized out>";
+  if (value.where == Value::Where::kOptimizedOut) {
+    // An empty class has nothing to lose (the byte it occupies may be a dropped piece's).
+    if (t && (t->kind == TypeKind::kStruct || t->kind == TypeKind::kUnion) && !t->declaration && t->members.empty()) {
+      return "{<No data fields>}";
+    }
+    return value.not_saved ? "<not saved>" : "<optimized out>";
+  }
   if (!t || t->kind == TypeKind::kVoid) return "void";
   if (t->kind == TypeKind::kUnavailable) return "<unavailable>";
+  // A scalar some of whose bytes the compiler dropped (an aggregate shows its members instead).
+  if (!value.missing.empty() && t->kind != TypeKind::kStruct && t->kind != TypeKind::kUnion && t->kind != TypeKind::kArray) {
+    return "<optimized out>";
+  }
   // gdb's `print elements`: 0 is unlimited (a walk is still bounded by what the core holds).
   const std::uint64_t elements = options.elements == 0 ? std::numeric_limits<std::uint32_t>::max() : options.elements;
   auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
@@ -342,7 +358,7 @@ std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, 
   for (const Member& m : full->members) {
     if (m.is_static && !options.static_members) continue;
     if (m.is_base) {
-      if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+      if (pretty) text += Indent(2 + 2 * depth);
       // The class's own name, not the typedef a base may be declared with (clang's _Tp_alloc_type).
       text += fmt::format("<{}> = {}, ", TypeName(Strip(m.type)), Format(Slice(whole, m), letter, false, depth + 1, false));
       bases = true;
@@ -351,10 +367,11 @@ std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, 
     if (fields_seen) {
       text += pretty ? "," : ", ";
     } else if (bases && pretty) {
-      text += "\n" + Spaces(2 + 2 * depth) + "members of " + TypeName(full) + ":";
+      text += Indent(2 + 2 * depth);
+      text += "members of " + TypeName(full) + ":";
     }
     fields_seen = true;
-    if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+    if (pretty) text += Indent(2 + 2 * depth);
     if (m.is_static) {
       text += "static " + m.name + " = " + Format(StaticMember(full, m), letter, false, depth + 1, false);
       continue;
@@ -363,7 +380,7 @@ std::string Evaluator::Impl::FormatStruct(const Value& value, const Type* full, 
     text += Format(Slice(whole, m), letter, false, depth + 1, false);
   }
   if (!has_fields) text += "<No data fields>";
-  else if (fields_seen && pretty) text += "\n" + Spaces(2 * depth);
+  else if (fields_seen && pretty) text += Indent(2 * depth);
   return text + "}";
 }
 
@@ -409,7 +426,7 @@ std::string Evaluator::Impl::FormatSynthetic(const Synthetic& synthetic, char le
       stopped = true;
       return false;
     }
-    if ((!is_map || i % 2 == 0) && pretty) text += "\n" + Spaces(2 + 2 * depth);
+    if ((!is_map || i % 2 == 0) && pretty) text += Indent(2 + 2 * depth);
     if (is_map && i % 2 == 0) text += "[";
     else if (!is_array && !is_map) text += name + " = ";
     text += Format(child, letter, false, depth + 1);
@@ -427,10 +444,10 @@ std::string Evaluator::Impl::FormatSynthetic(const Synthetic& synthetic, char le
   }
   if (i) {
     if (stopped) {
-      if (pretty) text += "\n" + Spaces(2 + 2 * depth);
+      if (pretty) text += Indent(2 + 2 * depth);
       text += "...";
     }
-    if (pretty) text += "\n" + Spaces(2 * depth);
+    if (pretty) text += Indent(2 * depth);
     text += "}";
   }
   return text;

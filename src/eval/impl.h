@@ -30,6 +30,8 @@ Unexpected EvalError(std::string message);
 // `truncated` adds "...".
 std::string QuotedUnits(const std::vector<std::uint32_t>& units, const std::string& prefix, bool truncated, unsigned repeats);
 struct Synthetic;
+std::vector<std::pair<std::uint64_t, std::uint64_t>> MissingWithin(const Value& whole, std::uint64_t from, std::uint64_t size,
+                                                                    bool* all);
 // What dereferencing a pointer to a type in a missing dwz file says.
 inline constexpr const char* kUnavailableType =
     "The type this points to is unavailable: it is in a dwz file that was not found.";

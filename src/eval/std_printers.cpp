@@ -165,7 +165,11 @@ Synthetic Leaf(std::string summary) {
   return s;
 }
 
-Synthetic ErrorLeaf(const Error& e) { return Leaf("<error: " + e.message + ">"); }
+// What a printer says when the value cannot be read: gdb's <optimized out> for a part the
+// compiler dropped, else the error.
+Synthetic ErrorLeaf(const Error& e) {
+  return Leaf(e.message == "value has been optimized out" ? "<optimized out>" : "<error: " + e.message + ">");
+}
 
 // ---- strings ----
 
@@ -341,9 +345,11 @@ std::optional<Synthetic> Deque(Impl& s, const Value& v, const Type* t) {
 std::optional<Synthetic> List(Impl& s, const Value& v, const Type* t, std::string_view name) {
   const Type* element = TemplateArgument(s, t, 0);
   const bool forward = name == "std::forward_list";
-  auto head = forward ? AddressOfField(s, v, {"_M_impl", "_M_head"}) : AddressOfField(s, v, {"_M_impl", "_M_node"});
+  // A forward_list ends at a null link, so its head may be a value the compiler keeps in a
+  // register; a list's last node links back to the head, whose address is needed.
+  Result<std::uint64_t> head = forward ? std::uint64_t{0} : AddressOfField(s, v, {"_M_impl", "_M_node"});
   if (!head) return ErrorLeaf(head.error());
-  auto first = ReadPointer(s, *head);
+  auto first = forward ? Word(s, v, {"_M_impl", "_M_head", "_M_next"}) : ReadPointer(s, *head);
   if (!first) return ErrorLeaf(first.error());
   const std::uint64_t end = forward ? 0 : *head;
   const std::string type_name = std::string(name);

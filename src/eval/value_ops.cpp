@@ -17,8 +17,26 @@ Result<Value> Evaluator::Impl::Coerced(const Value& v) {
   return AtAddress(t->target, *bits);
 }
 
+// The parts of `whole`'s missing ranges inside [from, from + size), relative to `from`; `all`
+// says whether they cover it entirely.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> MissingWithin(const Value& whole, std::uint64_t from, std::uint64_t size,
+                                                                    bool* all) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> inside;
+  std::uint64_t covered = 0;
+  for (const auto& [begin, end] : whole.missing) {
+    const std::uint64_t b = std::max(begin, from), e = std::min(end, from + size);
+    if (b < e) {
+      inside.emplace_back(b - from, e - from);
+      covered += e - b;
+    }
+  }
+  *all = size != 0 && covered >= size;
+  return inside;
+}
+
 Result<std::uint64_t> Evaluator::Impl::Bits(const Value& v) {
   const Type* t = Strip(v.type);
+  if (!v.missing.empty()) return EvalError("value has been optimized out");
   if (t && !t->no_debug_symbol.empty() && t->kind == TypeKind::kOther) {
     return EvalError("'" + t->no_debug_symbol + "' has unknown type; cast it to its declared type");
   }
@@ -127,6 +145,15 @@ Value Evaluator::Impl::Slice(const Value& aggregate, const Member& m) const {
   // container's own address: its nodes point back to it).
   if (aggregate.where == Value::Where::kComputed && aggregate.address != 0) member.address = aggregate.address + m.offset;
   const std::uint64_t size = m.bit_size ? (m.bit_offset + m.bit_size + 7) / 8 : (Strip(m.type) ? Strip(m.type)->size : 0);
+  if (!aggregate.missing.empty() && member.where == Value::Where::kComputed) {
+    bool all = false;
+    member.missing = MissingWithin(aggregate, m.offset, size, &all);
+    if (all) {
+      member.missing.clear();
+      member.where = Value::Where::kOptimizedOut;
+      return member;
+    }
+  }
   if (m.offset <= aggregate.bytes.size() && size <= aggregate.bytes.size() - m.offset) {
     member.bytes.assign(aggregate.bytes.begin() + static_cast<long>(m.offset), aggregate.bytes.begin() + static_cast<long>(m.offset + size));
   }
@@ -170,6 +197,13 @@ Result<Value> Evaluator::Impl::Element(const Value& value, std::int64_t index) {
     Value e;
     e.type = element;
     e.where = v->where == Value::Where::kRegister ? Value::Where::kComputed : v->where;
+    bool all = false;
+    e.missing = MissingWithin(*v, static_cast<std::uint64_t>(index) * size, size, &all);
+    if (all) {
+      e.missing.clear();
+      e.where = Value::Where::kOptimizedOut;
+      return e;
+    }
     e.bytes.assign(v->bytes.begin() + index * size, v->bytes.begin() + (index + 1) * size);
     return e;
   }

@@ -101,10 +101,16 @@ TEST(DebugCxx, OptimizedProgramLikeGdb) {
     TempDir dir;
     auto crash = CrashInDir({program}, dir.path());
     ASSERT_FALSE(crash.core.empty());
-    // (Not Inspect's locals: at -O2 some are composed of pieces, padding among them optimized
-    // out; gdb prints their members, corekit says the whole value is <optimized out>.)
-    ExpectAnswersLikeGdb(program, crash.core, {"bt 3", "info args", "info locals", "up", "info args", "p numbers", "p orders",
-                                               "p text", "p by_id", "p $_siginfo.si_signo"});
+    // Inspect's locals include values composed of pieces, some optimized out (padding, a
+    // pointer the compiler dropped): the members that are there print, the others say so.
+    // (clang's build keeps maybe_numbers's vector partly: gdb's printer then fails and prints
+    // nothing after "maybe_numbers = ", where corekit shows the optional with its contained value
+    // <optimized out>. That line is left out of the comparison.)
+    const std::regex maybe_numbers("( *)maybe_numbers = [^\n]*\n");
+    ExpectAnswersLikeGdb(program, crash.core,
+                         {"bt 3", "info args", "info locals", "up", "info args", "info locals", "p numbers", "p orders",
+                          "p text", "p by_id", "p maybe", "p triple", "p/r no_share", "bt full 2", "p $_siginfo.si_signo"},
+                         [&](const std::string& text) { return std::regex_replace(text, maybe_numbers, ""); });
   }
 }
 

@@ -41,6 +41,9 @@ struct Value {
   unsigned bit_size = 0;    // a bit-field: `bit_size` bits from `bit_offset` (LSB first)
   unsigned bit_offset = 0;
   bool not_saved = false;   // a register the unwinder did not recover in this frame
+  // Byte ranges [from, to) of `bytes` the compiler kept no copy of: a value composed of pieces,
+  // some optimized out (gdb prints the members it has and <optimized out> for the others).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> missing;
 };
 
 struct NamedValue {
