@@ -58,6 +58,13 @@ std::optional<std::string> SourceLines::Line(const unwind::Frame& frame, int lin
   return text;
 }
 
+std::optional<std::size_t> SourceLines::LineCount(const unwind::Frame& frame) {
+  const auto path = Path(frame);
+  const std::vector<std::string>* lines = path ? Lines(*path) : nullptr;
+  if (!lines) return std::nullopt;
+  return lines->size();
+}
+
 const std::vector<std::string>* SourceLines::Lines(const std::string& path) {
   auto [it, inserted] = files_.try_emplace(path);
   if (inserted && IsRegularFile(path)) {

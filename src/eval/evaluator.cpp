@@ -866,6 +866,13 @@ Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
       case DW_LANG_Mips_Assembler: facts.language = "asm"; break;
       default: break;
     }
+    Dwarf_Die* unit = &s.frame_dwarf->cu;
+    Dwarf_Attribute attr;
+    if (const char* dir = dwarf_formstring(dwarf_attr(unit, DW_AT_comp_dir, &attr))) facts.comp_dir = dir;
+    if (const char* producer = dwarf_formstring(dwarf_attr(unit, DW_AT_producer, &attr))) facts.producer = producer;
+    Dwarf_Half version = 0;
+    if (dwarf_cu_info(unit->cu, &version, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr) == 0) facts.dwarf_version = version;
+    facts.has_macros = dwarf_hasattr(unit, DW_AT_macros) || dwarf_hasattr(unit, DW_AT_GNU_macros) || dwarf_hasattr(unit, DW_AT_macro_info);
   }
   const auto cfi_frame = s.CfiFrame(dwfl_addrmodule(s.dwfl, frame.lookup));
   if (cfi_frame && facts.cfa) {

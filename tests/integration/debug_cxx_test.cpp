@@ -39,7 +39,7 @@ const std::vector<std::string> kInspectCommands = {
     "p $_", "p $__", "p $nonesuch", "show pagination", "set pagination off", "show pagination", "show height",
     "set height 20", "show height", "show width", "set width 80", "show width", "show listsize", "set listsize 4",
     "show listsize", "list 40", "show confirm", "set confirm off", "show confirm", "show logging file",
-    "show print object", "show print demangle",
+    "show print object", "show print demangle", "info source", "info proc", "info proc exe", "frame 0", "info source",
 };
 
 // Commands gdb answers with an error (on stderr, where the answers' markers cannot follow them).
@@ -89,6 +89,9 @@ TEST(DebugCxx, StandardLibraryValuesLikeGdbsPrinters) {
     EXPECT_EQ(ours[2], "$2 = std::__cxx11::list = {[0] = \"ann\", [1] = \"bob\"}\n");
     EXPECT_EQ(ours[3], "$3 = std::map with 3 elements = {[1] = \"one\", [2] = \"two\", [3] = \"three\"}\n");
     EXPECT_EQ(ours[4], "$4 = 'x' <repeats 40 times>\n");
+    // gdb cannot show a core's command line ("unable to handle request"); the core records it.
+    const auto cmdline = Answers(CorekitDebugBatch(), {"info proc cmdline"}, Quote(crash.core.string()));
+    EXPECT_EQ(cmdline[0], "cmdline = '" + program + "'\n");
   }
 }
 

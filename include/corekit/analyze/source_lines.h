@@ -28,6 +28,8 @@ class SourceLines {
   std::optional<std::string> Line(const unwind::Frame& frame) { return Line(frame, frame.line.value_or(0)); }
   // Where the frame's file was found, when it was.
   std::optional<std::string> Path(const unwind::Frame& frame);
+  // How many lines the frame's file has, when it was found.
+  std::optional<std::size_t> LineCount(const unwind::Frame& frame);
 
  private:
   const std::vector<std::string>* Lines(const std::string& path);

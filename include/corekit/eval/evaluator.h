@@ -124,6 +124,10 @@ class Evaluator {
     std::optional<std::uint64_t> cfa;
     std::vector<std::pair<unsigned, std::uint64_t>> saved;
     std::string language;  // "c", "c++", "asm", or "" when unknown
+    // The frame's compilation unit, for `info source`.
+    std::optional<std::string> comp_dir, producer;
+    int dwarf_version = 0;  // 0: no unit
+    bool has_macros = false;
   };
   FrameFacts DescribeFrame(const unwind::Frame& frame);
   // Where a function with debug information is defined (for `list FUNCTION`).

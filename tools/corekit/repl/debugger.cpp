@@ -85,7 +85,7 @@ Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE
   Register("down", "down [N]: select the frame N inner of this one", [this](const std::string& a) {
     SelectFrame(static_cast<long>(frame_) - ParseCount(a, 1));
   });
-  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|proc mappings|auxv", [this](const std::string& a) { Info(a); });
+  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|source|proc [exe|cmdline|mappings]|auxv", [this](const std::string& a) { Info(a); });
   Alias("i", "info");
   Register("thread", "thread [N] | thread apply all bt: select thread N (as `info threads` numbers them)", [this](const std::string& a) { Thread(a); });
   Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a i, U: b h w g", [this](const std::string& a) { Examine(a); });
@@ -304,6 +304,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
 
 void Debugger::PrintFrameLine(const unwind::Frame& f, bool with_source) {
   PrintTo(out_, "{}\n", Printable(GdbFrameText(f)));  // names and paths: one frame, one line
+  if (f.file && f.dwarf_function) source_frame_ = &f;
   if (!with_source || !f.file || !f.line) return;
   if (auto text = sources_.Line(f)) {
     PrintTo(out_, "{}\t{}\n", *f.line, Printable(*text));
@@ -735,6 +736,27 @@ void Debugger::Examine(const std::string& args) {
   if (!line.empty()) PrintTo(out_, "{}\n", line);
 }
 
+// gdb's `info source`: the selected frame's file and its compilation unit.
+void Debugger::InfoSource() {
+  // gdb's current source file is the last one a frame line showed, when this frame has none.
+  const unwind::Frame* selected = &SelectedFrame();
+  if (!selected->file || !selected->dwarf_function) selected = source_frame_;
+  if (!selected) {
+    PrintTo(out_, "No current source file.\n");
+    return;
+  }
+  const unwind::Frame& f = *selected;
+  const eval::Evaluator::FrameFacts facts = Evaluator().DescribeFrame(f);
+  PrintTo(out_, "Current source file is {}\n", Printable(*f.file));
+  if (facts.comp_dir) PrintTo(out_, "Compilation directory is {}\n", Printable(*facts.comp_dir));
+  if (auto path = sources_.Path(f)) PrintTo(out_, "Located in {}\n", Printable(*path));
+  if (auto lines = sources_.LineCount(f)) PrintTo(out_, "Contains {} lines.\n", *lines);
+  PrintTo(out_, "Source language is {}.\n", facts.language.empty() ? "unknown" : facts.language);
+  if (facts.producer) PrintTo(out_, "Producer is {}.\n", Printable(*facts.producer));
+  if (facts.dwarf_version) PrintTo(out_, "Compiled with DWARF {} debugging format.\n", facts.dwarf_version);
+  PrintTo(out_, "{}\n", facts.has_macros ? "Includes preprocessor macro info." : "Does not include preprocessor macro info.");
+}
+
 void Debugger::InfoSymbol(const std::string& args) {
   if (Trim(args).empty()) throw CommandError("Argument required (address).");
   const std::uint64_t address = EvaluateAddress(args);
@@ -774,7 +796,22 @@ void Debugger::Info(const std::string& args) {
          }
          PrintTo(out_, "Program terminated with signal {}.\n", SignalText(*s));
        }},
+      {"source", [this] { InfoSource(); }},
       {"proc", [this, rest = rest] {
+         // What a core records of the process: its command line (the kernel's first 80
+         // characters), whose first word is gdb's exe; not its working directory.
+         const std::string& psargs = target_.process().command_line;
+         if (rest.empty() || rest == "exe") {
+           if (psargs.empty()) throw CommandError("unable to handle request");
+           PrintTo(out_, "exe = '{}'\n", Printable(psargs.substr(0, psargs.find(' '))));
+           return;
+         }
+         if (rest == "cmdline") {
+           if (psargs.empty()) throw CommandError("unable to handle request");
+           PrintTo(out_, "cmdline = '{}'\n", Printable(psargs));
+           return;
+         }
+         if (rest == "cwd") throw CommandError("unable to handle request");
          if (rest != "mappings") throw CommandError("Undefined info proc command: \"" + rest + "\".  Try \"help info proc\".");
          PrintTo(out_, "{:>18} {:>18} {:>10} {:>10}  {:<5} {}\n", "Start Addr", "End Addr", "Size", "Offset", "Perms", "objfile");
          for (const target::Mapping& m : target_.mappings()) {

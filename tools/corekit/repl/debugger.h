@@ -100,6 +100,7 @@ class Debugger {
   std::string TargetId(std::size_t thread_index) const;
   void InfoFrame();
   void InfoSymbol(const std::string& args);
+  void InfoSource();
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);
@@ -181,7 +182,8 @@ class Debugger {
     std::FILE* screen_out = nullptr;
     std::FILE* screen_err = nullptr;
   } logging_;
-  std::optional<std::size_t> variables_thread_;  // the thread $_siginfo and $_thread describe
+  std::optional<std::size_t> variables_thread_;
+  const unwind::Frame* source_frame_ = nullptr;  // the last frame line with a source file  // the thread $_siginfo and $_thread describe
 };
 
 }  // namespace corekit::tools
