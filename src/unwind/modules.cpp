@@ -244,12 +244,18 @@ void AddFromLinkMap(target::Target& target, const ModuleOptions& options, std::v
     auto same_object = std::find_if(out.begin(), out.end(), [&](const Module& m) {
       return m.bias == *l_addr && ld >= m.start && ld < m.end && m.source != "vdso";
     });
+    if (same_object != out.end() && same_object->link_map_index < 0 && !name.empty()) {
+      same_object->link_map_index = i;
+      same_object->link_map_name = name;
+    }
     if (new_name && same_object != out.end()) {
       same_object->other_names.push_back(name);
       known.insert(name);
     } else if (new_name) {
       if (auto m = ModuleAt(target, name, *l_addr, false, options, std::nullopt, ld)) {
         m->source = "link_map";
+        m->link_map_index = i;
+        m->link_map_name = name;
         known.insert(name);
         out.push_back(std::move(*m));
       }

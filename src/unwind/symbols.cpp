@@ -226,6 +226,23 @@ std::optional<std::string> Unwinder::SectionOf(std::uint64_t address) {
   return name ? std::optional<std::string>(name) : std::nullopt;
 }
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::TextRange(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  Dwarf_Addr bias = 0;
+  Elf* elf = mod ? dwfl_module_getelf(mod, &bias) : nullptr;
+  std::size_t names = 0;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return std::nullopt;
+  for (Elf_Scn* section = nullptr; (section = elf_nextscn(elf, section)) != nullptr;) {
+    GElf_Shdr header;
+    if (!gelf_getshdr(section, &header)) continue;
+    const char* name = elf_strptr(elf, names, header.sh_name);
+    if (name && std::strcmp(name, ".text") == 0 && header.sh_size > 0) {
+      return std::make_pair(header.sh_addr + bias, header.sh_addr + bias + header.sh_size);
+    }
+  }
+  return std::nullopt;
+}
+
 bool Unwinder::IsLineStart(std::uint64_t pc) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
   if (!mod) return false;

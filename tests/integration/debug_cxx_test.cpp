@@ -39,7 +39,7 @@ const std::vector<std::string> kInspectCommands = {
     "p $_", "p $__", "p $nonesuch", "show pagination", "set pagination off", "show pagination", "show height",
     "set height 20", "show height", "show width", "set width 80", "show width", "show listsize", "set listsize 4",
     "show listsize", "list 40", "show confirm", "set confirm off", "show confirm", "show logging file",
-    "show print object", "show print demangle", "info source", "info proc", "info proc exe", "frame 0", "info source",
+    "show print object", "show print demangle", "info source", "info proc", "info proc exe", "frame 0", "info source", "info sharedlibrary",
 };
 
 // Commands gdb answers with an error (on stderr, where the answers' markers cannot follow them).

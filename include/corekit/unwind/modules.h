@@ -35,6 +35,10 @@ struct Module {
   // holds none for it (no ELF header dumped): such a file is used, but marked unverified.
   bool verified = false;
   std::string source;                // "nt_file", "link_map", "vdso", "exe"
+  // Its place in the dynamic linker's link map (load order) and the name it has there (gdb's
+  // `info sharedlibrary` lists these); -1 and "" when the link map does not hold it.
+  int link_map_index = -1;
+  std::string link_map_name;
   std::vector<std::uint8_t> image;   // the in-memory ELF image (vDSO only)
   std::string note;                  // why the file is missing or was rejected, when it is
   // Filled as the unwinder finds them (Unwinder::LoadDebugInfo finds them all): the separate

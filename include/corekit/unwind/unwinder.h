@@ -116,6 +116,8 @@ class Unwinder {
   std::optional<std::string> MinimalSymbolName(std::uint64_t address);
   // The name of the ELF section of the module file that holds `address` (".text", ".data").
   std::optional<std::string> SectionOf(std::uint64_t address);
+  // The runtime range of .text of the module holding `address` (gdb's From/To of a library).
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> TextRange(std::uint64_t address);
   // The bounds of the function symbol containing `address`: start and size (0 when unknown).
   std::optional<std::pair<std::uint64_t, std::uint64_t>> SymbolBounds(std::uint64_t address);
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame

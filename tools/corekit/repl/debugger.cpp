@@ -277,6 +277,15 @@ std::span<const unwind::Frame> Debugger::CallersOf(const unwind::Frame& f) {
   return std::span<const unwind::Frame>(frames).subspan(f.index + 1);
 }
 
+// The name gdb gives the library holding `pc` in "from LIB": the dynamic linker's, when the link
+// map names it ("/lib/x86_64-linux-gnu/libc.so.6"), else the frame's module path.
+std::string Debugger::LibraryName(const unwind::Frame& f) const {
+  for (const unwind::Module& m : unwinder_.modules()) {
+    if (f.pc >= m.start && f.pc < m.end && !m.link_map_name.empty()) return m.link_map_name;
+  }
+  return f.module;
+}
+
 std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   const auto& frames = Backtrace(thread_).frames;
   if (f.how == "signal-trampoline") return fmt::format("#{:<3}<signal handler called>", f.index);
@@ -287,7 +296,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   if (show_address && f.lookup == f.pc && unwinder_.IsLineStart(f.pc)) show_address = false;
   std::string text = fmt::format("#{:<3}", f.index);
   if (show_address) text += HexAddress(f.pc, target_.abi().is64) + " in ";
-  if (!f.function) return text + "?? ()" + (f.module.empty() ? "" : " from " + f.module);
+  if (!f.function) return text + "?? ()" + (f.module.empty() ? "" : " from " + LibraryName(f));
   if (f.dwarf_function) {
     text += unwind::WithoutSignature(*f.function);
   } else {
@@ -297,7 +306,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   if (f.file) {
     text += fmt::format(" at {}:{}", *f.file, f.line.value_or(0));
   } else if (!f.module.empty()) {
-    text += " from " + f.module;
+    text += " from " + LibraryName(f);
   }
   return text;
 }
@@ -736,6 +745,32 @@ void Debugger::Examine(const std::string& args) {
   if (!line.empty()) PrintTo(out_, "{}\n", line);
 }
 
+// gdb's `info sharedlibrary`: the link map's libraries in load order, by the names the dynamic
+// linker gave them, each with its .text range and whether its debug information was found.
+void Debugger::InfoSharedLibrary() {
+  unwinder_.LoadDebugInfo();
+  std::vector<const unwind::Module*> libraries;
+  for (const unwind::Module& m : unwinder_.modules()) {
+    if (m.link_map_index >= 0 && m.source != "exe" && m.source != "vdso") libraries.push_back(&m);
+  }
+  if (libraries.empty()) {
+    PrintTo(out_, "No shared libraries loaded at this time.\n");
+    return;
+  }
+  std::sort(libraries.begin(), libraries.end(), [](auto* a, auto* b) { return a->link_map_index < b->link_map_index; });
+  PrintTo(out_, "{:<20}{:<20}{:<12}{}\n", "From", "To", "Syms Read", "Shared Object Library");
+  bool any_without_debug = false;
+  for (const unwind::Module* m : libraries) {
+    const auto text = unwinder_.TextRange(m->start);
+    const bool without_debug = m->debug_origin == locate::Origin::kNone;
+    any_without_debug |= without_debug;
+    PrintTo(out_, "{:<20}{:<20}{:<12}{}{}\n", text ? fmt::format("{:#018x}", text->first) : "",
+            text ? fmt::format("{:#018x}", text->second) : "", m->file.empty() ? "No" : without_debug ? "Yes (*)" : "Yes",
+            Printable(m->link_map_name), !m->file.empty() && !m->verified ? " (unverified: the core holds no build-id for it)" : "");
+  }
+  if (any_without_debug) PrintTo(out_, "(*): Shared library is missing debugging information.\n");
+}
+
 // gdb's `info source`: the selected frame's file and its compilation unit.
 void Debugger::InfoSource() {
   // gdb's current source file is the last one a frame line showed, when this frame has none.
@@ -781,13 +816,7 @@ void Debugger::Info(const std::string& args) {
       {"args", [this] { PrintNamedValues(false, ""); }},
       {"registers", [this, rest = rest] { InfoRegisters(rest, false); }},
       {"all-registers", [this, rest = rest] { InfoRegisters(rest, true); }},
-      {"sharedlibrary", [this] {
-         PrintTo(out_, "{:<19}{:<19}{}\n", "From", "To", "Shared Object Library");
-         for (const unwind::Module& m : unwinder_.modules()) {
-           PrintTo(out_, "{:<19}{:<19}{}{}\n", HexAddress(m.start), HexAddress(m.end), Printable(m.file.empty() ? m.name : m.file),
-                   !m.file.empty() && !m.verified ? " (unverified: the core holds no build-id for it)" : "");
-         }
-       }},
+      {"sharedlibrary", [this] { InfoSharedLibrary(); }},
       {"signal", [this] {
          const auto& s = target_.process().signal;
          if (!s) {

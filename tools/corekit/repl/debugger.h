@@ -74,6 +74,7 @@ class Debugger {
   // gdb's frame line: "#1  0x... in f (a=1) at file.c:12"; with_source adds the line's text.
   void PrintFrameLine(const unwind::Frame& frame, bool with_source = false);
   std::string GdbFrameText(const unwind::Frame& frame);
+  std::string LibraryName(const unwind::Frame& frame) const;
   // The frames outward from `frame` in the selected thread's backtrace (what it returns to).
   std::span<const unwind::Frame> CallersOf(const unwind::Frame& frame);
   // The evaluator looking at the selected frame.
@@ -101,6 +102,7 @@ class Debugger {
   void InfoFrame();
   void InfoSymbol(const std::string& args);
   void InfoSource();
+  void InfoSharedLibrary();
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);
