@@ -30,3 +30,13 @@ crash_in() {
   { ( cd "$dir"; ulimit -c unlimited; exec "$@" >/dev/null ) 2>/dev/null; } 2>/dev/null || true
   [ -f "$dir/core" ] || { echo "no core in $dir" >&2; exit 1; }
 }
+
+# mean_of_5 COMMAND...: the mean wall time in seconds of 5 runs after a warm-up.
+mean_of_5() {
+  local i start end
+  "$@" >/dev/null 2>&1 || true
+  start=$(date +%s%N)
+  for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1 || true; done
+  end=$(date +%s%N)
+  awk "BEGIN{printf \"%.3f\", ($end - $start) / 5e9}"
+}

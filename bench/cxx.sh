@@ -13,15 +13,6 @@ build=${1:-build}
 source bench/common.sh
 bench_setup "$build" corekit containers_programs
 export build
-# Mean wall time of 5 runs after a warm-up.
-mean() {
-  local i start end
-  "$@" >/dev/null 2>&1 || true
-  start=$(date +%s%N)
-  for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1 || true; done
-  end=$(date +%s%N)
-  awk "BEGIN{printf \"%.3f\", ($end - $start) / 5e9}"
-}
 exe=$(realpath "$build")/tests/containers-gxx-O0
 crash_in "$work/big" "$exe" --big
 crash_in "$work/inspect" "$exe"
@@ -32,8 +23,8 @@ row() {  # row LABEL CORE COMMAND...
   local ours=() theirs=()
   for command in "$@"; do ours+=(-ex "$command"); theirs+=(-ex "$command"); done
   local ck gdb
-  ck=$(COREKIT_CACHE_DIR=$work/cache mean "$build/corekit" debug --batch "${ours[@]}" "$core")
-  gdb=$(mean gdb -batch -nx "${theirs[@]}" "$exe" "$core")
+  ck=$(COREKIT_CACHE_DIR=$work/cache mean_of_5 "$build/corekit" debug --batch "${ours[@]}" "$core")
+  gdb=$(mean_of_5 gdb -batch -nx "${theirs[@]}" "$exe" "$core")
   echo "| $label | $ck | $gdb | $(awk "BEGIN{printf \"%.1fx\", $gdb / $ck}") |"
 }
 

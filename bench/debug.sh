@@ -12,15 +12,6 @@ build=${1:-build}
 source bench/common.sh
 bench_setup "$build" corekit crash
 export build
-# Mean wall time of 5 runs after a warm-up.
-mean() {
-  local i start end
-  "$@" >/dev/null 2>&1 || true
-  start=$(date +%s%N)
-  for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1 || true; done
-  end=$(date +%s%N)
-  awk "BEGIN{printf \"%.3f\", ($end - $start) / 5e9}"
-}
 exe=$PWD/$build/tests/crash
 crash_in "$work/t17" "$exe" --threads=16 --alloc-mib=2048 --mode=segv
 core=$work/t17/core
@@ -28,9 +19,9 @@ core=$work/t17/core
 echo "| commands (17 threads, 2 GiB core) | corekit debug, warm (s) | corekit debug, cold (s) | gdb (s) | gdb / corekit warm | gdb / corekit cold |"
 echo "|---|---|---|---|---|---|"
 for command in "bt" "bt full" "thread apply all bt full"; do
-  ck=$(COREKIT_CACHE_DIR=$work/cache mean "$build/corekit" debug --batch -ex "$command" "$core")
-  cold=$(mean bash -c 'cold_corekit debug --batch -ex "$1" "$0"' "$core" "$command")
-  gdb=$(mean gdb -batch -nx -ex "$command" "$exe" "$core")
+  ck=$(COREKIT_CACHE_DIR=$work/cache mean_of_5 "$build/corekit" debug --batch -ex "$command" "$core")
+  cold=$(mean_of_5 bash -c 'cold_corekit debug --batch -ex "$1" "$0"' "$core" "$command")
+  gdb=$(mean_of_5 gdb -batch -nx -ex "$command" "$exe" "$core")
   echo "| \`$command\` | $ck | $cold | $gdb | $(awk "BEGIN{printf \"%.1fx\", $gdb / $ck}") | $(awk "BEGIN{printf \"%.1fx\", $gdb / $cold}") |"
 done
 echo

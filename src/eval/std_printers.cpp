@@ -404,11 +404,42 @@ Result<std::uint64_t> NextInOrder(Impl& s, std::uint64_t node) {
   return *right_again != *parent ? *parent : node;
 }
 
+// Where a tree's or hash table's element lies in its node: after the node's header (its links),
+// aligned; a map's mapped value after its key, aligned.
+struct NodeLayout {
+  const Type* key = nullptr;
+  const Type* mapped = nullptr;  // null for a set
+  std::uint64_t value_offset = 0, mapped_offset = 0;
+};
+
+std::optional<NodeLayout> LayoutOf(Impl& s, const Type* t, bool is_map, std::uint64_t header) {
+  NodeLayout layout;
+  layout.key = TemplateArgument(s, t, 0);
+  layout.mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
+  if (!layout.key || (is_map && !layout.mapped)) return std::nullopt;
+  layout.value_offset = AlignUp(header, std::max(AlignOf(layout.key), is_map ? AlignOf(layout.mapped) : 1));
+  layout.mapped_offset = is_map ? AlignUp(Strip(layout.key)->size, AlignOf(layout.mapped)) : 0;
+  return layout;
+}
+
+// Visits the i-th element of the node at `node`: [2i] key and [2i+1] mapped value for a map
+// (gdb's map hint pairs them), [i] for a set. False: the walk ends (visit said so, or `error`).
+bool VisitNode(Impl& s, const NodeLayout& layout, std::uint64_t node, std::uint64_t i, const Synthetic::Visit& visit,
+               std::optional<Error>* error) {
+  const std::uint64_t at = node + layout.value_offset;
+  if (auto readable = s.Read(at, 1); !readable) {  // a node outside the core ends the walk
+    *error = readable.error();
+    return false;
+  }
+  if (!layout.mapped) return visit(fmt::format("[{}]", i), s.AtAddress(layout.key, at));
+  return visit(fmt::format("[{}]", 2 * i), s.AtAddress(layout.key, at)) &&
+         visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(layout.mapped, at + layout.mapped_offset));
+}
+
 std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::string_view name) {
   const bool is_map = name == "std::map" || name == "std::multimap";
-  const Type* key = TemplateArgument(s, t, 0);
-  const Type* mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
-  if (!key || (is_map && !mapped)) return std::nullopt;
+  const auto layout = LayoutOf(s, t, is_map, 4 * Ptr(s));
+  if (!layout) return std::nullopt;
   auto header = AddressOfField(s, v, {"_M_t", "_M_impl", "_M_header"});
   auto count = Word(s, v, {"_M_t", "_M_impl", "_M_node_count"});
   if (!header) return ErrorLeaf(header.error());
@@ -417,21 +448,13 @@ std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::strin
   out.summary = fmt::format("{} with {}", name, ElementCount(*count));
   out.hint = is_map ? Hint::kMap : Hint::kNone;
   out.has_children = *count > 0;
-  const std::uint64_t value_offset = AlignUp(4 * Ptr(s), std::max(AlignOf(key), is_map ? AlignOf(mapped) : 1));
-  const std::uint64_t mapped_offset = is_map ? AlignUp(Strip(key)->size, AlignOf(mapped)) : 0;
-  out.children = [&s, key, mapped, value_offset, mapped_offset, header = *header, count = *count](const Synthetic::Visit& visit) -> std::optional<Error> {
+  out.children = [&s, layout = *layout, header = *header, count = *count](const Synthetic::Visit& visit) -> std::optional<Error> {
     auto node = ReadPointer(s, header + 2 * Ptr(s));  // the leftmost node
     if (!node) return node.error();
+    std::optional<Error> error;
     for (std::uint64_t i = 0; i < count && i < kMaxWalk; ++i) {
       if (*node == header || *node == 0) return Error{Errc::kCorrupt, fmt::format("the tree ends after {} of its {} nodes", i, count)};
-      const std::uint64_t at = *node + value_offset;
-      if (auto readable = s.Read(at, 1); !readable) return readable.error();  // a node outside the core ends the walk
-      if (mapped) {
-        if (!visit(fmt::format("[{}]", 2 * i), s.AtAddress(key, at))) break;
-        if (!visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(mapped, at + mapped_offset))) break;
-      } else if (!visit(fmt::format("[{}]", i), s.AtAddress(key, at))) {
-        break;
-      }
+      if (!VisitNode(s, layout, *node, i, visit, &error)) return error;
       if (i + 1 < count) {
         node = NextInOrder(s, *node);
         if (!node) return node.error();
@@ -444,9 +467,8 @@ std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::strin
 
 std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, std::string_view name) {
   const bool is_map = name == "std::unordered_map" || name == "std::unordered_multimap";
-  const Type* key = TemplateArgument(s, t, 0);
-  const Type* mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
-  if (!key || (is_map && !mapped)) return std::nullopt;
+  const auto layout = LayoutOf(s, t, is_map, Ptr(s));
+  if (!layout) return std::nullopt;
   auto first = Word(s, v, {"_M_h", "_M_before_begin", "_M_nxt"});
   auto count = Word(s, v, {"_M_h", "_M_element_count"});
   if (!first) return ErrorLeaf(first.error());
@@ -455,20 +477,12 @@ std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, std::
   out.summary = fmt::format("{} with {}", name, ElementCount(*count));
   out.hint = is_map ? Hint::kMap : Hint::kNone;
   out.has_children = *first != 0;
-  const std::uint64_t value_offset = AlignUp(Ptr(s), std::max(AlignOf(key), is_map ? AlignOf(mapped) : 1));
-  const std::uint64_t mapped_offset = is_map ? AlignUp(Strip(key)->size, AlignOf(mapped)) : 0;
-  out.children = [&s, key, mapped, value_offset, mapped_offset, node = *first](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
+  out.children = [&s, layout = *layout, node = *first](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
     std::set<std::uint64_t> seen;
+    std::optional<Error> error;
     for (std::uint64_t i = 0; node != 0 && i < kMaxWalk; ++i) {
       if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the hash table loops back to the node at {:#x}", node)};
-      const std::uint64_t at = node + value_offset;
-      if (auto readable = s.Read(at, 1); !readable) return readable.error();
-      if (mapped) {
-        if (!visit(fmt::format("[{}]", 2 * i), s.AtAddress(key, at))) break;
-        if (!visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(mapped, at + mapped_offset))) break;
-      } else if (!visit(fmt::format("[{}]", i), s.AtAddress(key, at))) {
-        break;
-      }
+      if (!VisitNode(s, layout, node, i, visit, &error)) return error;
       auto next = ReadPointer(s, node);
       if (!next) return next.error();
       node = *next;
