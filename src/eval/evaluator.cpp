@@ -894,6 +894,27 @@ Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
   return facts;
 }
 
+namespace {
+
+// The file a DIE's DW_AT_decl_file names. libdw 0.188's dwarf_decl_file refuses index 0, which
+// DWARF 5 makes the unit's primary file (clang's functions in the main file name it so); the
+// unit's file table is read directly then.
+const char* DeclFile(Dwarf_Die* die) {
+  if (const char* file = dwarf_decl_file(die)) return file;
+  Dwarf_Attribute attr;
+  Dwarf_Word index = 0;
+  Dwarf_Die unit;
+  Dwarf_Files* files = nullptr;
+  std::size_t count = 0;
+  if (!dwarf_attr_integrate(die, DW_AT_decl_file, &attr) || dwarf_formudata(&attr, &index) != 0 ||
+      !dwarf_diecu(die, &unit, nullptr, nullptr) || dwarf_getsrcfiles(&unit, &files, &count) != 0 || index >= count) {
+    return nullptr;
+  }
+  return dwarf_filesrc(files, index, nullptr, nullptr);
+}
+
+}  // namespace
+
 std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::string& name) {
   Impl& s = *impl_;
   for (Dwfl_Module* module : s.Modules()) {
@@ -901,7 +922,7 @@ std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::strin
     auto it = idx.functions.find(name);
     if (it == idx.functions.end()) continue;
     Dwarf_Die die = it->second;
-    const char* file = dwarf_decl_file(&die);
+    const char* file = DeclFile(&die);
     int line = 0;
     if (!file || dwarf_decl_line(&die, &line) != 0) return std::nullopt;
     SourcePlace place{file, line, ""};

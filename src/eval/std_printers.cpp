@@ -686,24 +686,23 @@ std::optional<Synthetic> Atomic(Impl& s, const Value& v, const Type* t) {
 // ---- iterators: gdb shows the element they point at ----
 
 std::optional<Synthetic> Iterator(Impl& s, const Value& v, const Type* t, std::string_view name) {
-  auto show = [&](Result<Value> element, const char* container) -> Synthetic {
+  auto show = [&](Result<Value> element) -> Synthetic {
     if (!element) return ErrorLeaf(element.error());
     return Leaf(s.Format(*element, 0, false, 1));
-    (void)container;
   };
   if (name == "__gnu_cxx::__normal_iterator") {
     auto current = Field(s, v, {"_M_current"});
     if (!current) return ErrorLeaf(current.error());
     auto address = s.Bits(*current);
     if (address && *address == 0) return Leaf("non-dereferenceable iterator for std::vector");
-    return show(s.Dereference(*current), "std::vector");
+    return show(s.Dereference(*current));
   }
   if (name == "std::_Deque_iterator") {
     auto current = Field(s, v, {"_M_cur"});
     if (!current) return ErrorLeaf(current.error());
     auto address = s.Bits(*current);
     if (address && *address == 0) return Leaf("non-dereferenceable iterator for std::deque");
-    return show(s.Dereference(*current), "std::deque");
+    return show(s.Dereference(*current));
   }
   const Type* element = TemplateArgument(s, t, 0);
   auto node = Word(s, v, {name == "std::__detail::_Node_iterator" || name == "std::__detail::_Node_const_iterator" ? "_M_cur" : "_M_node"});
@@ -721,7 +720,7 @@ std::optional<Synthetic> Iterator(Impl& s, const Value& v, const Type* t, std::s
     container = "std::forward_list";
   }
   if (*node == 0) return Leaf("non-dereferenceable iterator for " + container);
-  return show(s.AtAddress(element, *node + AlignUp(header, AlignOf(element))), container.c_str());
+  return show(s.AtAddress(element, *node + AlignUp(header, AlignOf(element))));
 }
 
 }  // namespace
