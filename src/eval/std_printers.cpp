@@ -690,18 +690,13 @@ std::optional<Synthetic> Iterator(Impl& s, const Value& v, const Type* t, std::s
     if (!element) return ErrorLeaf(element.error());
     return Leaf(s.Format(*element, 0, false, 1));
   };
-  if (name == "__gnu_cxx::__normal_iterator") {
-    auto current = Field(s, v, {"_M_current"});
+  // A vector's and a deque's iterators hold a pointer to the element.
+  if (name == "__gnu_cxx::__normal_iterator" || name == "std::_Deque_iterator") {
+    const bool vector = name == "__gnu_cxx::__normal_iterator";
+    auto current = Field(s, v, {vector ? "_M_current" : "_M_cur"});
     if (!current) return ErrorLeaf(current.error());
     auto address = s.Bits(*current);
-    if (address && *address == 0) return Leaf("non-dereferenceable iterator for std::vector");
-    return show(s.Dereference(*current));
-  }
-  if (name == "std::_Deque_iterator") {
-    auto current = Field(s, v, {"_M_cur"});
-    if (!current) return ErrorLeaf(current.error());
-    auto address = s.Bits(*current);
-    if (address && *address == 0) return Leaf("non-dereferenceable iterator for std::deque");
+    if (address && *address == 0) return Leaf(std::string("non-dereferenceable iterator for ") + (vector ? "std::vector" : "std::deque"));
     return show(s.Dereference(*current));
   }
   const Type* element = TemplateArgument(s, t, 0);
