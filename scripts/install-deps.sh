@@ -9,7 +9,7 @@ packages=(
   libedit-dev libcapstone-dev libsqlite3-dev
   libcpp-httplib-dev libssl-dev libbrotli-dev libpq-dev
   # tests: frameworks, oracles, other architectures, fuzzing
-  libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev
+  libgtest-dev libbenchmark-dev llvm-14-tools libclang-rt-14-dev libc++-14-dev libc++abi-14-dev
   gdb gdb-multiarch elfutils binutils lldb tmux debuginfod dwz
   chromium postgresql curl sqlite3
   libc6-dev-i386 lib32gcc-12-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

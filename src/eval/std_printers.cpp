@@ -5,6 +5,8 @@
 // by offset, which keeps a walk of many nodes to one small read per node.
 #include "std_printers.h"
 
+#include "printer_support.h"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -12,13 +14,8 @@
 #include <set>
 
 namespace corekit::eval {
-namespace {
+namespace printers {
 
-using Impl = Evaluator::Impl;
-using Hint = Synthetic::Hint;
-
-// Walks stop here even with `print elements unlimited`: a damaged size or a cycle must end.
-constexpr std::uint64_t kMaxWalk = 100'000'000;
 
 // "std::vector" for "std::vector<int, std::allocator<int> >"; "" for a type without arguments.
 std::string_view TemplateName(const Type* t) {
@@ -52,6 +49,12 @@ std::vector<std::string> ArgumentsInName(std::string_view name) {
 
 // A template's argument: from the DWARF's template parameters, else (a class the compiler
 // described without them, as g++ does std::_List_iterator) by the name its name spells.
+std::string LibraryName(const Type* t) {
+  std::string name(TemplateName(t));
+  if (name.rfind(kLibcxxNamespace, 0) == 0) name.replace(0, kLibcxxNamespace.size(), "std::");
+  return name;
+}
+
 const Type* TemplateArgument(Impl& s, const Type* t, std::size_t n) {
   if (n < t->template_parameters.size()) return t->template_parameters[n].second;
   if (!t->template_parameters.empty()) return nullptr;
@@ -62,7 +65,7 @@ const Type* TemplateArgument(Impl& s, const Type* t, std::size_t n) {
   return nullptr;
 }
 
-std::uint64_t AlignOf(const Type* type, int depth = 0) {
+std::uint64_t AlignOf(const Type* type, int depth) {
   const Type* t = Strip(type);
   if (!t || depth > 32) return 1;
   switch (t->kind) {
@@ -130,7 +133,7 @@ std::string TypeText(const Type* t) { return t ? TypeName(t) : "?"; }
 std::string Recognized(Impl& s, const Type* type) {
   const Type* t = Strip(type);
   if (t && t->kind == TypeKind::kStruct) {
-    const std::string_view name = TemplateName(t);
+    const std::string name = LibraryName(t);
     if (name == "std::__cxx11::basic_string" || name == "std::basic_string") {
       const Type* ch = Strip(TemplateArgument(s, t, 0));
       const std::string c = ch ? ch->name : "";
@@ -199,6 +202,107 @@ Synthetic StringAt(Impl& s, const Type* char_type, std::uint64_t data, std::uint
   else if (ch && ch->name == "char8_t") prefix = "u8";
   return Leaf(QuotedUnits(units, prefix, length > shown, s.options.repeats));
 }
+
+std::optional<NodeLayout> LayoutOf(Impl& s, const Type* t, bool is_map, std::uint64_t header) {
+  NodeLayout layout;
+  layout.key = TemplateArgument(s, t, 0);
+  layout.mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
+  if (!layout.key || (is_map && !layout.mapped)) return std::nullopt;
+  layout.value_offset = AlignUp(header, std::max(AlignOf(layout.key), is_map ? AlignOf(layout.mapped) : 1));
+  layout.mapped_offset = is_map ? AlignUp(Strip(layout.key)->size, AlignOf(layout.mapped)) : 0;
+  return layout;
+}
+
+// Visits the i-th element of the node at `node`: [2i] key and [2i+1] mapped value for a map
+// (gdb's map hint pairs them), [i] for a set. False: the walk ends (visit said so, or `error`).
+bool VisitNode(Impl& s, const NodeLayout& layout, std::uint64_t node, std::uint64_t i, const Synthetic::Visit& visit,
+               std::optional<Error>* error) {
+  const std::uint64_t at = node + layout.value_offset;
+  if (auto readable = s.Read(at, 1); !readable) {  // a node outside the core ends the walk
+    *error = readable.error();
+    return false;
+  }
+  if (!layout.mapped) return visit(fmt::format("[{}]", i), s.AtAddress(layout.key, at));
+  return visit(fmt::format("[{}]", 2 * i), s.AtAddress(layout.key, at)) &&
+         visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(layout.mapped, at + layout.mapped_offset));
+}
+
+Synthetic HoldingOne(Impl& s, std::string summary, const Value& held, Hint hint, const std::string& containing_prefix) {
+  if (auto inner = StdPrinter(s, held); inner && inner->has_children) {
+    inner->summary = containing_prefix + inner->summary;
+    return *inner;
+  }
+  Synthetic out;
+  out.summary = std::move(summary);
+  out.hint = hint;
+  out.has_children = true;
+  out.children = [held](const Synthetic::Visit& visit) -> std::optional<Error> {
+    visit("[contained value]", held);
+    return std::nullopt;
+  };
+  return out;
+}
+
+// std::pair: its two members, without the empty __pair_base gdb's printer hides.
+std::optional<Synthetic> Pair(Impl& s, const Value& v) {
+  auto first = s.MemberOf(v, "first");
+  auto second = s.MemberOf(v, "second");
+  if (!first || !second) return std::nullopt;
+  Synthetic out;
+  out.has_children = true;
+  out.children = [first = *first, second = *second](const Synthetic::Visit& visit) -> std::optional<Error> {
+    if (visit("first", first)) visit("second", second);
+    return std::nullopt;
+  };
+  return out;
+}
+
+// The children of `length` elements of `element` from `first` on, as a vector or an array holds
+// them. The elements' memory is checked ahead a block at a time: a length the core does not back
+// (a damaged vector) ends at the first element it lacks, not after a billion errors.
+std::function<std::optional<Error>(const Synthetic::Visit&)> ArrayChildren(Impl& s, const Type* element, std::uint64_t first,
+                                                                           std::int64_t length) {
+  const std::uint64_t size = Strip(element) ? Strip(element)->size : 0;
+  return [&s, element, size, first, length](const Synthetic::Visit& visit) -> std::optional<Error> {
+    constexpr std::uint64_t kBlock = 64 * 1024;
+    std::uint64_t checked_until = first;
+    for (std::int64_t i = 0; i < length && static_cast<std::uint64_t>(i) < kMaxWalk; ++i) {
+      const std::uint64_t at = first + static_cast<std::uint64_t>(i) * size;
+      if (at + size > checked_until) {
+        const std::uint64_t want = std::min<std::uint64_t>(kBlock, (static_cast<std::uint64_t>(length) - static_cast<std::uint64_t>(i)) * size);
+        if (s.Read(at, std::max(want, size))) {
+          checked_until = at + std::max(want, size);
+        } else if (auto one = s.Read(at, size); one) {
+          checked_until = at + size;
+        } else {
+          return one.error();
+        }
+      }
+      if (!visit(fmt::format("[{}]", i), s.AtAddress(element, at))) break;
+    }
+    return std::nullopt;
+  };
+}
+
+Synthetic SharedSummary(std::string_view name, const Type* held, const Value& get, std::optional<std::int64_t> use,
+                        std::int64_t weak) {
+  std::string state = "empty";
+  if (use) state = *use == 0 ? fmt::format("expired, weak count {}", weak) : fmt::format("use count {}, weak count {}", *use, weak);
+  Synthetic out;
+  out.summary = fmt::format("{}<{}> ({})", name, TypeText(held), state);
+  out.has_children = true;
+  out.children = [get](const Synthetic::Visit& visit) -> std::optional<Error> {
+    visit("get()", get);
+    return std::nullopt;
+  };
+  return out;
+}
+
+}  // namespace printers
+
+namespace {
+
+using namespace printers;
 
 std::optional<Synthetic> String(Impl& s, const Value& v, const Type* t) {
   auto data = Word(s, v, {"_M_dataplus", "_M_p"});
@@ -275,27 +379,7 @@ std::optional<Synthetic> Vector(Impl& s, const Value& v, const Type* t) {
   out.summary = fmt::format("std::vector of length {}, capacity {}", length, capacity);
   out.hint = Hint::kArray;
   out.has_children = length > 0;
-  out.children = [&s, pointee, size, first = *first, length](const Synthetic::Visit& visit) -> std::optional<Error> {
-    // The elements' memory is checked ahead a block at a time: a length the core does not back
-    // (a damaged vector) ends at the first element it lacks, not after a billion errors.
-    constexpr std::uint64_t kBlock = 64 * 1024;
-    std::uint64_t checked_until = first;
-    for (std::int64_t i = 0; i < length && static_cast<std::uint64_t>(i) < kMaxWalk; ++i) {
-      const std::uint64_t at = first + static_cast<std::uint64_t>(i) * size;
-      if (at + size > checked_until) {
-        const std::uint64_t want = std::min<std::uint64_t>(kBlock, (static_cast<std::uint64_t>(length) - static_cast<std::uint64_t>(i)) * size);
-        if (s.Read(at, std::max(want, size))) {
-          checked_until = at + std::max(want, size);
-        } else if (auto one = s.Read(at, size); one) {
-          checked_until = at + size;
-        } else {
-          return one.error();
-        }
-      }
-      if (!visit(fmt::format("[{}]", i), s.AtAddress(pointee, at))) break;
-    }
-    return std::nullopt;
-  };
+  out.children = ArrayChildren(s, pointee, *first, length);
   return out;
 }
 
@@ -402,38 +486,6 @@ Result<std::uint64_t> NextInOrder(Impl& s, std::uint64_t node) {
   auto right_again = ReadPointer(s, node + 3 * p);
   if (!right_again) return right_again;
   return *right_again != *parent ? *parent : node;
-}
-
-// Where a tree's or hash table's element lies in its node: after the node's header (its links),
-// aligned; a map's mapped value after its key, aligned.
-struct NodeLayout {
-  const Type* key = nullptr;
-  const Type* mapped = nullptr;  // null for a set
-  std::uint64_t value_offset = 0, mapped_offset = 0;
-};
-
-std::optional<NodeLayout> LayoutOf(Impl& s, const Type* t, bool is_map, std::uint64_t header) {
-  NodeLayout layout;
-  layout.key = TemplateArgument(s, t, 0);
-  layout.mapped = is_map ? TemplateArgument(s, t, 1) : nullptr;
-  if (!layout.key || (is_map && !layout.mapped)) return std::nullopt;
-  layout.value_offset = AlignUp(header, std::max(AlignOf(layout.key), is_map ? AlignOf(layout.mapped) : 1));
-  layout.mapped_offset = is_map ? AlignUp(Strip(layout.key)->size, AlignOf(layout.mapped)) : 0;
-  return layout;
-}
-
-// Visits the i-th element of the node at `node`: [2i] key and [2i+1] mapped value for a map
-// (gdb's map hint pairs them), [i] for a set. False: the walk ends (visit said so, or `error`).
-bool VisitNode(Impl& s, const NodeLayout& layout, std::uint64_t node, std::uint64_t i, const Synthetic::Visit& visit,
-               std::optional<Error>* error) {
-  const std::uint64_t at = node + layout.value_offset;
-  if (auto readable = s.Read(at, 1); !readable) {  // a node outside the core ends the walk
-    *error = readable.error();
-    return false;
-  }
-  if (!layout.mapped) return visit(fmt::format("[{}]", i), s.AtAddress(layout.key, at));
-  return visit(fmt::format("[{}]", 2 * i), s.AtAddress(layout.key, at)) &&
-         visit(fmt::format("[{}]", 2 * i + 1), s.AtAddress(layout.mapped, at + layout.mapped_offset));
 }
 
 std::optional<Synthetic> Tree(Impl& s, const Value& v, const Type* t, std::string_view name) {
@@ -573,28 +625,15 @@ std::optional<Synthetic> SharedPtr(Impl& s, const Value& v, const Type* t, std::
   auto counts = Word(s, v, {"_M_refcount", "_M_pi"});
   if (!pointer) return ErrorLeaf(pointer.error());
   if (!counts) return ErrorLeaf(counts.error());
-  std::string state = "empty";
-  if (*counts) {
-    auto base = s.Read(*counts + Ptr(s), 8);  // _Sp_counted_base: vptr, _M_use_count, _M_weak_count
-    if (!base) return ErrorLeaf(base.error());
-    std::int32_t use = 0, weak = 0;
-    std::memcpy(&use, base->data(), 4);
-    std::memcpy(&weak, base->data() + 4, 4);
-    state = use == 0 ? fmt::format("expired, weak count {}", weak) : fmt::format("use count {}, weak count {}", use, weak - 1);
-  }
-  Synthetic out;
-  out.summary = fmt::format("{}<{}> ({})", name, TypeText(TemplateArgument(s, t, 0)), state);
-  out.has_children = true;
-  out.children = [get = *pointer](const Synthetic::Visit& visit) -> std::optional<Error> {
-    visit("get()", get);
-    return std::nullopt;
-  };
-  return out;
+  if (!*counts) return SharedSummary(name, TemplateArgument(s, t, 0), *pointer, std::nullopt, 0);
+  auto base = s.Read(*counts + Ptr(s), 8);  // _Sp_counted_base: vptr, _M_use_count, _M_weak_count
+  if (!base) return ErrorLeaf(base.error());
+  std::int32_t use = 0, weak = 0;
+  std::memcpy(&use, base->data(), 4);
+  std::memcpy(&weak, base->data() + 4, 4);
+  // _M_weak_count holds one more while any shared_ptr lives.
+  return SharedSummary(name, TemplateArgument(s, t, 0), *pointer, use, use == 0 ? weak : weak - 1);
 }
-
-// optional and variant hold one value; when it has a printer with children of its own, those
-// are shown in its place (gdb's SingleObjContainerPrinter).
-Synthetic HoldingOne(Impl& s, std::string summary, const Value& held, Hint hint, const std::string& containing_prefix);
 
 std::optional<Synthetic> Optional(Impl& s, const Value& v, const Type* t) {
   const std::string name = fmt::format("std::optional<{}>", Recognized(s, TemplateArgument(s, t, 0)));
@@ -624,22 +663,6 @@ std::optional<Synthetic> Variant(Impl& s, const Value& v, const Type* t) {
   return HoldingOne(s, summary, held, Hint::kArray, summary + " containing ");
 }
 
-Synthetic HoldingOne(Impl& s, std::string summary, const Value& held, Hint hint, const std::string& containing_prefix) {
-  if (auto inner = StdPrinter(s, held); inner && inner->has_children) {
-    inner->summary = containing_prefix + inner->summary;
-    return *inner;
-  }
-  Synthetic out;
-  out.summary = std::move(summary);
-  out.hint = hint;
-  out.has_children = true;
-  out.children = [held](const Synthetic::Visit& visit) -> std::optional<Error> {
-    visit("[contained value]", held);
-    return std::nullopt;
-  };
-  return out;
-}
-
 std::optional<Synthetic> Tuple(Impl& s, const Value& v, const Type* t) {
   (void)t;
   auto elements = TupleElements(s, v);
@@ -651,20 +674,6 @@ std::optional<Synthetic> Tuple(Impl& s, const Value& v, const Type* t) {
     for (std::size_t i = 0; i < elements.size(); ++i) {
       if (!visit(fmt::format("[{}]", i + 1), elements[i])) break;
     }
-    return std::nullopt;
-  };
-  return out;
-}
-
-// std::pair: its two members, without the empty __pair_base gdb's printer hides.
-std::optional<Synthetic> Pair(Impl& s, const Value& v) {
-  auto first = s.MemberOf(v, "first");
-  auto second = s.MemberOf(v, "second");
-  if (!first || !second) return std::nullopt;
-  Synthetic out;
-  out.has_children = true;
-  out.children = [first = *first, second = *second](const Synthetic::Visit& visit) -> std::optional<Error> {
-    if (visit("first", first)) visit("second", second);
     return std::nullopt;
   };
   return out;
@@ -729,6 +738,7 @@ std::optional<Synthetic> StdPrinter(Evaluator::Impl& s, const Value& fetched) {
   // nodes point back to its header there, so it is read in place.
   Value value = fetched;
   if (value.where == Value::Where::kComputed && value.address != 0) value.where = Value::Where::kMemory;
+  if (name.rfind(kLibcxxNamespace, 0) == 0) return LibcxxPrinter(s, value, t, LibraryName(t));
   if (name == "std::__cxx11::basic_string" || name == "std::basic_string") return String(s, value, t);
   if (name == "std::basic_string_view" || name == "std::__cxx17::basic_string_view") return StringView(s, value, t);
   if (name == "std::vector") return Vector(s, value, t);
@@ -759,6 +769,7 @@ std::optional<Result<Value>> StdSubscript(Evaluator::Impl& s, const Value& value
   const Type* t = Strip(value.type);
   if (!t || t->kind != TypeKind::kStruct) return std::nullopt;
   const std::string_view name = TemplateName(t);
+  if (name.rfind(kLibcxxNamespace, 0) == 0) return LibcxxSubscript(s, value, t, LibraryName(t), index);
   if (name == "std::vector") {
     const Type* element = Strip(TemplateArgument(s, t, 0));
     if (element && element->kind == TypeKind::kBool) {
@@ -806,6 +817,7 @@ std::optional<Result<Value>> StdPointee(Evaluator::Impl& s, const Value& value) 
   const Type* t = Strip(value.type);
   if (!t || t->kind != TypeKind::kStruct) return std::nullopt;
   const std::string_view name = TemplateName(t);
+  if (name.rfind(kLibcxxNamespace, 0) == 0) return LibcxxPointee(s, value, LibraryName(t));
   if (name == "std::unique_ptr") {
     auto pointer = UniquePointer(s, value);
     if (!pointer) return Result<Value>(Unexpected(pointer.error()));
