@@ -13,9 +13,6 @@
 #include "location.h"
 
 namespace corekit::eval {
-namespace {
-
-bool IsFunctionScope(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine; }
 
 std::string DieName(Dwarf_Die* die) {
   Dwarf_Attribute attr;
@@ -29,6 +26,10 @@ bool HasFlag(Dwarf_Die* die, unsigned name) {
   return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &value) == 0 && value;
 }
 
+namespace {
+
+bool IsFunctionScope(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine; }
+
 // The parents of `die` that are scopes, innermost first, up to and including the first function
 // (a subprogram or an inlined call) above it.
 std::vector<Dwarf_Die> ScopesAbove(Dwarf_Die die) {
@@ -41,16 +42,6 @@ std::vector<Dwarf_Die> ScopesAbove(Dwarf_Die die) {
   }
   std::free(parents);
   return chain;
-}
-
-template <typename Visit>
-void ForEachChild(Dwarf_Die parent, Visit visit) {
-  Dwarf_Die child;
-  if (dwarf_child(&parent, &child) != 0) return;
-  int budget = 1 << 20;
-  do {
-    if (!visit(child)) return;
-  } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
 }
 
 // Whether a lexical block has code of its own (else gdb reads its children as its parent's).
@@ -122,6 +113,16 @@ void Evaluator::Impl::Select(const unwind::Frame* f, std::span<const unwind::Fra
   callers = outer;
   frame_dwarf = f ? DwarfFor(*f) : std::nullopt;
   cfa_cache.reset();
+  FollowLanguage();
+}
+
+void Evaluator::Impl::FollowLanguage() {
+  // gdb's `language auto` follows the frame's unit and stays put in a frame without one.
+  if (frame_dwarf) {
+    const int language = dwarf_srclang(&frame_dwarf->cu);
+    cxx = language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
+          language == DW_LANG_C_plus_plus_14;
+  }
 }
 
 std::optional<Evaluator::Impl::FrameDwarf> Evaluator::Impl::DwarfFor(const unwind::Frame& f) {
@@ -212,6 +213,7 @@ void Evaluator::Impl::Restore(Selection saved) {
   callers = saved.callers;
   frame_dwarf = std::move(saved.frame_dwarf);
   cfa_cache = saved.cfa_cache;
+  FollowLanguage();
 }
 
 std::unique_ptr<Dwarf_Frame, void (*)(void*)> Evaluator::Impl::CfiFrame(Dwfl_Module* module) const {
@@ -613,6 +615,7 @@ Result<Value> Evaluator::Impl::RegisterValue(const std::string& name) {
     code.kind = TypeKind::kFunction;
     code.target = types.Void();
     code.size = 1;
+    code.prototyped = cxx;  // C++ spells it void (*)(void), C void (*)()
     type = types.PointerTo(types.Make(std::move(code)));
   } else if (canonical == "rsp" || canonical == "rbp" || canonical == "sp" || canonical == "x29") {
     type = types.PointerTo(types.Void());

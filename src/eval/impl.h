@@ -36,6 +36,20 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> MissingWithin(const Value& 
 inline constexpr const char* kUnavailableType =
     "The type this points to is unavailable: it is in a dwz file that was not found.";
 
+// A DIE's name (through its abstract origin or specification), "" for none; a flag's value.
+std::string DieName(Dwarf_Die* die);
+bool HasFlag(Dwarf_Die* die, unsigned name);
+// Calls visit(child) for each child of `parent` until it returns false (bounded).
+template <typename Visit>
+void ForEachChild(Dwarf_Die parent, Visit visit) {
+  Dwarf_Die child;
+  if (dwarf_child(&parent, &child) != 0) return;
+  int budget = 1 << 20;
+  do {
+    if (!visit(child)) return;
+  } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
+}
+
 struct Evaluator::Impl {
   Impl(target::Target& t, unwind::Unwinder& u);
 
@@ -58,6 +72,7 @@ struct Evaluator::Impl {
     std::optional<Dwarf_Die> subprogram;
   };
   std::optional<FrameDwarf> frame_dwarf;
+  bool cxx = false;  // the language gdb would say is current: the last selected unit's is C++
   std::optional<std::optional<std::uint64_t>> cfa_cache;
 
   std::vector<Value> history;
@@ -97,6 +112,7 @@ struct Evaluator::Impl {
   };
   Selection Saved() const { return {frame, callers, frame_dwarf, cfa_cache}; }
   void Restore(Selection saved);
+  void FollowLanguage();  // sets cxx from the selected frame's unit
   // The CFI row of `module` for the selected frame's pc (.debug_frame, else .eh_frame).
   std::unique_ptr<Dwarf_Frame, void (*)(void*)> CfiFrame(Dwfl_Module* module) const;
   std::optional<FrameDwarf> DwarfFor(const unwind::Frame& f);
@@ -127,6 +143,9 @@ struct Evaluator::Impl {
   std::optional<Dwarf_Die> InScope(const std::string& name);  // a local or argument of the frame
   Result<Value> Lookup(const std::string& name);
   Result<Value> RegisterValue(const std::string& name);
+  // Where a variable lives, as gdb's info address / info scope say it (symbol_info.cpp); `pc`
+  // chooses the frame base, `for_scope` info scope's wording of constants.
+  std::string DescribeLocation(Dwarf_Die variable, Dwarf_Addr bias, Dwarf_Addr pc, bool for_scope);
   const Type* TypeOfDie(Dwarf_Die* die);
   // A named type: "int", "struct point", "size_t", "ns::Class".
   std::optional<const Type*> NamedType(const std::string& keyword, const std::string& name);

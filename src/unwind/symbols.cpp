@@ -243,41 +243,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::TextRange(std::
   return std::nullopt;
 }
 
-bool Unwinder::IsLineStart(std::uint64_t pc) {
-  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, pc);
-  if (!mod) return false;
-  Dwarf_Addr bias = 0;
-  Dwarf_Die storage;
-  Dwarf_Die* cu = FindCu(*session_, mod, pc, &storage, &bias);
-  Dwarf_Lines* lines = nullptr;
-  std::size_t count = 0;
-  if (!cu || dwarf_getsrclines(cu, &lines, &count) != 0) return false;
-  // As gdb decides whether a frame's pc starts its line: some row at exactly this address marks a
-  // statement boundary (is_stmt) — among the rows gdb keeps: it drops a row repeating the line
-  // before it once that line has had a non-zero discriminator (gdb's fix for its PR 17276).
-  int last_line = -1;
-  const char* last_file = nullptr;
-  bool discriminated = false;
-  for (std::size_t i = 0; i < count; ++i) {
-    Dwarf_Line* row = dwarf_onesrcline(lines, i);
-    Dwarf_Addr address = 0;
-    int line = 0;
-    unsigned discriminator = 0;
-    bool statement = false;
-    if (!row || dwarf_lineaddr(row, &address) != 0 || dwarf_lineno(row, &line) != 0) continue;
-    dwarf_linediscriminator(row, &discriminator);
-    const char* file = dwarf_linesrc(row, nullptr, nullptr);
-    const bool new_line = line != last_line || file != last_file;
-    discriminated = new_line ? discriminator != 0 : (discriminated || discriminator != 0);
-    const bool kept = new_line || !discriminated;
-    last_line = line;
-    last_file = file;
-    if (kept && address + bias == pc && dwarf_linebeginstatement(row, &statement) == 0 && statement) return true;
-  }
-  return false;
-}
-
-std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address) {
+std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address, bool linkage) {
   Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
   if (!mod) return std::nullopt;
   GElf_Off offset = 0;
@@ -298,7 +264,27 @@ std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uin
     }
     return best < 3;  // a global name is as good as it gets
   });
-  return std::make_pair(Demangle(name, options_.demangle), static_cast<std::uint64_t>(offset));
+  if (linkage) {
+    // gdb labels code by the function its debug information puts there (by its linkage name,
+    // else its DWARF name: glibc's __printf, not printf), unless a symbol starts closer (a
+    // function's cold part).
+    Dwarf_Addr bias = 0;
+    if (auto function = FunctionAt(*session_, address, &bias)) {
+      Dwarf_Addr entry = 0;
+      Dwarf_Addr base = 0, low = 0, high = 0;
+      bool found = dwarf_entrypc(&*function, &entry) == 0 || dwarf_lowpc(&*function, &entry) == 0;
+      if (!found && dwarf_ranges(&*function, 0, &base, &low, &high) > 0) {
+        entry = low;
+        found = true;
+      }
+      const char* function_name = LinkageName(&*function);
+      if (!function_name) function_name = dwarf_diename(&*function);
+      if (found && function_name && entry + bias >= address - offset && entry + bias <= address) {
+        return std::make_pair(std::string(function_name), static_cast<std::uint64_t>(address - (entry + bias)));
+      }
+    }
+  }
+  return std::make_pair(Demangle(name, options_.demangle && !linkage), static_cast<std::uint64_t>(offset));
 }
 
 // The frames one pc stands for: the function containing it and, innermost first, the calls

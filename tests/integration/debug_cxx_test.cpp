@@ -98,6 +98,38 @@ TEST(DebugCxx, StandardLibraryValuesLikeGdbsPrinters) {
   }
 }
 
+// The symbol table's answers: info line in its four forms (and $_ and x after it), info address
+// for globals, functions (C++ names with their parameters), locals (gcc's frame base is the CFA,
+// so gdb disassembles their expressions; clang's is $rbp) and symbols without debug
+// information, info scope of functions and lines; code addresses labelled by linkage names.
+TEST(DebugCxx, SymbolTableLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  for (const char* compiler : {"gxx", "clangxx"}) {
+    const std::string program = ContainersProgram(compiler, 0);
+    SCOPED_TRACE(program);
+    TempDir dir;
+    auto crash = CrashInDir({program}, dir.path());
+    ASSERT_FALSE(crash.core.empty());
+    ExpectAnswersLikeGdb(program, crash.core,
+                         {"frame 1", "info line", "info line *$pc", "info line 40", "info line containers.cpp:84",
+                          "info line Sum", "p $_", "x/2i", "info line 200", "info line *0", "info address g_seven",
+                          "info address g_numbers", "info address Sum", "info address main", "info address depth",
+                          "info address text", "info address printf", "info scope Sum", "info scope Inspect",
+                          "info scope containers.cpp:40", "x/2i $pc", "x/xg $pc", "p $pc", "frame 0", "info address orders",
+                          "info line *$pc"});
+    // Errors, on stderr.
+    std::string ours = CorekitDebugBatch(), gdb = "gdb -batch -nx -q";
+    for (const char* command : {"info line nosuch", "info line nofile.c:3", "info address nosuch", "info address", "info scope"}) {
+      ours.append(" -ex ").append(Quote(command));
+      gdb.append(" -ex ").append(Quote(command));
+    }
+    const std::string ours_err = RunCommand(ours + " " + Quote(crash.core.string()) + " 2>&1 >/dev/null").out;
+    std::string gdb_err = RunCommand(gdb + " " + Quote(program) + " " + Quote(crash.core.string()) + " 2>&1 >/dev/null").out;
+    gdb_err = std::regex_replace(gdb_err, std::regex("(^|\n)warning: [^\n]*\n"), "$1");
+    EXPECT_EQ(ours_err, gdb_err);
+  }
+}
+
 // -O2: the worker's loop over the vector, with what the optimizer kept (gdb's new user's case).
 TEST(DebugCxx, OptimizedProgramLikeGdb) {
   if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;

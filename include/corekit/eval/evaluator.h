@@ -137,6 +137,13 @@ class Evaluator {
     std::string comp_dir;
   };
   std::optional<SourcePlace> FunctionSource(const std::string& name);
+  // gdb's `info address NAME`: "Symbol \"g\" is static storage at address 0x4010.\n" — for the
+  // selected frame's locals and arguments, globals, functions (by their demangled names) and
+  // symbols without debug information. Errors: No symbol "NAME" in current context.
+  Result<std::string> DescribeSymbol(const std::string& name);
+  // gdb's `info scope` lines for the blocks holding `pc`, innermost out to its function: "Symbol
+  // x is a variable in $rdi, length 4.\n". Errors: no debug information covers `pc`.
+  Result<std::vector<std::string>> DescribeScope(std::uint64_t pc);
   // The value with its bytes read now (lazy memory values are fetched), so that an unreadable
   // top-level value is an error, as in gdb's print, rather than text.
   Result<Value> Fetched(const Value& value);

@@ -108,8 +108,9 @@ class Unwinder {
     bool code = false;
   };
   std::optional<SymbolMatch> FindSymbol(const std::string& name);
-  // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}.
-  std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address);
+  // The symbol containing `address` and the offset into it, e.g. {"__vdso_time", 0}; by its
+  // linkage (mangled) name when `linkage`, as gdb labels code addresses (asm-demangle off).
+  std::optional<std::pair<std::string, std::uint64_t>> SymbolAt(std::uint64_t address, bool linkage = false);
   // gdb's name for the code at `address` when no DWARF function covers it: of the symbols that
   // start where the containing one does, the last by name (gdb's minimal-symbol order), e.g.
   // "clone3" over "__clone3". Demangled unless Options::demangle is false.
@@ -123,6 +124,19 @@ class Unwinder {
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame
   // lines).
   bool IsLineStart(std::uint64_t pc);
+  // gdb's line-table answers (info line). The row covering `address` (gdb's find_pc_line): its
+  // file, its line, its first address and where the next row starts; nullopt where no line does.
+  struct LineRange {
+    std::string file;
+    int line = 0;
+    std::uint64_t start = 0, end = 0;
+  };
+  std::optional<LineRange> LineAt(std::uint64_t address);
+  // Where `line` of the files named `file` (a path or its last components) starts (gdb's
+  // find_line_pc): its first statement row; when it has none, the first row of the nearest line
+  // after it (whose number `line` then gives); line 0 when the file has no row at or after it.
+  // nullopt: no file is so named. end == start.
+  std::optional<LineRange> LineStart(const std::string& file, int line);
   // Our name of a DWARF register number ("rbx", "x19"), or "" for one we do not model.
   std::string_view RegisterName(unsigned dwarf_regno) const;
 

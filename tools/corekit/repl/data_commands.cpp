@@ -219,7 +219,9 @@ std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t cou
     cs_insn* insns = nullptr;
     const std::size_t n = cs_disasm(handle, code.data(), *got, address, std::min<std::size_t>(count - printed, 256), &insns);
     if (n == 0) {
-      PrintTo(out_, "   {:#x}:\t(bad)\n", address);
+      const std::string label = offsets ? fmt::format(" <+{}>", address - function_start) : AddressLabel(address, true);
+      PrintTo(out_, "{}{}{}:\t(bad)\n", address == pc ? "=> " : "   ",
+              offsets ? HexAddress(address, target_.abi().is64) : fmt::format("{:#x}", address), label);
       ++address;
       ++printed;
       continue;
@@ -238,27 +240,18 @@ std::uint64_t Debugger::PrintInstructions(std::uint64_t address, std::size_t cou
         if (!displacement.empty()) {
           const std::int64_t disp = std::strtoll(displacement.c_str(), nullptr, 16);
           const std::uint64_t target = insn.address + insn.size + static_cast<std::uint64_t>(disp);
-          text += fmt::format("        # {:#x}", target);
-          if (auto sym = unwinder_.SymbolAt(target)) {
-            text += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
-          }
+          text += fmt::format("        # {:#x}", target) + AddressLabel(target, true);
         }
       }
       // Direct branches and calls name their target, as gdb does.
       if (operands.rfind("0x", 0) == 0 && (mnemonic[0] == 'j' || mnemonic.rfind("call", 0) == 0 || mnemonic[0] == 'b')) {
-        if (auto target = unwinder_.SymbolAt(std::strtoull(operands.c_str(), nullptr, 16))) {
-          text += target->second ? fmt::format(" <{}+{}>", target->first, target->second) : fmt::format(" <{}>", target->first);
-        }
+        text += AddressLabel(std::strtoull(operands.c_str(), nullptr, 16), true);
       }
       const std::string marker = insn.address == pc ? "=> " : "   ";
       if (offsets) {
         PrintTo(out_, "{}{} <+{}>:\t{}\n", marker, HexAddress(insn.address, target_.abi().is64), insn.address - function_start, text);
       } else {
-        std::string label;
-        if (auto sym = unwinder_.SymbolAt(insn.address)) {
-          label = sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
-        }
-        PrintTo(out_, "{}{:#x}{}:\t{}\n", marker, insn.address, label, text);
+        PrintTo(out_, "{}{:#x}{}:\t{}\n", marker, insn.address, AddressLabel(insn.address, true), text);
       }
       address = insn.address + insn.size;
       if (++printed >= count) break;

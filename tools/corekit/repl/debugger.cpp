@@ -9,22 +9,10 @@
 
 #include "backtrace_render.h"
 #include "render.h"
+#include "repl/command_text.h"
 
 namespace corekit::tools {
 namespace {
-
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-// "frame 3" -> {"frame", "3"}; "x/4xg $sp" -> {"x", "/4xg $sp"}.
-std::pair<std::string, std::string> SplitCommand(const std::string& line) {
-  std::size_t i = 0;
-  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '-' || line[i] == '_')) ++i;
-  return {line.substr(0, i), Trim(line.substr(i))};
-}
 
 long ParseCount(const std::string& text, long fallback) {
   if (text.empty()) return fallback;
@@ -85,7 +73,7 @@ Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE
   Register("down", "down [N]: select the frame N inner of this one", [this](const std::string& a) {
     SelectFrame(static_cast<long>(frame_) - ParseCount(a, 1));
   });
-  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|source|proc [exe|cmdline|mappings]|auxv", [this](const std::string& a) { Info(a); });
+  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|source|line|address|scope|proc [exe|cmdline|mappings]|auxv", [this](const std::string& a) { Info(a); });
   Alias("i", "info");
   Register("thread", "thread [N] | thread apply all bt: select thread N (as `info threads` numbers them)", [this](const std::string& a) { Thread(a); });
   Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a i, U: b h w g", [this](const std::string& a) { Examine(a); });
@@ -584,10 +572,7 @@ void Debugger::InfoRegisters(const std::string& args, bool all) {
   auto print_value = [&](const std::string& name, std::uint64_t value) {
     std::string natural = std::to_string(static_cast<std::int64_t>(value));
     if (name == "rip" || name == "eip" || name == "pc") {
-      natural = HexAddress(value);
-      if (auto sym = unwinder_.SymbolAt(value)) {
-        natural += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
-      }
+      natural = HexAddress(value) + AddressLabel(value);
     } else if (name == "rsp" || name == "rbp" || name == "esp" || name == "ebp" || name == "sp") {
       natural = HexAddress(value);
     } else if (name == "rflags" || name == "eflags") {
@@ -677,11 +662,7 @@ void Debugger::Examine(const std::string& args) {
     return;
   }
   auto label = [&](std::uint64_t a) {
-    std::string text = HexAddress(a);
-    if (auto sym = unwinder_.SymbolAt(a)) {
-      text += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
-    }
-    return text + ":";
+    return HexAddress(a) + AddressLabel(a, true) + ":";
   };
   if (format == 's') {
     for (std::size_t n = 0; n < count; ++n) {
@@ -724,7 +705,7 @@ void Debugger::Examine(const std::string& args) {
       case 't': cell = fmt::format("{:0{}b}", v, size * 8); break;
       case 'a': {
         cell = HexAddress(v);
-        if (auto sym = unwinder_.SymbolAt(v)) cell += sym->second ? fmt::format(" <{}+{}>", sym->first, sym->second) : fmt::format(" <{}>", sym->first);
+        cell += AddressLabel(v, true);
         break;
       }
       case 'c': {
@@ -792,6 +773,12 @@ void Debugger::InfoSource() {
   PrintTo(out_, "{}\n", facts.has_macros ? "Includes preprocessor macro info." : "Does not include preprocessor macro info.");
 }
 
+std::string Debugger::AddressLabel(std::uint64_t address, bool linkage) {
+  const auto sym = unwinder_.SymbolAt(address, linkage);
+  if (!sym) return "";
+  return sym->second ? fmt::format(" <{}+{}>", Printable(sym->first), sym->second) : fmt::format(" <{}>", Printable(sym->first));
+}
+
 void Debugger::InfoSymbol(const std::string& args) {
   if (Trim(args).empty()) throw CommandError("Argument required (address).");
   const std::uint64_t address = EvaluateAddress(args);
@@ -826,6 +813,9 @@ void Debugger::Info(const std::string& args) {
          PrintTo(out_, "Program terminated with signal {}.\n", SignalText(*s));
        }},
       {"source", [this] { InfoSource(); }},
+      {"line", [this, rest = rest] { InfoLine(rest); }},
+      {"address", [this, rest = rest] { InfoAddress(rest); }},
+      {"scope", [this, rest = rest] { InfoScope(rest); }},
       {"proc", [this, rest = rest] {
          // What a core records of the process: its command line (the kernel's first 80
          // characters), whose first word is gdb's exe; not its working directory.
@@ -858,10 +848,15 @@ void Debugger::Info(const std::string& args) {
   for (const auto& topic : topics) {
     if (!what.empty() && topic.first.rfind(what, 0) == 0) matches.push_back(&topic);
   }
-  if (what == "r") matches = {&topics[2]};  // gdb's `i r`
+  if (what == "r") {  // gdb's `i r`
+    matches.clear();
+    for (const auto& topic : topics) {
+      if (topic.first == "registers") matches.push_back(&topic);
+    }
+  }
   if (matches.size() != 1) {
     throw CommandError(what.empty() ? "List of info subcommands: threads, frame, locals, args, symbol, registers, all-registers, "
-                                      "sharedlibrary, signal, proc mappings, auxv."
+                                      "sharedlibrary, signal, source, line, address, scope, proc mappings, auxv."
                                     : "Undefined info command: \"" + what + "\".  Try \"help info\".");
   }
   matches[0]->second();

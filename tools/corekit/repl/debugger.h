@@ -75,6 +75,9 @@ class Debugger {
   void PrintFrameLine(const unwind::Frame& frame, bool with_source = false);
   std::string GdbFrameText(const unwind::Frame& frame);
   std::string LibraryName(const unwind::Frame& frame) const;
+  // " <symbol+offset>" for an address in a symbol, "" otherwise; by the linkage name where gdb
+  // shows one (x, x/i, disassembled operands, info line: its asm-demangle is off).
+  std::string AddressLabel(std::uint64_t address, bool linkage = false);
   // The frames outward from `frame` in the selected thread's backtrace (what it returns to).
   std::span<const unwind::Frame> CallersOf(const unwind::Frame& frame);
   // The evaluator looking at the selected frame.
@@ -103,6 +106,17 @@ class Debugger {
   void InfoSymbol(const std::string& args);
   void InfoSource();
   void InfoSharedLibrary();
+  // symbol_commands.cpp. A linespec as info line and info scope take it: *ADDRESS, a function
+  // (its entry), LINE in the current source file, FILE:LINE; "" is the current line.
+  struct LineSpec {
+    std::optional<std::uint64_t> address;
+    std::string file;
+    int line = 0;
+  };
+  LineSpec ParseLineSpec(const std::string& text);
+  void InfoLine(const std::string& args);
+  void InfoAddress(const std::string& args);
+  void InfoScope(const std::string& args);
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);

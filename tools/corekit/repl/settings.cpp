@@ -11,23 +11,11 @@
 #include <cstring>
 
 #include "render.h"
+#include "repl/command_text.h"
 #include "repl/debugger.h"
 
 namespace corekit::tools {
 namespace {
-
-std::string Trimmed(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") + 1 - b);
-}
-
-std::pair<std::string, std::string> FirstWord(const std::string& text) {
-  const std::string t = Trimmed(text);
-  const auto space = t.find_first_of(" \t");
-  if (space == std::string::npos) return {t, ""};
-  return {t.substr(0, space), Trimmed(t.substr(space))};
-}
 
 std::string OnOff(bool on) { return on ? "on" : "off"; }
 
@@ -188,7 +176,7 @@ void Debugger::Set(const std::string& args) {
 }
 
 void Debugger::Show(const std::string& args) {
-  const std::string what = Trimmed(args);
+  const std::string what = Trim(args);
   if (what == "print" || what == "logging" || what == "p") {
     const std::string group = what == "p" ? "print" : what;
     for (const Setting& s : settings_) {
