@@ -6,8 +6,6 @@
 // node, as the libstdc++ printers do.
 #include <fmt/format.h>
 
-#include <set>
-
 #include "printer_support.h"
 
 namespace corekit::eval::printers {
@@ -178,24 +176,8 @@ std::optional<Synthetic> List(Impl& s, const Value& v, const Type* t, bool forwa
   if (!end) return ErrorLeaf(end.error());
   auto first = forward ? Word(s, v, {"__before_begin_", "__value_", "__next_"}) : Word(s, v, {"__end_", "__next_"});
   if (!first) return ErrorLeaf(first.error());
-  const std::string name = forward ? "std::forward_list" : "std::list";
-  Synthetic out;
-  out.has_children = *first != *end;
-  out.summary = out.has_children ? name : "empty " + name;
-  const std::uint64_t next_offset = forward ? 0 : Ptr(s);
   const std::uint64_t value_offset = AlignUp((forward ? 1 : 2) * Ptr(s), AlignOf(element));
-  out.children = [&s, element, next_offset, value_offset, node = *first, end = *end](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
-    std::set<std::uint64_t> seen;  // a cycle ends the walk
-    for (std::uint64_t i = 0; node != end && i < kMaxWalk; ++i) {
-      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the list loops back to the node at {:#x}", node)};
-      if (!visit(fmt::format("[{}]", i), s.AtAddress(element, node + value_offset))) break;
-      auto next = ReadPointer(s, node + next_offset);
-      if (!next) return next.error();
-      node = *next;
-    }
-    return std::nullopt;
-  };
-  return out;
+  return LinkedList(s, forward ? "std::forward_list" : "std::list", element, *first, *end, forward ? 0 : Ptr(s), value_offset);
 }
 
 // ---- associative containers ----
@@ -268,23 +250,7 @@ std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, const
   auto count = Word(s, v, {"__table_", "__p2_", "__value_"});
   if (!first) return ErrorLeaf(first.error());
   if (!count) return ErrorLeaf(count.error());
-  Synthetic out;
-  out.summary = fmt::format("{} with {}", name, ElementCount(*count));
-  out.hint = is_map ? Hint::kMap : Hint::kNone;
-  out.has_children = *first != 0;
-  out.children = [&s, layout = *layout, node = *first](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
-    std::set<std::uint64_t> seen;
-    std::optional<Error> error;
-    for (std::uint64_t i = 0; node != 0 && i < kMaxWalk; ++i) {
-      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the hash table loops back to the node at {:#x}", node)};
-      if (!VisitNode(s, layout, node, i, visit, &error)) return error;
-      auto next = ReadPointer(s, node);
-      if (!next) return next.error();
-      node = *next;
-    }
-    return std::nullopt;
-  };
-  return out;
+  return HashNodes(s, name, is_map, *layout, *first, *count);
 }
 
 // ---- wrappers ----
@@ -292,14 +258,7 @@ std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, const
 std::optional<Synthetic> UniquePtr(Impl& s, const Value& v, const Type* t) {
   auto get = First(s, v, "__ptr_");
   if (!get) return std::nullopt;
-  Synthetic out;
-  out.summary = fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(s, t, 0)));
-  out.has_children = true;
-  out.children = [get = *get](const Synthetic::Visit& visit) -> std::optional<Error> {
-    visit("get()", get);
-    return std::nullopt;
-  };
-  return out;
+  return Holding(fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(s, t, 0))), *get);
 }
 
 // __cntrl_ points at a __shared_weak_count: {vptr, __shared_owners_, __shared_weak_owners_},

@@ -72,6 +72,16 @@ bool VisitNode(Impl& s, const NodeLayout& layout, std::uint64_t node, std::uint6
 Synthetic HoldingOne(Impl& s, std::string summary, const Value& held, Hint hint, const std::string& containing_prefix);
 // std::pair: its two members, without the empty base gdb's printer hides.
 std::optional<Synthetic> Pair(Impl& s, const Value& v);
+// A linked list's text and children: "std::list" (or "empty std::list"), the nodes from `first`
+// until `end`, each linked at `next_offset` and holding its element at `value_offset`; a cycle
+// ends the walk with an error.
+Synthetic LinkedList(Impl& s, const std::string& name, const Type* element, std::uint64_t first, std::uint64_t end,
+                     std::uint64_t next_offset, std::uint64_t value_offset);
+// A hash table's text and children: "std::unordered_map with 3 elements", its nodes one list
+// from `first` linked by their first word.
+Synthetic HashNodes(Impl& s, std::string_view name, bool is_map, const NodeLayout& layout, std::uint64_t first, std::uint64_t count);
+// A smart pointer's text and its one child, get().
+Synthetic Holding(std::string summary, const Value& get);
 // A shared_ptr's or weak_ptr's text: "std::shared_ptr<int> (use count 2, weak count 1)".
 Synthetic SharedSummary(std::string_view name, const Type* held, const Value& get, std::optional<std::int64_t> use,
                         std::int64_t weak);

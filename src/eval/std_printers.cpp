@@ -288,11 +288,54 @@ Synthetic SharedSummary(std::string_view name, const Type* held, const Value& ge
                         std::int64_t weak) {
   std::string state = "empty";
   if (use) state = *use == 0 ? fmt::format("expired, weak count {}", weak) : fmt::format("use count {}, weak count {}", *use, weak);
+  return Holding(fmt::format("{}<{}> ({})", name, TypeText(held), state), get);
+}
+
+Synthetic Holding(std::string summary, const Value& get) {
   Synthetic out;
-  out.summary = fmt::format("{}<{}> ({})", name, TypeText(held), state);
+  out.summary = std::move(summary);
   out.has_children = true;
   out.children = [get](const Synthetic::Visit& visit) -> std::optional<Error> {
     visit("get()", get);
+    return std::nullopt;
+  };
+  return out;
+}
+
+Synthetic LinkedList(Impl& s, const std::string& name, const Type* element, std::uint64_t first, std::uint64_t end,
+                     std::uint64_t next_offset, std::uint64_t value_offset) {
+  Synthetic out;
+  out.has_children = first != end;
+  out.summary = out.has_children ? name : "empty " + name;
+  out.children = [&s, element, next_offset, value_offset, node = first, end](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
+    std::set<std::uint64_t> seen;  // a cycle ends the walk
+    for (std::uint64_t i = 0; node != end && i < kMaxWalk; ++i) {
+      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the list loops back to the node at {:#x}", node)};
+      if (!visit(fmt::format("[{}]", i), s.AtAddress(element, node + value_offset))) break;
+      auto next = ReadPointer(s, node + next_offset);
+      if (!next) return next.error();
+      node = *next;
+    }
+    return std::nullopt;
+  };
+  return out;
+}
+
+Synthetic HashNodes(Impl& s, std::string_view name, bool is_map, const NodeLayout& layout, std::uint64_t first, std::uint64_t count) {
+  Synthetic out;
+  out.summary = fmt::format("{} with {}", name, ElementCount(count));
+  out.hint = is_map ? Hint::kMap : Hint::kNone;
+  out.has_children = first != 0;
+  out.children = [&s, layout, node = first](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
+    std::set<std::uint64_t> seen;
+    std::optional<Error> error;
+    for (std::uint64_t i = 0; node != 0 && i < kMaxWalk; ++i) {
+      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the hash table loops back to the node at {:#x}", node)};
+      if (!VisitNode(s, layout, node, i, visit, &error)) return error;
+      auto next = ReadPointer(s, node);
+      if (!next) return next.error();
+      node = *next;
+    }
     return std::nullopt;
   };
   return out;
@@ -436,23 +479,7 @@ std::optional<Synthetic> List(Impl& s, const Value& v, const Type* t, std::strin
   auto first = forward ? Word(s, v, {"_M_impl", "_M_head", "_M_next"}) : ReadPointer(s, *head);
   if (!first) return ErrorLeaf(first.error());
   const std::uint64_t end = forward ? 0 : *head;
-  const std::string type_name = std::string(name);
-  Synthetic out;
-  out.has_children = *first != end;
-  out.summary = out.has_children ? type_name : "empty " + type_name;
-  const std::uint64_t value_offset = AlignUp((forward ? 1 : 2) * Ptr(s), AlignOf(element));
-  out.children = [&s, element, value_offset, node = *first, end](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
-    std::set<std::uint64_t> seen;  // a cycle ends the walk
-    for (std::uint64_t i = 0; node != end && i < kMaxWalk; ++i) {
-      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the list loops back to the node at {:#x}", node)};
-      if (!visit(fmt::format("[{}]", i), s.AtAddress(element, node + value_offset))) break;
-      auto next = ReadPointer(s, node);
-      if (!next) return next.error();
-      node = *next;
-    }
-    return std::nullopt;
-  };
-  return out;
+  return LinkedList(s, std::string(name), element, *first, end, 0, AlignUp((forward ? 1 : 2) * Ptr(s), AlignOf(element)));
 }
 
 // ---- associative containers ----
@@ -525,23 +552,7 @@ std::optional<Synthetic> Hashtable(Impl& s, const Value& v, const Type* t, std::
   auto count = Word(s, v, {"_M_h", "_M_element_count"});
   if (!first) return ErrorLeaf(first.error());
   if (!count) return ErrorLeaf(count.error());
-  Synthetic out;
-  out.summary = fmt::format("{} with {}", name, ElementCount(*count));
-  out.hint = is_map ? Hint::kMap : Hint::kNone;
-  out.has_children = *first != 0;
-  out.children = [&s, layout = *layout, node = *first](const Synthetic::Visit& visit) mutable -> std::optional<Error> {
-    std::set<std::uint64_t> seen;
-    std::optional<Error> error;
-    for (std::uint64_t i = 0; node != 0 && i < kMaxWalk; ++i) {
-      if (!seen.insert(node).second) return Error{Errc::kCorrupt, fmt::format("the hash table loops back to the node at {:#x}", node)};
-      if (!VisitNode(s, layout, node, i, visit, &error)) return error;
-      auto next = ReadPointer(s, node);
-      if (!next) return next.error();
-      node = *next;
-    }
-    return std::nullopt;
-  };
-  return out;
+  return HashNodes(s, name, is_map, *layout, *first, *count);
 }
 
 // ---- wrappers ----
@@ -602,8 +613,6 @@ Result<std::uint64_t> UniquePointer(Impl& s, const Value& v) {
 }
 
 std::optional<Synthetic> UniquePtr(Impl& s, const Value& v, const Type* t) {
-  Synthetic out;
-  out.summary = fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(s, t, 0)));
   auto pointer = Field(s, v, {"_M_t"});
   auto inner = pointer ? Field(s, *pointer, {"_M_t"}) : pointer;
   std::optional<Value> get;
@@ -612,12 +621,7 @@ std::optional<Synthetic> UniquePtr(Impl& s, const Value& v, const Type* t) {
     if (auto elements = TupleElements(s, *pointer); elements && !elements->empty()) get = elements->front();
   }
   if (!get) return std::nullopt;
-  out.has_children = true;
-  out.children = [get = *get](const Synthetic::Visit& visit) -> std::optional<Error> {
-    visit("get()", get);
-    return std::nullopt;
-  };
-  return out;
+  return Holding(fmt::format("std::unique_ptr<{}>", TypeText(TemplateArgument(s, t, 0))), *get);
 }
 
 std::optional<Synthetic> SharedPtr(Impl& s, const Value& v, const Type* t, std::string_view name) {

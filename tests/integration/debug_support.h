@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <regex>
 
 #include "support.h"
 
@@ -58,6 +59,20 @@ inline void ExpectAnswersLikeGdb(const std::string& program, const fs::path& cor
       EXPECT_EQ(ours[i], gdb[i]);
     }
   }
+}
+
+// Runs `commands` in both debuggers on the same core and expects the same errors, in order, on
+// stderr (where the answers' markers cannot follow them); gdb's warnings are not errors.
+inline void ExpectErrorsLikeGdb(const std::string& program, const fs::path& core, const std::vector<std::string>& commands) {
+  std::string ours = CorekitDebugBatch(), gdb = "gdb -batch -nx -q";
+  for (const std::string& command : commands) {
+    ours.append(" -ex ").append(Quote(command));
+    gdb.append(" -ex ").append(Quote(command));
+  }
+  const std::string ours_err = RunCommand(ours + " " + Quote(core.string()) + " 2>&1 >/dev/null").out;
+  std::string gdb_err = RunCommand(gdb + " " + Quote(program) + " " + Quote(core.string()) + " 2>&1 >/dev/null").out;
+  gdb_err = std::regex_replace(gdb_err, std::regex("(^|\n)warning: [^\n]*\n"), "$1");
+  EXPECT_EQ(ours_err, gdb_err);
 }
 
 }  // namespace corekit::itest
