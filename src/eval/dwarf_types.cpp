@@ -162,7 +162,7 @@ std::string DwarfTypes::ScopePrefix(Dwarf_Die* die) {
       Dwarf_Die next;
       if (dwarf_siblingof(&level.die, &next) == 0) stack.push_back({next, level.prefix});
       const int tag = dwarf_tag(&level.die);
-      if (IsTypeScopeTag(tag)) scopes.prefix_of.emplace(dwarf_dieoffset(&level.die), level.prefix);
+      if (IsTypeScopeTag(tag) || tag == DW_TAG_subprogram) scopes.prefix_of.emplace(dwarf_dieoffset(&level.die), level.prefix);
       Dwarf_Die inner;
       if (!dwarf_haschildren(&level.die) || dwarf_child(&level.die, &inner) != 0) continue;
       const std::string name = Name(&level.die);
@@ -242,14 +242,14 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
     }
     case DW_TAG_unspecified_type:
       t.kind = t.name == "void" ? TypeKind::kVoid : TypeKind::kOther;
-      if (t.size == 0) t.size = 8;
+      if (t.size == 0) t.size = table_.word_size();
       break;
     case DW_TAG_pointer_type:
     case DW_TAG_reference_type:
     case DW_TAG_rvalue_reference_type:
       t.kind = dwarf_tag(&die) == DW_TAG_pointer_type ? TypeKind::kPointer : TypeKind::kReference;
       t.rvalue = dwarf_tag(&die) == DW_TAG_rvalue_reference_type;
-      if (t.size == 0) t.size = 8;
+      if (t.size == 0) t.size = table_.word_size();
       if (auto type = TypeOf(&die); type && depth_ > 8) {
         pending_targets_.emplace_back(&t, *type);
       } else {
@@ -442,7 +442,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
     }
     default:
       t.kind = TypeKind::kOther;
-      if (t.size == 0) t.size = 8;
+      if (t.size == 0) t.size = table_.word_size();
       break;
   }
   return &t;

@@ -24,16 +24,17 @@ class DwarfTypes {
   // The type of a variable, member or parameter DIE (its DW_AT_type): void when it has none,
   // "unavailable" when it names one that cannot be read (in a dwz file that was not found).
   const Type* TypeOfDie(Dwarf_Die* die);
-
- private:
-  const Type* Build(Dwarf_Die die);
-  // "ns::Outer::" for a C++ type DIE inside namespace ns and class Outer. Found in an index of
+  // "ns::Outer::" for a C++ type or function DIE inside namespace ns and class Outer; nothing
+  // above an unnamed class (gdb's rule: a lambda's operator() is just that). Found in an index of
   // the DIE's unit, built by one walk of it on first use: libdw finds a DIE's parents only by
   // walking its unit from the top, which for each of the thousands of types in a unit that
   // includes the standard library's headers made printing one frame's locals take a second.
   std::string ScopePrefix(Dwarf_Die* die);
+
+ private:
+  const Type* Build(Dwarf_Die die);
   struct UnitScopes {
-    std::unordered_map<Dwarf_Off, std::uint32_t> prefix_of;  // a type DIE's offset -> prefixes index
+    std::unordered_map<Dwarf_Off, std::uint32_t> prefix_of;  // a type's or function's offset -> prefixes index
     std::vector<std::string> prefixes;
   };
   std::map<std::pair<const void*, Dwarf_Off>, UnitScopes> unit_scopes_;

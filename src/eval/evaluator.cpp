@@ -26,6 +26,23 @@ bool HasFlag(Dwarf_Die* die, unsigned name) {
   return dwarf_attr_integrate(die, name, &attr) && dwarf_formflag(&attr, &value) == 0 && value;
 }
 
+// The file a DIE's DW_AT_decl_file names. libdw 0.188's dwarf_decl_file refuses index 0, which
+// DWARF 5 makes the unit's primary file (clang's functions in the main file name it so); the
+// unit's file table is read directly then.
+const char* DeclFile(Dwarf_Die* die) {
+  if (const char* file = dwarf_decl_file(die)) return file;
+  Dwarf_Attribute attr;
+  Dwarf_Word index = 0;
+  Dwarf_Die unit;
+  Dwarf_Files* files = nullptr;
+  std::size_t count = 0;
+  if (!dwarf_attr_integrate(die, DW_AT_decl_file, &attr) || dwarf_formudata(&attr, &index) != 0 ||
+      !dwarf_diecu(die, &unit, nullptr, nullptr) || dwarf_getsrcfiles(&unit, &files, &count) != 0 || index >= count) {
+    return nullptr;
+  }
+  return dwarf_filesrc(files, index, nullptr, nullptr);
+}
+
 namespace {
 
 bool IsFunctionScope(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine; }
@@ -97,7 +114,9 @@ bool IsTypeTag(int tag) {
 Unexpected EvalError(std::string message) { return Unexpected(Errc::kInvalidArgument, std::move(message)); }
 
 Evaluator::Impl::Impl(target::Target& t, unwind::Unwinder& u)
-    : target(t), unwinder(u), dwfl(unwind::DwarfAccess::Session(u)) {}
+    : target(t), unwinder(u), dwfl(unwind::DwarfAccess::Session(u)) {
+  types.SetWordSize(t.abi().is64 ? 8 : 4);
+}
 
 Evaluator::Evaluator(target::Target& target, unwind::Unwinder& unwinder)
     : impl_(std::make_unique<Impl>(target, unwinder)) {}
@@ -134,13 +153,10 @@ std::optional<Evaluator::Impl::FrameDwarf> Evaluator::Impl::DwarfFor(const unwin
   Dwarf_Die* cu = unwind::DwarfAccess::CompileUnitAt(unwinder, module, f.lookup, &storage, &d.bias);
   if (!cu) return std::nullopt;
   d.cu = *cu;
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cu, f.lookup - d.bias, &scopes);
-  for (int k = 0; k < n; ++k) {
-    d.scopes.push_back(scopes[k]);
-    if (IsFunctionScope(dwarf_tag(&scopes[k]))) break;
+  for (Dwarf_Die scope : unwind::DwarfAccess::ScopesAt(unwinder, module, cu, f.lookup - d.bias)) {
+    d.scopes.push_back(scope);
+    if (IsFunctionScope(dwarf_tag(&d.scopes.back()))) break;
   }
-  std::free(scopes);
   if (d.scopes.empty() || !IsFunctionScope(dwarf_tag(&d.scopes.back()))) {
     d.scopes.clear();
     return d;
@@ -197,11 +213,13 @@ std::optional<std::uint64_t> Evaluator::Impl::Register(unsigned regno) const {
 
 std::optional<unsigned> Evaluator::Impl::RegisterNumber(const std::string& raw) const {
   std::string name = raw;
-  const bool x86_64 = target.abi().arch == elf::Arch::kX86_64;
-  if (name == "pc") name = x86_64 ? "rip" : "pc";
-  if (name == "sp") name = x86_64 ? "rsp" : "sp";
-  if (name == "fp") name = x86_64 ? "rbp" : "x29";
-  if (name == "eflags") name = "rflags";
+  // gdb's $pc, $sp and $fp: the architecture's program counter, stack and frame pointers.
+  const elf::Arch arch = target.abi().arch;
+  const bool x86_64 = arch == elf::Arch::kX86_64, i386 = arch == elf::Arch::kI386;
+  if (name == "pc") name = x86_64 ? "rip" : i386 ? "eip" : "pc";
+  if (name == "sp") name = x86_64 ? "rsp" : i386 ? "esp" : "sp";
+  if (name == "fp") name = x86_64 ? "rbp" : i386 ? "ebp" : arch == elf::Arch::kArm ? "r11" : "x29";
+  if (name == "eflags" && x86_64) name = "rflags";
   for (unsigned regno = 0; regno < 256; ++regno) {
     if (unwinder.RegisterName(regno) == name) return regno;
   }
@@ -610,14 +628,15 @@ Result<Value> Evaluator::Impl::RegisterValue(const std::string& name) {
   }
   const std::string canonical(unwinder.RegisterName(*regno));
   const Type* type = types.Base("long");
-  if (canonical == "rip" || canonical == "pc") {
+  if (canonical == "rip" || canonical == "eip" || canonical == "pc") {
     Type code;
     code.kind = TypeKind::kFunction;
     code.target = types.Void();
     code.size = 1;
     code.prototyped = cxx;  // C++ spells it void (*)(void), C void (*)()
     type = types.PointerTo(types.Make(std::move(code)));
-  } else if (canonical == "rsp" || canonical == "rbp" || canonical == "sp" || canonical == "x29") {
+  } else if (canonical == "rsp" || canonical == "rbp" || canonical == "esp" || canonical == "ebp" || canonical == "sp" ||
+             canonical == "x29") {
     type = types.PointerTo(types.Void());
   } else if (canonical == "rflags") {
     type = types.Base("int");
@@ -899,22 +918,6 @@ Evaluator::FrameFacts Evaluator::DescribeFrame(const unwind::Frame& frame) {
 
 namespace {
 
-// The file a DIE's DW_AT_decl_file names. libdw 0.188's dwarf_decl_file refuses index 0, which
-// DWARF 5 makes the unit's primary file (clang's functions in the main file name it so); the
-// unit's file table is read directly then.
-const char* DeclFile(Dwarf_Die* die) {
-  if (const char* file = dwarf_decl_file(die)) return file;
-  Dwarf_Attribute attr;
-  Dwarf_Word index = 0;
-  Dwarf_Die unit;
-  Dwarf_Files* files = nullptr;
-  std::size_t count = 0;
-  if (!dwarf_attr_integrate(die, DW_AT_decl_file, &attr) || dwarf_formudata(&attr, &index) != 0 ||
-      !dwarf_diecu(die, &unit, nullptr, nullptr) || dwarf_getsrcfiles(&unit, &files, &count) != 0 || index >= count) {
-    return nullptr;
-  }
-  return dwarf_filesrc(files, index, nullptr, nullptr);
-}
 
 }  // namespace
 

@@ -146,8 +146,9 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
     case TypeKind::kReference: {
       auto referent = Coerced(value);
       if (!referent) return error_text(referent.error());
-      // The standard library's printers look through references (their lookup strips them).
-      if (!raw && deref_references) {
+      // The standard library's printers look through references (their lookup strips them),
+      // members' too, which otherwise print as their address alone.
+      if (!raw) {
         if (auto synthetic = StdPrinter(*this, *referent)) return FormatSynthetic(*synthetic, letter, depth);
       }
       std::string text = options.address ? fmt::format("@{:#x}", referent->address) : std::string();

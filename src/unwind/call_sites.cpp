@@ -100,11 +100,9 @@ std::optional<Dwarf_Die> FunctionAt(Session& s, Dwarf_Addr address, Dwarf_Addr* 
   Dwarf_Die cu_storage;
   Dwarf_Die* cu = mod ? FindCu(s, mod, address, &cu_storage, bias) : nullptr;
   if (!cu) return std::nullopt;
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cu, address - *bias, &scopes);
+  std::vector<Dwarf_Die> scopes = ScopesAt(s, mod, cu, address - *bias);
   std::optional<Dwarf_Die> innermost;
-  if (n > 0) innermost = scopes[0];
-  std::free(scopes);
+  if (!scopes.empty()) innermost = scopes[0];
   if (!innermost) return std::nullopt;
   Dwarf_Die* parents = nullptr;
   const int m = dwarf_getscopes_die(&*innermost, &parents);

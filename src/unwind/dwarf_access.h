@@ -6,6 +6,7 @@
 #include <elfutils/libdwfl.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "corekit/unwind/unwinder.h"
 
@@ -18,6 +19,9 @@ class DwarfAccess {
   // DWARF covers it. Also finds units of DWARF without .debug_aranges (clang's).
   static Dwarf_Die* CompileUnitAt(Unwinder& unwinder, Dwfl_Module* module, std::uint64_t address,
                                   Dwarf_Die* storage, Dwarf_Addr* bias);
+  // The scopes holding `address` (module-relative) in `cu`, innermost first: dwarf_getscopes'
+  // answer, or the function a unit nests in a class (a lambda's operator()) and its blocks.
+  static std::vector<Dwarf_Die> ScopesAt(Unwinder& unwinder, Dwfl_Module* module, Dwarf_Die* cu, std::uint64_t address);
 };
 
 }  // namespace corekit::unwind

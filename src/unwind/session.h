@@ -49,6 +49,14 @@ struct Unwinder::Session {
     Dwarf_Off cu;
   };
   std::map<Dwfl_Module*, std::vector<CuRange>> cu_ranges;
+  // Per unit (module, unit offset): its functions with code, (low, high, DIE offset) sorted, for
+  // the addresses dwarf_getscopes finds no function at: a local class's methods (gcc places a
+  // lambda's operator() inside the function that made it) and clang's template instances.
+  struct NestedFunction {
+    Dwarf_Addr low, high;
+    Dwarf_Off die;
+  };
+  std::map<std::pair<Dwfl_Module*, Dwarf_Off>, std::vector<NestedFunction>> nested_functions;
   // Symbolized frames by (pc, lookup address).
   std::map<std::pair<Dwarf_Addr, Dwarf_Addr>, std::vector<Frame>> symbolized;
   // Tail-call frames' pcs between a callee (by its lookup address) and its caller's pc.
@@ -75,6 +83,11 @@ const char* LinkageName(Dwarf_Die* die);
 // The compile unit holding `address`, in `storage`, with the module's bias; nullptr when no
 // DWARF covers it (also for DWARF without .debug_aranges: clang's).
 Dwarf_Die* FindCu(Session& s, Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Die* storage, Dwarf_Addr* bias);
+// The scopes holding `address` (module-relative) in `cu`, innermost first, as dwarf_getscopes
+// gives them — and, where it finds no function (a local class's method: a lambda's
+// operator()), the function from the unit's index of nested functions with its blocks and
+// inlined calls inside it that hold the address.
+std::vector<Dwarf_Die> ScopesAt(Session& s, Dwfl_Module* mod, Dwarf_Die* cu, Dwarf_Addr address);
 
 // unwinder.cpp
 // What the CFI says about pc: whether there is any, and whether it is a signal trampoline

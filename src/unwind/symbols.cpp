@@ -153,6 +153,82 @@ Dwarf_Die* FindCu(Session& s, Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Die* s
   return dwarf_offdie(dwarf, found->cu, storage);
 }
 
+namespace {
+
+bool IsFunctionTag(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine; }
+
+// The unit's functions with code, wherever the unit puts them (see Session::nested_functions).
+std::vector<Session::NestedFunction> NestedFunctions(Dwarf_Die* cu) {
+  std::vector<Session::NestedFunction> found;
+  std::vector<Dwarf_Die> stack;
+  Dwarf_Die child;
+  if (dwarf_child(cu, &child) == 0) stack.push_back(child);
+  std::size_t budget = 20'000'000;
+  while (!stack.empty() && --budget > 0) {
+    Dwarf_Die die = stack.back();
+    stack.pop_back();
+    Dwarf_Die next;
+    if (dwarf_siblingof(&die, &next) == 0) stack.push_back(next);
+    const int tag = dwarf_tag(&die);
+    if (tag == DW_TAG_subprogram) {
+      Dwarf_Addr base = 0, low = 0, high = 0;
+      for (ptrdiff_t at = 0; (at = dwarf_ranges(&die, at, &base, &low, &high)) > 0;) found.push_back({low, high, dwarf_dieoffset(&die)});
+    }
+    const bool scope = tag == DW_TAG_subprogram || tag == DW_TAG_structure_type || tag == DW_TAG_class_type ||
+                       tag == DW_TAG_union_type || tag == DW_TAG_namespace || tag == DW_TAG_lexical_block;
+    Dwarf_Die inner;
+    if (scope && dwarf_child(&die, &inner) == 0) stack.push_back(inner);
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.low < b.low; });
+  return found;
+}
+
+}  // namespace
+
+std::vector<Dwarf_Die> ScopesAt(Session& s, Dwfl_Module* mod, Dwarf_Die* cu, Dwarf_Addr address) {
+  std::vector<Dwarf_Die> chain;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, address, &scopes);
+  bool function = false;
+  for (int k = 0; k < n; ++k) {
+    chain.push_back(scopes[k]);
+    function |= IsFunctionTag(dwarf_tag(&scopes[k]));
+  }
+  std::free(scopes);
+  if (function) return chain;
+  auto [it, inserted] = s.nested_functions.try_emplace({mod, dwarf_dieoffset(cu)});
+  if (inserted) it->second = NestedFunctions(cu);
+  const auto& nested = it->second;
+  auto found = std::upper_bound(nested.begin(), nested.end(), address, [](Dwarf_Addr a, const auto& f) { return a < f.low; });
+  Dwarf_Die die;
+  while (found != nested.begin()) {
+    --found;
+    if (address < found->high && dwarf_offdie(dwarf_cu_getdwarf(cu->cu), found->die, &die)) {
+      // The function, then down its blocks and inlined calls that hold the address.
+      std::vector<Dwarf_Die> inner = {die};
+      for (int depth = 0; depth < 64; ++depth) {
+        Dwarf_Die child;
+        bool deeper = false;
+        if (dwarf_child(&inner.back(), &child) == 0) {
+          do {
+            const int tag = dwarf_tag(&child);
+            if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) && dwarf_haspc(&child, address) > 0) {
+              inner.push_back(child);
+              deeper = true;
+              break;
+            }
+          } while (dwarf_siblingof(&child, &child) == 0);
+        }
+        if (!deeper) break;
+      }
+      std::reverse(inner.begin(), inner.end());
+      inner.insert(inner.end(), chain.begin(), chain.end());
+      return inner;
+    }
+  }
+  return chain;
+}
+
 std::optional<Unwinder::SymbolMatch> Unwinder::FindSymbol(const std::string& name) {
   struct Search {
     const std::string* name;
@@ -241,6 +317,31 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> Unwinder::TextRange(std::
     }
   }
   return std::nullopt;
+}
+
+std::vector<Unwinder::LoadedSection> Unwinder::LoadedSections(std::uint64_t address) {
+  std::vector<LoadedSection> sections;
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  Dwarf_Addr bias = 0;
+  Elf* elf = mod ? dwfl_module_getelf(mod, &bias) : nullptr;
+  std::size_t names = 0;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return sections;
+  for (Elf_Scn* section = nullptr; (section = elf_nextscn(elf, section)) != nullptr && sections.size() < 4096;) {
+    GElf_Shdr header;
+    if (!gelf_getshdr(section, &header) || !(header.sh_flags & SHF_ALLOC)) continue;
+    const char* name = elf_strptr(elf, names, header.sh_name);
+    sections.push_back({name ? name : "", header.sh_addr + bias, header.sh_addr + bias + header.sh_size});
+  }
+  return sections;
+}
+
+std::optional<std::uint64_t> Unwinder::EntryPoint(std::uint64_t address) {
+  Dwfl_Module* mod = dwfl_addrmodule(session_->dwfl, address);
+  Dwarf_Addr bias = 0;
+  Elf* elf = mod ? dwfl_module_getelf(mod, &bias) : nullptr;
+  GElf_Ehdr header;
+  if (!elf || !gelf_getehdr(elf, &header)) return std::nullopt;
+  return header.e_entry + bias;
 }
 
 std::optional<std::pair<std::string, std::uint64_t>> Unwinder::SymbolAt(std::uint64_t address, bool linkage) {
@@ -334,8 +435,8 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
     // Inlined calls: from the innermost function scope at pc outwards. dwarf_getscopes follows
     // an inlined instance to its abstract origin, so each next concrete caller is taken from
     // the inlined DIE's own parents (dwarf_getscopes_die), as far as the subprogram.
-    Dwarf_Die* scopes = nullptr;
-    const int nscopes = cudie ? dwarf_getscopes(cudie, lookup - bias, &scopes) : 0;
+    std::vector<Dwarf_Die> scopes = cudie ? ScopesAt(s, mod, cudie, lookup - bias) : std::vector<Dwarf_Die>();
+    const int nscopes = static_cast<int>(scopes.size());
     std::vector<Frame> expanded;
     std::optional<std::string> file = base.file;
     std::optional<int> line = base.line;
@@ -394,7 +495,6 @@ std::vector<Frame> Unwinder::Symbolize(std::uint64_t pc, std::uint64_t lookup) {
       std::free(parents);
       current = caller;
     }
-    std::free(scopes);
     if (!expanded.empty()) {
       // Inlined frames keep the physical frame's symbol offset only on the outermost one.
       for (Frame& f : expanded) {

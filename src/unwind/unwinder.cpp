@@ -526,6 +526,10 @@ ThreadBacktrace Unwinder::Backtrace(const target::Thread& thread) {
 
 Dwfl* DwarfAccess::Session(Unwinder& unwinder) { return unwinder.session_->dwfl; }
 
+std::vector<Dwarf_Die> DwarfAccess::ScopesAt(Unwinder& unwinder, Dwfl_Module* module, Dwarf_Die* cu, std::uint64_t address) {
+  return unwind::ScopesAt(*unwinder.session_, module, cu, address);
+}
+
 Dwarf_Die* DwarfAccess::CompileUnitAt(Unwinder& unwinder, Dwfl_Module* module, std::uint64_t address,
                                       Dwarf_Die* storage, Dwarf_Addr* bias) {
   return FindCu(*unwinder.session_, module, address, storage, bias);

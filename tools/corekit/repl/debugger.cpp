@@ -73,7 +73,7 @@ Debugger::Debugger(target::Target& target, unwind::Unwinder& unwinder, std::FILE
   Register("down", "down [N]: select the frame N inner of this one", [this](const std::string& a) {
     SelectFrame(static_cast<long>(frame_) - ParseCount(a, 1));
   });
-  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|source|line|address|scope|proc [exe|cmdline|mappings]|auxv", [this](const std::string& a) { Info(a); });
+  Register("info", "info threads|frame|locals|args|registers|all-registers|sharedlibrary|signal|source|line|address|scope|files|target|functions|variables|types [REGEX]|proc [exe|cmdline|mappings]|auxv", [this](const std::string& a) { Info(a); });
   Alias("i", "info");
   Register("thread", "thread [N] | thread apply all bt: select thread N (as `info threads` numbers them)", [this](const std::string& a) { Thread(a); });
   Register("x", "x/NFU ADDR: examine memory; F: x d u o t c s a i, U: b h w g", [this](const std::string& a) { Examine(a); });
@@ -286,7 +286,7 @@ std::string Debugger::GdbFrameText(const unwind::Frame& f) {
   if (show_address) text += HexAddress(f.pc, target_.abi().is64) + " in ";
   if (!f.function) return text + "?? ()" + (f.module.empty() ? "" : " from " + LibraryName(f));
   if (f.dwarf_function) {
-    text += unwind::WithoutSignature(*f.function);
+    text += Evaluator().FrameFunctionName(f).value_or(unwind::WithoutSignature(*f.function));
   } else {
     text += unwinder_.MinimalSymbolName(f.lookup).value_or(*f.function);
   }
@@ -816,6 +816,11 @@ void Debugger::Info(const std::string& args) {
       {"line", [this, rest = rest] { InfoLine(rest); }},
       {"address", [this, rest = rest] { InfoAddress(rest); }},
       {"scope", [this, rest = rest] { InfoScope(rest); }},
+      {"files", [this] { InfoFiles(); }},
+      {"functions", [this, rest = rest] { InfoSymbols(eval::Evaluator::SymbolKind::kFunctions, rest); }},
+      {"variables", [this, rest = rest] { InfoSymbols(eval::Evaluator::SymbolKind::kVariables, rest); }},
+      {"types", [this, rest = rest] { InfoSymbols(eval::Evaluator::SymbolKind::kTypes, rest); }},
+      {"target", [this] { InfoFiles(); }},
       {"proc", [this, rest = rest] {
          // What a core records of the process: its command line (the kernel's first 80
          // characters), whose first word is gdb's exe; not its working directory.
@@ -848,15 +853,15 @@ void Debugger::Info(const std::string& args) {
   for (const auto& topic : topics) {
     if (!what.empty() && topic.first.rfind(what, 0) == 0) matches.push_back(&topic);
   }
-  if (what == "r") {  // gdb's `i r`
-    matches.clear();
-    for (const auto& topic : topics) {
-      if (topic.first == "registers") matches.push_back(&topic);
-    }
+  // gdb's own abbreviations, where a prefix would be ambiguous (`i r`, `info f`), and exact names.
+  static const std::map<std::string, std::string> kAbbreviations = {{"r", "registers"}, {"f", "frame"}};
+  const auto abbreviation = kAbbreviations.find(what);
+  for (const auto& topic : topics) {
+    if (topic.first == what || (abbreviation != kAbbreviations.end() && topic.first == abbreviation->second)) matches = {&topic};
   }
   if (matches.size() != 1) {
     throw CommandError(what.empty() ? "List of info subcommands: threads, frame, locals, args, symbol, registers, all-registers, "
-                                      "sharedlibrary, signal, source, line, address, scope, proc mappings, auxv."
+                                      "sharedlibrary, signal, source, line, address, scope, files, target, functions, variables, types, proc mappings, auxv."
                                     : "Undefined info command: \"" + what + "\".  Try \"help info\".");
   }
   matches[0]->second();
