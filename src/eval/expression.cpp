@@ -297,7 +297,7 @@ class Parser {
         Type ref;
         ref.kind = TypeKind::kReference;
         ref.rvalue = Peek().text == "&&";
-        ref.size = 8;
+        ref.size = impl_.types.word_size();
         ref.target = base;
         ++pos_;
         base = impl_.types.Make(std::move(ref));

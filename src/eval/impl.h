@@ -50,6 +50,9 @@ void ForEachChild(Dwarf_Die parent, Visit visit) {
   } while (dwarf_siblingof(&child, &child) == 0 && --budget > 0);
 }
 
+// The file a DIE's DW_AT_decl_file names (DWARF 5's index 0 included), or nullptr.
+const char* DeclFile(Dwarf_Die* die);
+
 struct Evaluator::Impl {
   Impl(target::Target& t, unwind::Unwinder& u);
 
@@ -172,6 +175,14 @@ struct Evaluator::Impl {
   std::string FormatStruct(const Value& value, const Type* full, char letter, int depth);
   std::string FormatSynthetic(const Synthetic& synthetic, char letter, int depth);
 };
+
+// A linkage name demangled (itself when it is not a mangled one); and without a template
+// function's return type, as gdb's DMGL_RET_DROP spells symbol names (symbol_info.cpp).
+std::string Demangled(const char* name);
+std::string DemangledWithoutReturnType(const char* name);
+// gdb's parameter list for a C++ function the DWARF gives no linkage name (main, extern "C"
+// ones): the types in the demangler's spelling, "(int, char**)" (symbol_info.cpp).
+std::string PhysicalParameters(Evaluator::Impl& s, Dwarf_Die function);
 
 // expression.cpp
 Result<Value> ParseAndEvaluate(Evaluator::Impl& impl, std::string_view text);

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "corekit/unwind/unwinder.h"
 #include "impl.h"
 
 namespace corekit::eval {
@@ -204,14 +205,6 @@ class Describer {
   Dwarf_Attribute* attribute_;
 };
 
-std::string Demangled(const char* name) {
-  int status = 0;
-  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-  std::string result = status == 0 && out ? out : name;
-  std::free(out);
-  return result;
-}
-
 // The subprogram a variable or parameter belongs to (for its frame base), or nullopt for a global.
 std::optional<Dwarf_Die> EnclosingFunction(Dwarf_Die die) {
   Dwarf_Die* scopes = nullptr;
@@ -222,6 +215,55 @@ std::optional<Dwarf_Die> EnclosingFunction(Dwarf_Die die) {
   }
   std::free(scopes);
   return function;
+}
+
+// The DIE that declares a function: an inlined or out-of-line instance points at its abstract
+// origin, and a member function's definition at its declaration inside the class.
+Dwarf_Die DeclarationOf(Dwarf_Die die) {
+  for (int hops = 0; hops < 8; ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attr) || dwarf_attr(&die, DW_AT_specification, &attr)) &&
+        dwarf_formref_die(&attr, &next)) {
+      die = next;
+    } else {
+      break;
+    }
+  }
+  return die;
+}
+
+bool IsCxx(Dwarf_Die* die) {
+  Dwarf_Die cu;
+  if (!dwarf_diecu(die, &cu, nullptr, nullptr)) return false;
+  const int language = dwarf_srclang(&cu);
+  return language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
+         language == DW_LANG_C_plus_plus_14;
+}
+
+// Whether gdb's C++ name parser fails on a name (so that its frame lines keep the parameters):
+// a lambda's or an unnamed class's spelling is not C++ syntax.
+bool GdbCannotParse(const std::string& name) {
+  for (const char* token : {"<lambda", "{lambda", "{...}", "{unnamed", "(lambda at", "(unnamed"}) {
+    if (name.find(token) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string Demangled(const char* name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string result = status == 0 && out ? out : name;
+  std::free(out);
+  return result;
+}
+
+std::string DemangledWithoutReturnType(const char* name) {
+  const std::string demangled = Demangled(name);
+  const auto at = demangled.find(unwind::WithoutSignature(demangled));
+  return at == std::string::npos ? demangled : demangled.substr(at);
 }
 
 // gdb's name for a C++ function the DWARF gives no linkage name (main, extern "C" ones): its
@@ -238,7 +280,48 @@ std::string PhysicalParameters(Evaluator::Impl& s, Dwarf_Die function) {
   return "(" + out + ")";
 }
 
-}  // namespace
+std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& frame) {
+  Impl& s = *impl_;
+  const auto dwarf = s.DwarfFor(frame);
+  if (!dwarf || dwarf->scopes.empty()) return std::nullopt;
+  Dwarf_Die function = dwarf->scopes.back();
+  if (!IsCxx(&function)) return std::nullopt;
+  // gdb names a function by its demangled linkage name (the return type dropped) when it has
+  // one, else by the name it computes from the DWARF: qualified, and for a subprogram (not an
+  // inlined call) with its parameters' types. Frame lines then take the parameters off — unless
+  // gdb's C++ name parser fails on the name, which a lambda's spelling makes it do.
+  Dwarf_Attribute attr;
+  for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (const char* linkage = dwarf_formstring(dwarf_attr_integrate(&function, code, &attr))) {
+      const std::string demangled = DemangledWithoutReturnType(linkage);
+      return GdbCannotParse(demangled) ? demangled : unwind::WithoutSignature(demangled);
+    }
+  }
+  Dwarf_Die declaration = DeclarationOf(function);
+  const std::string name = DieName(&declaration);
+  if (name.empty()) return std::nullopt;
+  const std::string qualified = s.dwarf_types.ScopePrefix(&declaration) + name;
+  if (!GdbCannotParse(qualified) || dwarf_tag(&function) == DW_TAG_inlined_subroutine) return qualified;
+  // The parameters' types (gdb's "(void)" for none), and " const" for a method whose `this`
+  // points to const.
+  std::string parameters;
+  bool const_method = false;
+  Dwarf_Die* owner = &declaration;
+  Dwarf_Die child;
+  if (dwarf_child(owner, &child) != 0) owner = &function;
+  ForEachChild(*owner, [&](Dwarf_Die p) {
+    if (dwarf_tag(&p) != DW_TAG_formal_parameter) return true;
+    const Type* type = s.TypeOfDie(&p);
+    if (HasFlag(&p, DW_AT_artificial)) {
+      const Type* self = Strip(type);
+      const_method = self && self->kind == TypeKind::kPointer && self->target && self->target->kind == TypeKind::kConst;
+      return true;
+    }
+    parameters += (parameters.empty() ? "" : ", ") + TypeName(type);
+    return true;
+  });
+  return qualified + "(" + (parameters.empty() ? "void" : parameters) + ")" + (const_method ? " const" : "");
+}
 
 std::string Evaluator::Impl::DescribeLocation(Dwarf_Die variable, Dwarf_Addr bias, Dwarf_Addr pc, bool for_scope) {
   Dwarf_Attribute attr;

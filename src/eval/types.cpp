@@ -23,9 +23,11 @@ std::string AggregateName(const Type* t) {
   return t->cplus ? name : t->keyword + " " + name;
 }
 
-std::string Body(const Type* t, int indent);
+// `show` is gdb's: 1 expands the type at the top of a ptype, whose members' types print at 0
+// (an anonymous one still expanded) and theirs at -1 (an anonymous one as "struct {...}").
+std::string Body(const Type* t, int indent, int show);
 
-std::string NameWith(const Type* t, const std::string& declarator, int expand_indent, int depth) {
+std::string NameWith(const Type* t, const std::string& declarator, int expand_indent, int depth, int show = 1) {
   if (!t) return Join("void", declarator);
   if (depth > kMaxDepth) return Join("?", declarator);
   switch (t->kind) {
@@ -33,7 +35,7 @@ std::string NameWith(const Type* t, const std::string& declarator, int expand_in
     case TypeKind::kUnion:
     case TypeKind::kEnum:
       if (expand_indent >= 0) {  // expanded, C++ aggregates keep their keyword too
-        return Join(t->keyword + (t->name.empty() ? "" : " " + t->name) + " " + Body(t, expand_indent), declarator);
+        return Join(t->keyword + (t->name.empty() ? "" : " " + t->name) + " " + Body(t, expand_indent, show), declarator);
       }
       if (t->name.empty()) return Join(t->keyword + " {...}", declarator);
       return Join(AggregateName(t), declarator);
@@ -41,20 +43,21 @@ std::string NameWith(const Type* t, const std::string& declarator, int expand_in
     case TypeKind::kVolatile: {
       const Type* target = t->target;
       if (target && (target->kind == TypeKind::kPointer || target->kind == TypeKind::kReference)) {
-        return NameWith(target, Join(Qualifier(t->kind), declarator), expand_indent, depth + 1);
+        return NameWith(target, Join(Qualifier(t->kind), declarator), expand_indent, depth + 1, show);
       }
-      return std::string(Qualifier(t->kind)) + " " + NameWith(target, declarator, expand_indent, depth + 1);
+      return std::string(Qualifier(t->kind)) + " " + NameWith(target, declarator, expand_indent, depth + 1, show);
     }
     case TypeKind::kPointer:
     case TypeKind::kReference: {
       const std::string op = t->kind == TypeKind::kPointer ? "*" : t->rvalue ? "&&" : "&";
-      return NameWith(t->target, op + (StartsWithQualifier(declarator) ? " " : "") + declarator, expand_indent, depth + 1);
+      return NameWith(t->target, op + (StartsWithQualifier(declarator) ? " " : "") + declarator, expand_indent, depth + 1, show);
     }
     case TypeKind::kArray: {
       const bool wrap = !declarator.empty() && (declarator[0] == '*' || declarator[0] == '&');
-      const std::string d = (wrap ? "(" + declarator + ")" : declarator) +
-                            (t->count ? fmt::format("[{}]", *t->count) : std::string("[]"));
-      return NameWith(t->target, d, expand_indent, depth + 1);
+      std::string d = wrap ? "(" + declarator + ")" : declarator;
+      if (t->vector) d.append(fmt::format(" __attribute__ ((vector_size({})))", t->count.value_or(0)));
+      else d.append(t->count ? fmt::format("[{}]", *t->count) : std::string("[]"));
+      return NameWith(t->target, d, expand_indent, depth + 1, show);
     }
     case TypeKind::kFunction: {
       if (!t->no_debug_symbol.empty()) return Join(t->name, declarator);
@@ -73,7 +76,7 @@ std::string NameWith(const Type* t, const std::string& declarator, int expand_in
 }
 
 // `{\n    int x;\n}` for a struct or union, `{A, B = 4}` for an enum.
-std::string Body(const Type* t, int indent) {
+std::string Body(const Type* t, int indent, int show) {
   if (t->kind == TypeKind::kEnum) {
     std::string text = "{";
     std::int64_t next = 0;
@@ -121,9 +124,9 @@ std::string Body(const Type* t, int indent) {
     }
     if (!line.empty()) {
       // A member declared with a template parameter's type shows the parameter.
-    } else if (member_type && member_type->name.empty() &&
+    } else if (member_type && member_type->name.empty() && show > 0 &&
                (member_type->kind == TypeKind::kStruct || member_type->kind == TypeKind::kUnion)) {
-      line = NameWith(member_type, m.name, indent + 4, 0);  // an anonymous type is shown expanded
+      line = NameWith(member_type, m.name, indent + 4, 0, show - 1);  // an anonymous type is shown expanded
     } else {
       line = NameWith(member_type, m.name, -1, 0);
     }
@@ -208,6 +211,9 @@ const Type* TypeTable::Base(const std::string& spelling) {
       t.kind = spec.kind;
       t.name = spec.name;
       t.size = spec.size;
+      // The target's data model: long is a word; i386's long double is 12 bytes.
+      if (spelling == "long" || spelling == "unsigned long") t.size = word_size_;
+      if (spelling == "long double" && word_size_ == 4) t.size = 12;
       t.is_signed = spec.is_signed;
       return bases_[spelling] = Make(std::move(t));
     }
@@ -219,7 +225,7 @@ const Type* TypeTable::PointerTo(const Type* target) {
   if (auto it = pointers_.find(target); it != pointers_.end()) return it->second;
   Type t;
   t.kind = TypeKind::kPointer;
-  t.size = 8;
+  t.size = word_size_;
   t.target = target;
   return pointers_[target] = Make(std::move(t));
 }

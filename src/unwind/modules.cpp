@@ -107,8 +107,17 @@ void AddVdso(target::Target& target, std::vector<Module>& out) {
   m.source = "vdso";
   m.file_origin = locate::Origin::kMemory;
   m.verified = true;
-  m.image.resize(static_cast<std::size_t>(image->end - *ehdr));
-  if (!target.ReadExact(*ehdr, m.image)) return;
+  // The image is the whole mapping when the core has it: the section headers (which name the
+  // vDSO's sections, as gdb's info files lists them) lie after the loaded part.
+  std::uint64_t end = image->end;
+  for (const target::Mapping& mapping : target.mappings()) {
+    if (*ehdr >= mapping.start && *ehdr < mapping.end && mapping.end > end && mapping.end - *ehdr <= kMaxVdsoImage) end = mapping.end;
+  }
+  m.image.resize(static_cast<std::size_t>(end - *ehdr));
+  if (!target.ReadExact(*ehdr, m.image)) {
+    m.image.resize(static_cast<std::size_t>(image->end - *ehdr));
+    if (!target.ReadExact(*ehdr, m.image)) return;
+  }
   out.push_back(std::move(m));
 }
 

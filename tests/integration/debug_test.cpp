@@ -191,6 +191,21 @@ TEST(Debug, OptimizedFramesLikeGdb) {
   });
 }
 
+// An i386 core: $_siginfo in gdb's ILP32 layout (4-byte longs and pointers, _sifields at 12),
+// and the types an expression makes (pointers, long) the target's size.
+TEST(Debug, I386SiginfoAndTypesLikeGdb) {
+  if (auto why = KernelCoresUnavailable()) GTEST_SKIP() << *why;
+  if (auto why = I386ProgramsUnavailable(CRASH32_BIN)) GTEST_SKIP() << *why;
+  TempDir dir;
+  auto crash = CrashInDir({CRASH32_BIN, "--threads=2", "--mode=segv"}, dir.path());
+  ASSERT_FALSE(crash.core.empty());
+  ExpectAnswersLikeGdb(CRASH32_BIN, crash.core, {
+      "p $_siginfo", "p $_siginfo._sifields._sigfault.si_addr", "p $_siginfo.si_signo", "ptype $_siginfo",
+      "p sizeof($_siginfo)", "p sizeof(long)", "p sizeof(char *)", "p (long)-1", "p (unsigned long)-1", "whatis $sp",
+      "p $pc",
+  });
+}
+
 // Optimized library frames of an abort(): parameters' values at entry taken from the callers'
 // call sites, through tail calls and values passed on (gdb's "sig=sig@entry=6"), parameters an
 // out-of-line copy dropped listed from its abstract origin, the tail-call frame

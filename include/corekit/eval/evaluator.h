@@ -144,6 +144,32 @@ class Evaluator {
   // gdb's `info scope` lines for the blocks holding `pc`, innermost out to its function: "Symbol
   // x is a variable in $rdi, length 4.\n". Errors: no debug information covers `pc`.
   Result<std::vector<std::string>> DescribeScope(std::uint64_t pc);
+  // gdb's info functions / variables / types REGEX (a POSIX basic regex, as gdb's): the debug
+  // information's matches sorted as gdb sorts them (by file, globals before statics, by name),
+  // each with gdb's declaration ("int Sum(std::vector<Order> const&);", "static int n;"), and
+  // the symbol tables' matches no debug information covers (not for types). Errors: a regex
+  // that does not compile.
+  enum class SymbolKind { kFunctions, kVariables, kTypes };
+  struct SymbolSearch {
+    struct Match {
+      std::string file;  // the declaring file, as the DWARF names it
+      int line = 0;      // 0: none (base types)
+      std::string name, text;
+      bool is_static = false;
+    };
+    struct Plain {
+      std::uint64_t address = 0;
+      std::string name;
+    };
+    std::vector<Match> symbols;
+    std::vector<Plain> non_debugging;
+  };
+  Result<SymbolSearch> SearchSymbols(SymbolKind kind, const std::string& regex);
+  // The name gdb gives a C++ frame's function in frame lines: its DWARF name qualified as gdb
+  // qualifies it (nothing above an unnamed class: a lambda's operator() is "operator()"), with
+  // its parameters where gdb's name parser cannot take them off (names holding "<lambda()>" or
+  // "{...}"); nullopt for a frame without C++ debug information.
+  std::optional<std::string> FrameFunctionName(const unwind::Frame& frame);
   // The value with its bytes read now (lazy memory values are fetched), so that an unreadable
   // top-level value is an error, as in gdb's print, rather than text.
   Result<Value> Fetched(const Value& value);

@@ -59,6 +59,7 @@ struct Type {
   bool is_signed = false;    // integers, chars, enums
   const Type* target = nullptr;  // pointee, element, referent, typedef/cv target, return type
   std::optional<std::uint64_t> count;  // arrays: elements (nullopt: unknown bound, `int a[]`)
+  bool vector = false;       // an array that is a vector (gdb: `int v __attribute__ ((vector_size(4)))`)
   bool rvalue = false;       // a `&&` reference
   std::vector<Member> members;
   std::vector<std::pair<std::string, std::int64_t>> enumerators;
@@ -91,6 +92,10 @@ std::string TypeDefinition(const Type* type);
 
 class TypeTable {
  public:
+  // The target's word: the size of its pointers and longs (8 for LP64, 4 for ILP32). Set before
+  // the first type is made.
+  void SetWordSize(unsigned bytes) { word_size_ = bytes; }
+  unsigned word_size() const { return word_size_; }
   const Type* Void();
   // The type of what the DWARF describes in a file that is missing: printed "<unavailable>".
   const Type* Unavailable();
@@ -107,6 +112,7 @@ class TypeTable {
   std::map<const Type*, const Type*> pointers_;
   std::map<std::string, const Type*> bases_;
   const Type* unavailable_ = nullptr;
+  unsigned word_size_ = 8;
 };
 
 }  // namespace corekit::eval

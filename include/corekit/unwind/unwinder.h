@@ -119,6 +119,14 @@ class Unwinder {
   std::optional<std::string> SectionOf(std::uint64_t address);
   // The runtime range of .text of the module holding `address` (gdb's From/To of a library).
   std::optional<std::pair<std::uint64_t, std::uint64_t>> TextRange(std::uint64_t address);
+  // The allocated sections (SHF_ALLOC, in section-header order) of the module holding
+  // `address`, at their runtime addresses, and its entry point: gdb's `info files`.
+  struct LoadedSection {
+    std::string name;
+    std::uint64_t start = 0, end = 0;
+  };
+  std::vector<LoadedSection> LoadedSections(std::uint64_t address);
+  std::optional<std::uint64_t> EntryPoint(std::uint64_t address);
   // The bounds of the function symbol containing `address`: start and size (0 when unknown).
   std::optional<std::pair<std::uint64_t, std::uint64_t>> SymbolBounds(std::uint64_t address);
   // Whether `pc` is the first address of a line-table row (gdb then shows no address in frame

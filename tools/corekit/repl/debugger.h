@@ -117,6 +117,8 @@ class Debugger {
   void InfoLine(const std::string& args);
   void InfoAddress(const std::string& args);
   void InfoScope(const std::string& args);
+  void InfoFiles();
+  void InfoSymbols(eval::Evaluator::SymbolKind kind, const std::string& args);
   void Thread(const std::string& args);
   void Examine(const std::string& args);
   void Help(const std::string& args);
