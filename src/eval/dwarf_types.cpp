@@ -10,6 +10,69 @@
 namespace corekit::eval {
 namespace {
 
+// gdb's canonical C++ names put const after the type it qualifies: an argument "const int"
+// (clang's spelling) is "int const", "const char*" is "char const*".
+std::string ConstAfterType(const std::string& name) {
+  std::string out;
+  std::size_t i = 0;
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':'; };
+  while (i < name.size()) {
+    const bool argument_start = !out.empty() && (out.back() == '<' || (out.size() >= 2 && out.compare(out.size() - 2, 2, ", ") == 0));
+    if (argument_start && name.compare(i, 6, "const ") == 0) {
+      // The type after it: words (unsigned long, ns::Name) and their template arguments.
+      std::size_t end = i + 6;
+      int depth = 0;
+      while (end < name.size()) {
+        const char c = name[end];
+        if (c == '<') ++depth;
+        else if (c == '>' && depth > 0) --depth;
+        else if (depth == 0 && !word_char(c) && !(c == ' ' && end + 1 < name.size() && word_char(name[end + 1]) &&
+                                                    name.compare(end + 1, 5, "const") != 0)) {
+          break;
+        }
+        ++end;
+      }
+      if (end == i + 6) {
+        out += name[i++];
+        continue;
+      }
+      out.append(name, i + 6, end - i - 6).append(" const");
+      i = end;
+      continue;
+    }
+    out += name[i++];
+  }
+  return out;
+}
+
+}  // namespace
+
+// gdb's spelling inside C++ names: "Box<long int>" -> "Box<long>", "pair<const int, T>" ->
+// "pair<int const, T>".
+std::string CanonicalTemplateArguments(std::string name) {
+  static const std::pair<const char*, const char*> kSpellings[] = {
+      {"long long unsigned int", "unsigned long long"}, {"long unsigned int", "unsigned long"},
+      {"short unsigned int", "unsigned short"},         {"long long int", "long long"},
+      {"long int", "long"},                             {"short int", "short"}};
+  if (name.find('<') == std::string::npos) return name;
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const auto& [from, to] : kSpellings) {
+    const std::string f = from;
+    for (std::size_t at = 0; (at = name.find(f, at)) != std::string::npos;) {
+      const bool bounded = (at == 0 || !word_char(name[at - 1])) && (at + f.size() >= name.size() || !word_char(name[at + f.size()]));
+      if (bounded) {
+        name.replace(at, f.size(), to);
+        at += std::strlen(to);
+      } else {
+        at += f.size();
+      }
+    }
+  }
+  return ConstAfterType(name);
+}
+
+namespace {
+
 // Deeper type nesting than this is taken as damaged DWARF.
 constexpr int kMaxDepth = 64;
 
@@ -85,29 +148,6 @@ std::string CanonicalIntegerName(const std::string& name) {
   (void)is_signed;
   (void)ints;
   return base;
-}
-
-// gdb's spelling inside C++ names: "Box<long int>" -> "Box<long>".
-std::string CanonicalTemplateArguments(std::string name) {
-  static const std::pair<const char*, const char*> kSpellings[] = {
-      {"long long unsigned int", "unsigned long long"}, {"long unsigned int", "unsigned long"},
-      {"short unsigned int", "unsigned short"},         {"long long int", "long long"},
-      {"long int", "long"},                             {"short int", "short"}};
-  if (name.find('<') == std::string::npos) return name;
-  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  for (const auto& [from, to] : kSpellings) {
-    const std::string f = from;
-    for (std::size_t at = 0; (at = name.find(f, at)) != std::string::npos;) {
-      const bool bounded = (at == 0 || !word_char(name[at - 1])) && (at + f.size() >= name.size() || !word_char(name[at + f.size()]));
-      if (bounded) {
-        name.replace(at, f.size(), to);
-        at += std::strlen(to);
-      } else {
-        at += f.size();
-      }
-    }
-  }
-  return name;
 }
 
 bool IsTypeScopeTag(int tag) {
@@ -442,6 +482,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
     }
     default:
       t.kind = TypeKind::kOther;
+      t.member_pointer = dwarf_tag(&die) == DW_TAG_ptr_to_member_type;
       if (t.size == 0) t.size = table_.word_size();
       break;
   }

@@ -16,6 +16,11 @@
 
 namespace corekit::eval {
 
+// gdb's canonical spelling of the template arguments in a C++ name: "Box<long int>" ->
+// "Box<long>", "pair<const int, T>" -> "pair<int const, T>", "map<const char*, int>" ->
+// "map<char const*, int>".
+std::string CanonicalTemplateArguments(std::string name);
+
 class DwarfTypes {
  public:
   explicit DwarfTypes(TypeTable& table) : table_(table) {}

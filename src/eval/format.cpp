@@ -137,11 +137,20 @@ std::string Evaluator::Impl::Format(const Value& value, char letter, bool top_le
   const std::uint64_t elements = options.elements == 0 ? std::numeric_limits<std::uint32_t>::max() : options.elements;
   auto error_text = [](const Error& e) { return "<error: " + e.message + ">"; };
   auto symbolic = [this](std::uint64_t address) -> std::string {
-    auto symbol = unwinder.SymbolAt(address);
+    auto symbol = CodeLabel(address);
+    if (!symbol) symbol = unwinder.SymbolAt(address);
     if (!symbol) return "";
     return symbol->second ? fmt::format(" <{}+{}>", symbol->first, symbol->second) : fmt::format(" <{}>", symbol->first);
   };
 
+  if (t->member_pointer) {
+    // A null pointer to member (its first word, the function or the offset, zero) in any format.
+    if (auto bytes = Contents(value); bytes && bytes->size() >= std::min<std::uint64_t>(t->size, 8) &&
+                                      std::all_of(bytes->begin(), bytes->begin() + static_cast<long>(std::min<std::uint64_t>(t->size, 8)),
+                                                  [](std::uint8_t b) { return b == 0; })) {
+      return "NULL";
+    }
+  }
   switch (t->kind) {
     case TypeKind::kReference: {
       auto referent = Coerced(value);

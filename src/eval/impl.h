@@ -146,6 +146,12 @@ struct Evaluator::Impl {
   std::optional<Dwarf_Die> InScope(const std::string& name);  // a local or argument of the frame
   Result<Value> Lookup(const std::string& name);
   Result<Value> RegisterValue(const std::string& name);
+  // gdb's name for a C++ function computed from its DWARF: qualified, with its parameters'
+  // types and a const method's " const" (symbol_info.cpp).
+  std::string ComputedPhysname(Dwarf_Die function);
+  // The label gdb gives code at `address` when it differs from the symbol table's: see
+  // Evaluator::CodeLabel.
+  std::optional<std::pair<std::string, std::uint64_t>> CodeLabel(std::uint64_t address);
   // Where a variable lives, as gdb's info address / info scope say it (symbol_info.cpp); `pc`
   // chooses the frame base, `for_scope` info scope's wording of constants.
   std::string DescribeLocation(Dwarf_Die variable, Dwarf_Addr bias, Dwarf_Addr pc, bool for_scope);

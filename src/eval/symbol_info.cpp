@@ -302,6 +302,12 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
   if (name.empty()) return std::nullopt;
   const std::string qualified = s.dwarf_types.ScopePrefix(&declaration) + name;
   if (!GdbCannotParse(qualified) || dwarf_tag(&function) == DW_TAG_inlined_subroutine) return qualified;
+  return s.ComputedPhysname(function);
+}
+
+std::string Evaluator::Impl::ComputedPhysname(Dwarf_Die function) {
+  Dwarf_Die declaration = DeclarationOf(function);
+  const std::string qualified = dwarf_types.ScopePrefix(&declaration) + DieName(&declaration);
   // The parameters' types (gdb's "(void)" for none), and " const" for a method whose `this`
   // points to const.
   std::string parameters;
@@ -311,7 +317,7 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
   if (dwarf_child(owner, &child) != 0) owner = &function;
   ForEachChild(*owner, [&](Dwarf_Die p) {
     if (dwarf_tag(&p) != DW_TAG_formal_parameter) return true;
-    const Type* type = s.TypeOfDie(&p);
+    const Type* type = TypeOfDie(&p);
     if (HasFlag(&p, DW_AT_artificial)) {
       const Type* self = Strip(type);
       const_method = self && self->kind == TypeKind::kPointer && self->target && self->target->kind == TypeKind::kConst;
@@ -322,6 +328,34 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
   });
   return qualified + "(" + (parameters.empty() ? "void" : parameters) + ")" + (const_method ? " const" : "");
 }
+
+std::optional<std::pair<std::string, std::uint64_t>> Evaluator::Impl::CodeLabel(std::uint64_t address) {
+  // gdb labels code by its function's symbol; a C++ function the DWARF gives no linkage name
+  // (gcc gives none to what involves a lambda's type) is named by the name gdb computes, which
+  // the symbol table's demangled name does not spell alike. Others: nullopt, the symbol's.
+  unwind::Frame place;
+  place.pc = place.lookup = address;
+  const auto dwarf = DwarfFor(place);
+  if (!dwarf || !dwarf->subprogram) return std::nullopt;
+  Dwarf_Die function = *dwarf->subprogram;
+  Dwarf_Attribute attr;
+  if (!IsCxx(&function) || dwarf_attr_integrate(&function, DW_AT_linkage_name, &attr) ||
+      dwarf_attr_integrate(&function, DW_AT_MIPS_linkage_name, &attr)) {
+    return std::nullopt;
+  }
+  Dwarf_Addr entry = 0, base = 0, low = 0, high = 0;
+  if (dwarf_entrypc(&function, &entry) != 0 && dwarf_lowpc(&function, &entry) != 0) {
+    if (dwarf_ranges(&function, 0, &base, &low, &high) <= 0) return std::nullopt;
+    entry = low;
+  }
+  entry += dwarf->bias;
+  // A symbol starting closer (a function's cold part) labels the address, as in gdb.
+  if (entry > address) return std::nullopt;
+  if (auto symbol = unwinder.SymbolAt(address); symbol && address - symbol->second > entry) return std::nullopt;
+  return std::make_pair(ComputedPhysname(function), address - entry);
+}
+
+std::optional<std::pair<std::string, std::uint64_t>> Evaluator::CodeLabel(std::uint64_t address) { return impl_->CodeLabel(address); }
 
 std::string Evaluator::Impl::DescribeLocation(Dwarf_Die variable, Dwarf_Addr bias, Dwarf_Addr pc, bool for_scope) {
   Dwarf_Attribute attr;

@@ -35,7 +35,7 @@ const std::vector<std::string> kInspectCommands = {
     "bt 2", "frame 1", "info locals", "p numbers", "p/r numbers", "p numbers[1]", "p orders[1].qty", "p *owned",
     "p owned->id", "p it", "p map_it", "p list_it", "p maybe_numbers", "p index", "p zeros", "p g_numbers",
     "p/x numbers", "p/r by_id", "p/r either", "p counter", "p/r counter", "p *shared", "p fixed[1]", "p queue[2]",
-    "p bits[2]", "p $3", "output names",
+    "p bits[2]", "p $3", "output names", "p doubler", "p no_function", "p/r doubler",
     "set print pretty on", "p two", "p by_id", "p owned", "p orders", "p names", "p maybe", "p index", "p triple",
     "show print pretty", "set print pretty off",
     "set print elements 2", "p numbers", "p text", "p by_id", "p unique", "p counts", "show print elements",

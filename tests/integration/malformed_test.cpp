@@ -76,7 +76,8 @@ TEST(Malformed, EveryCommandFailsCleanly) {
                                              "bt", "bt --json", "report", "report --json", "compact",
                                              "symbols --json",
                                              "debug --batch -ex bt -ex up -ex 'x/2xg $sp' -ex 'bt full' -ex 'info args' -ex 'p $sp' "
-                                             "-ex 'p *(long *)$sp@4' -ex 'x/3i $pc' -ex disassemble -ex list"};
+                                             "-ex 'p *(long *)$sp@4' -ex 'x/3i $pc' -ex disassemble -ex list -ex 'info files' "
+                                             "-ex 'info line *$pc' -ex 'info scope *$pc' -ex 'info address main' -ex 'p $_siginfo'"};
   TempDir dir;
   int runs = 0;
   for (const Input& input : Inputs(*core)) {

@@ -76,6 +76,8 @@ __attribute__((noinline)) int Inspect(int depth) {
   std::vector<std::vector<int>> nested = {{1}, {2, 3}};
   std::vector<int> zeros(300, 0);
   std::map<std::string, std::vector<int>> index = {{"odd", {1, 3}}, {"even", {2}}};
+  std::function<int(int)> doubler = [](int x) { return 2 * x; };  // its target: a lambda
+  std::function<void()> no_function;
   auto it = numbers.begin();
   auto map_it = by_id.begin();
   auto list_it = names.begin();

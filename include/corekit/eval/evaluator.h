@@ -170,6 +170,11 @@ class Evaluator {
   // its parameters where gdb's name parser cannot take them off (names holding "<lambda()>" or
   // "{...}"); nullopt for a frame without C++ debug information.
   std::optional<std::string> FrameFunctionName(const unwind::Frame& frame);
+  // The name and offset gdb labels code at `address` with (<name+offset>) when the symbol table's
+  // name would differ: a C++ function its DWARF gives no linkage name (gcc's for anything
+  // involving a lambda's type), by the name gdb computes with its parameters. nullopt: the
+  // symbol table's name is gdb's.
+  std::optional<std::pair<std::string, std::uint64_t>> CodeLabel(std::uint64_t address);
   // The value with its bytes read now (lazy memory values are fetched), so that an unreadable
   // top-level value is an error, as in gdb's print, rather than text.
   Result<Value> Fetched(const Value& value);

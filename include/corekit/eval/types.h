@@ -60,6 +60,7 @@ struct Type {
   const Type* target = nullptr;  // pointee, element, referent, typedef/cv target, return type
   std::optional<std::uint64_t> count;  // arrays: elements (nullopt: unknown bound, `int a[]`)
   bool vector = false;       // an array that is a vector (gdb: `int v __attribute__ ((vector_size(4)))`)
+  bool member_pointer = false;  // a C++ pointer to member (kOther): gdb prints a null one NULL
   bool rvalue = false;       // a `&&` reference
   std::vector<Member> members;
   std::vector<std::pair<std::string, std::int64_t>> enumerators;

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "../../../src/eval/dwarf_types.h"
 #include "../../../src/eval/location.h"
 #include "corekit/eval/types.h"
 
@@ -129,6 +130,49 @@ TEST(TypeNames, SpelledAsGdbSpellsThem) {
   const Type* p = table.Make(point);
   EXPECT_EQ(TypeName(table.PointerTo(p)), "struct point *");
   EXPECT_EQ(TypeDefinition(table.PointerTo(p)), "struct point {\n    int x;\n    int y;\n} *");
+}
+
+// gdb's canonical C++ names: const after the type, integers without "int".
+TEST(TypeNames, TemplateArgumentsCanonicalAsGdbs) {
+  EXPECT_EQ(CanonicalTemplateArguments("pair<const int, int>"), "pair<int const, int>");
+  EXPECT_EQ(CanonicalTemplateArguments("map<const char*, long int>"), "map<char const*, long>");
+  EXPECT_EQ(CanonicalTemplateArguments("pair<const std::basic_string<char>, int>"), "pair<std::basic_string<char> const, int>");
+  EXPECT_EQ(CanonicalTemplateArguments("Box<const unsigned long>"), "Box<unsigned long const>");
+  EXPECT_EQ(CanonicalTemplateArguments("pair<int const, int>"), "pair<int const, int>");
+  EXPECT_EQ(CanonicalTemplateArguments("constant_thing<int>"), "constant_thing<int>");
+  EXPECT_EQ(CanonicalTemplateArguments("point"), "point");
+}
+
+// An ILP32 target's pointers and longs; gdb's vector attribute; ptype's depth of anonymous types.
+TEST(TypeNames, TargetWordVectorsAndNestedAnonymousTypes) {
+  TypeTable table;
+  table.SetWordSize(4);
+  EXPECT_EQ(table.PointerTo(table.Void())->size, 4u);
+  EXPECT_EQ(table.Base("long")->size, 4u);
+  EXPECT_EQ(table.Base("unsigned long")->size, 4u);
+  EXPECT_EQ(table.Base("long double")->size, 12u);
+  const Type* i = table.Base("int");
+  Type vector = *table.ArrayOf(i, 29);
+  vector.vector = true;
+  EXPECT_EQ(TypeName(table.Make(vector), "_pad"), "int _pad __attribute__ ((vector_size(29)))");
+  auto aggregate = [&](TypeKind kind, const std::string& keyword, const std::string& name, std::vector<Member> members) {
+    Type t;
+    t.kind = kind;
+    t.keyword = keyword;
+    t.name = name;
+    t.members = std::move(members);
+    return table.Make(std::move(t));
+  };
+  auto member = [](const std::string& name, const Type* type) {
+    Member m;
+    m.name = name;
+    m.type = type;
+    return m;
+  };
+  const Type* inner = aggregate(TypeKind::kStruct, "struct", "", {member("x", i)});
+  const Type* middle = aggregate(TypeKind::kUnion, "union", "", {member("a", i), member("s", inner)});
+  const Type* outer = aggregate(TypeKind::kStruct, "struct", "outer", {member("u", middle)});
+  EXPECT_EQ(TypeDefinition(outer), "struct outer {\n    union {\n        int a;\n        struct {...} s;\n    } u;\n}");
 }
 
 }  // namespace

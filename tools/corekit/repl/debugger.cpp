@@ -774,7 +774,8 @@ void Debugger::InfoSource() {
 }
 
 std::string Debugger::AddressLabel(std::uint64_t address, bool linkage) {
-  const auto sym = unwinder_.SymbolAt(address, linkage);
+  auto sym = Evaluator().CodeLabel(address);
+  if (!sym) sym = unwinder_.SymbolAt(address, linkage);
   if (!sym) return "";
   return sym->second ? fmt::format(" <{}+{}>", Printable(sym->first), sym->second) : fmt::format(" <{}>", Printable(sym->first));
 }
