@@ -333,6 +333,8 @@ std::optional<std::pair<std::string, std::uint64_t>> Evaluator::Impl::CodeLabel(
   // gdb labels code by its function's symbol; a C++ function the DWARF gives no linkage name
   // (gcc gives none to what involves a lambda's type) is named by the name gdb computes, which
   // the symbol table's demangled name does not spell alike. Others: nullopt, the symbol's.
+  // Only code in .text has a function's name (data is labelled by its symbol, as in gdb).
+  if (const auto text = unwinder.TextRange(address); !text || address < text->first || address >= text->second) return std::nullopt;
   unwind::Frame place;
   place.pc = place.lookup = address;
   const auto dwarf = DwarfFor(place);

@@ -160,24 +160,32 @@ bool IsFunctionTag(int tag) { return tag == DW_TAG_subprogram || tag == DW_TAG_i
 // The unit's functions with code, wherever the unit puts them (see Session::nested_functions).
 std::vector<Session::NestedFunction> NestedFunctions(Dwarf_Die* cu) {
   std::vector<Session::NestedFunction> found;
-  std::vector<Dwarf_Die> stack;
+  // Classes are entered only inside functions: elsewhere they hold declarations (a method's
+  // code is a unit-level DIE pointing at one), and the standard library's are most of a unit.
+  struct Level {
+    Dwarf_Die die;
+    bool in_function;
+  };
+  std::vector<Level> stack;
   Dwarf_Die child;
-  if (dwarf_child(cu, &child) == 0) stack.push_back(child);
+  if (dwarf_child(cu, &child) == 0) stack.push_back({child, false});
   std::size_t budget = 20'000'000;
   while (!stack.empty() && --budget > 0) {
-    Dwarf_Die die = stack.back();
+    const Level level = stack.back();
+    Dwarf_Die die = level.die;
     stack.pop_back();
     Dwarf_Die next;
-    if (dwarf_siblingof(&die, &next) == 0) stack.push_back(next);
+    if (dwarf_siblingof(&die, &next) == 0) stack.push_back({next, level.in_function});
     const int tag = dwarf_tag(&die);
     if (tag == DW_TAG_subprogram) {
       Dwarf_Addr base = 0, low = 0, high = 0;
       for (ptrdiff_t at = 0; (at = dwarf_ranges(&die, at, &base, &low, &high)) > 0;) found.push_back({low, high, dwarf_dieoffset(&die)});
     }
-    const bool scope = tag == DW_TAG_subprogram || tag == DW_TAG_structure_type || tag == DW_TAG_class_type ||
-                       tag == DW_TAG_union_type || tag == DW_TAG_namespace || tag == DW_TAG_lexical_block;
+    const bool class_scope = tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
+    const bool scope = tag == DW_TAG_subprogram || tag == DW_TAG_namespace || tag == DW_TAG_lexical_block ||
+                       (class_scope && level.in_function);
     Dwarf_Die inner;
-    if (scope && dwarf_child(&die, &inner) == 0) stack.push_back(inner);
+    if (scope && dwarf_child(&die, &inner) == 0) stack.push_back({inner, level.in_function || tag == DW_TAG_subprogram});
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.low < b.low; });
   return found;
