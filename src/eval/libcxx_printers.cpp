@@ -68,13 +68,7 @@ std::optional<Synthetic> String(Impl& s, const Value& v, const Type* t) {
   return StringAt(s, TemplateArgument(s, t, 0), text->first, text->second);
 }
 
-std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) {
-  auto data = Word(s, v, {"__data"});
-  auto length = Word(s, v, {"__size"});
-  if (!data) return ErrorLeaf(data.error());
-  if (!length) return ErrorLeaf(length.error());
-  return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
-}
+std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) { return StringViewOf(s, v, t, "__data", "__size"); }
 
 // ---- sequences ----
 

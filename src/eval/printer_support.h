@@ -50,6 +50,8 @@ Synthetic Leaf(std::string summary);
 Synthetic ErrorLeaf(const Error& e);  // <optimized out>, or <error: ...>
 // `length` code units of `char_type` at `data`, quoted as gdb quotes strings.
 Synthetic StringAt(Impl& s, const Type* char_type, std::uint64_t data, std::uint64_t length);
+// A string_view's text from its pointer and length members (named per library).
+Synthetic StringViewOf(Impl& s, const Value& v, const Type* t, const char* data_member, const char* length_member);
 // The children of `length` consecutive elements from `first` on, their memory checked ahead.
 std::function<std::optional<Error>(const Synthetic::Visit&)> ArrayChildren(Impl& s, const Type* element, std::uint64_t first,
                                                                            std::int64_t length);

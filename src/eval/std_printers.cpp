@@ -341,6 +341,14 @@ Synthetic HashNodes(Impl& s, std::string_view name, bool is_map, const NodeLayou
   return out;
 }
 
+Synthetic StringViewOf(Impl& s, const Value& v, const Type* t, const char* data_member, const char* length_member) {
+  auto data = Word(s, v, {data_member});
+  auto length = Word(s, v, {length_member});
+  if (!data) return ErrorLeaf(data.error());
+  if (!length) return ErrorLeaf(length.error());
+  return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
+}
+
 }  // namespace printers
 
 namespace {
@@ -360,13 +368,7 @@ std::optional<Synthetic> String(Impl& s, const Value& v, const Type* t) {
   return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
 }
 
-std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) {
-  auto data = Word(s, v, {"_M_str"});
-  auto length = Word(s, v, {"_M_len"});
-  if (!data) return ErrorLeaf(data.error());
-  if (!length) return ErrorLeaf(length.error());
-  return StringAt(s, TemplateArgument(s, t, 0), *data, *length);
-}
+std::optional<Synthetic> StringView(Impl& s, const Value& v, const Type* t) { return StringViewOf(s, v, t, "_M_str", "_M_len"); }
 
 // ---- sequences ----
 

@@ -10,6 +10,7 @@
 
 #include "corekit/unwind/unwinder.h"
 #include "impl.h"
+#include "unwind/dwarf_access.h"
 
 namespace corekit::eval {
 namespace {
@@ -217,22 +218,6 @@ std::optional<Dwarf_Die> EnclosingFunction(Dwarf_Die die) {
   return function;
 }
 
-// The DIE that declares a function: an inlined or out-of-line instance points at its abstract
-// origin, and a member function's definition at its declaration inside the class.
-Dwarf_Die DeclarationOf(Dwarf_Die die) {
-  for (int hops = 0; hops < 8; ++hops) {
-    Dwarf_Attribute attr;
-    Dwarf_Die next;
-    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attr) || dwarf_attr(&die, DW_AT_specification, &attr)) &&
-        dwarf_formref_die(&attr, &next)) {
-      die = next;
-    } else {
-      break;
-    }
-  }
-  return die;
-}
-
 bool IsCxx(Dwarf_Die* die) {
   Dwarf_Die cu;
   if (!dwarf_diecu(die, &cu, nullptr, nullptr)) return false;
@@ -297,7 +282,7 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
       return GdbCannotParse(demangled) ? demangled : unwind::WithoutSignature(demangled);
     }
   }
-  Dwarf_Die declaration = DeclarationOf(function);
+  Dwarf_Die declaration = unwind::DeclarationOf(function);
   const std::string name = DieName(&declaration);
   if (name.empty()) return std::nullopt;
   const std::string qualified = s.dwarf_types.ScopePrefix(&declaration) + name;
@@ -306,7 +291,7 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
 }
 
 std::string Evaluator::Impl::ComputedPhysname(Dwarf_Die function) {
-  Dwarf_Die declaration = DeclarationOf(function);
+  Dwarf_Die declaration = unwind::DeclarationOf(function);
   const std::string qualified = dwarf_types.ScopePrefix(&declaration) + DieName(&declaration);
   // The parameters' types (gdb's "(void)" for none), and " const" for a method whose `this`
   // points to const.

@@ -12,6 +12,10 @@
 
 namespace corekit::unwind {
 
+// The DIE that declares a function: an inlined or out-of-line instance points at its abstract
+// origin, and a member function's definition at its declaration inside the class.
+Dwarf_Die DeclarationOf(Dwarf_Die die);
+
 class DwarfAccess {
  public:
   static Dwfl* Session(Unwinder& unwinder);

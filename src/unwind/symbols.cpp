@@ -10,10 +10,7 @@
 #include "session.h"
 
 namespace corekit::unwind {
-namespace {
 
-// The DIE that declares a function: an inlined or out-of-line instance points at its abstract
-// origin, and a member function's definition at its declaration inside the class.
 Dwarf_Die DeclarationOf(Dwarf_Die die) {
   for (int hops = 0; hops < 8; ++hops) {
     Dwarf_Attribute attr;
@@ -27,6 +24,8 @@ Dwarf_Die DeclarationOf(Dwarf_Die die) {
   }
   return die;
 }
+
+namespace {
 
 // "ns::Class<T>::name": the DWARF name qualified by its enclosing namespaces and named classes,
 // up to the first function scope (a local class, such as a lambda's, adds no prefix).
