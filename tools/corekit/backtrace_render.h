@@ -5,13 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "analyze/report_json.h"
 #include "corekit/target/model.h"
 #include "corekit/unwind/unwinder.h"
 
 namespace corekit::tools {
 
 std::string FrameText(const unwind::Frame& frame, bool is64);
-nlohmann::json ThreadJson(const unwind::ThreadBacktrace& bt, const target::Thread& thread, bool crashed);
-nlohmann::json ModulesJson(const std::vector<unwind::Module>& modules);
+using analyze::ModulesJson;
+using analyze::ThreadJson;
 
 }  // namespace corekit::tools

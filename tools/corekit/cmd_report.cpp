@@ -6,7 +6,6 @@
 
 #include "backtrace_render.h"
 #include "corekit/analyze/report.h"
-#include "corekit/analyze/signature.h"
 #include "corekit/analyze/source_lines.h"
 #include "render.h"
 #include "symbol_fetch.h"
@@ -42,49 +41,8 @@ int Run(target::Target& core, const CommonOptions& options) {
   auto unwinder = unwind::Unwinder::Create(core, fetch.UnwindOptions());
   if (!unwinder) return Fail(unwinder.error());
   const analyze::CrashReport report = analyze::Analyze(core, **unwinder);
-  const target::Process& p = core.process();
   if (options.json) {
-    nlohmann::json threads = nlohmann::json::array();
-    for (std::size_t i = 0; i < report.threads.size(); ++i) {
-      const target::Thread& t = core.threads()[i];
-      const bool crashed = report.crashed_thread && *report.crashed_thread == t.tid;
-      threads.push_back(ThreadJson(report.threads[i], t, crashed));
-      // The crashed thread's general registers, and every thread's sp: what a crash page shows.
-      threads.back()["sp"] = HexJson(t.sp);
-      if (crashed) {
-        threads.back()["registers"] = RegistersJson({&t.registers});
-        // The source line of each of its first frames, as the text report shows them.
-        analyze::SourceLines sources(options.source_dirs, [&](const unwind::Frame& f, const std::string& path) {
-          return (*unwinder)->FetchSource(f, path);
-        });
-        nlohmann::json& frames = threads.back()["frames"];
-        for (std::size_t k = 0; k < report.threads[i].frames.size() && k < kFramesShown; ++k) {
-          if (auto text = sources.Line(report.threads[i].frames[k])) frames[k]["source"] = *text;
-        }
-      }
-    }
-    nlohmann::json signal = SignalJson(report.signal);
-    nlohmann::json signature = nullptr;
-    for (const unwind::ThreadBacktrace& bt : report.threads) {
-      if (report.crashed_thread && bt.tid == *report.crashed_thread) {
-        signature = analyze::Signature(bt.frames, (*unwinder)->modules());
-      }
-    }
-    PrintJson({{"schema", "corekit.report/1"},
-               {"core", {{"path", options.target}, {"producer", std::string(target::ProducerName(core.producer()))},
-                         {"arch", std::string(elf::ArchName(core.abi().arch))},
-                         {"os", std::string(elf::OsName(core.abi().os))}}},
-               {"process", {{"pid", p.pid ? nlohmann::json(*p.pid) : nlohmann::json(nullptr)},
-                            {"executable", p.executable}, {"command_line", p.command_line}}},
-               {"signal", signal},
-               {"crash", {{"thread", report.crashed_thread ? nlohmann::json(*report.crashed_thread) : nlohmann::json(nullptr)},
-                          {"kind", report.kind}, {"summary", report.summary},
-                          {"message", report.message ? nlohmann::json(*report.message) : nlohmann::json(nullptr)},
-                          {"signature", signature},
-                          {"signature_version", std::string(analyze::kSignatureVersion)}}},
-               {"threads", threads},
-               {"modules", ModulesJson((*unwinder)->modules())},
-               {"mappings", MappingsJson(core.mappings())}});
+    PrintJson(analyze::ReportJson(core, **unwinder, report, options.target, options.source_dirs));
     fetch.PrintNewWarnings();
     return 0;
   }
@@ -114,6 +72,7 @@ int Run(target::Target& core, const CommonOptions& options) {
     Print("\nOther threads:\n");
     for (const std::string& line : folded) Print("  {}\n", Printable(line));
   }
+  const target::Process& p = core.process();
   Print("\nProcess: pid {}, {}\n", p.pid ? std::to_string(*p.pid) : "?",
         Printable(p.command_line.empty() ? p.executable : p.command_line));
   Print("{}: {} ({} {} {})\n", core.producer() == target::Producer::kLive ? "Process" : "Core", options.target, elf::OsName(core.abi().os), elf::ArchName(core.abi().arch),

@@ -104,12 +104,6 @@ void PrintWarnings(const Diagnostics& diagnostics) {
   }
 }
 
-std::string HexAddress(std::uint64_t value) { return fmt::format("{:#x}", value); }
-
-std::string HexAddress(std::uint64_t value, bool is64) {
-  return is64 ? fmt::format("{:#018x}", value) : fmt::format("{:#010x}", value);
-}
-
 std::string SelfPath() {
   char self[4096] = {};
   if (::readlink("/proc/self/exe", self, sizeof self - 1) <= 0) return "";
@@ -140,53 +134,6 @@ std::string SignalText(const target::Signal& signal) {
     text += fmt::format(" from pid {}", *signal.sender_pid);
   }
   return text;
-}
-
-nlohmann::json HexJson(std::optional<std::uint64_t> value) {
-  if (!value) return nullptr;
-  return HexAddress(*value);
-}
-
-std::string RegisterValueText(const elf::Register& r) {
-  if (r.width <= 8) return fmt::format("{:#0{}x}", r.value, 2 + 2 * r.width);
-  std::string out = "{";
-  for (std::size_t i = 0; i < r.bytes.size(); ++i) out += fmt::format("{}{:#04x}", i ? "," : "", r.bytes[i]);
-  return out + "}";
-}
-
-nlohmann::json RegistersJson(const std::vector<const std::vector<elf::Register>*>& sets) {
-  nlohmann::json regs = nlohmann::json::array();
-  for (const auto* set : sets) {
-    for (const elf::Register& r : *set) regs.push_back({{"name", r.name}, {"width", r.width}, {"value", RegisterValueText(r)}});
-  }
-  return regs;
-}
-
-nlohmann::json MappingsJson(const std::vector<target::Mapping>& mappings) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const target::Mapping& m : mappings) {
-    list.push_back({{"start", HexAddress(m.start)}, {"end", HexAddress(m.end)}, {"perms", m.perms},
-                    {"offset", HexAddress(m.offset)}, {"path", m.path},
-                    {"kind", std::string(target::MappingKind(m.path))},
-                    {"in_core", m.backing == target::Backing::kCore},
-                    {"bytes", std::string(target::BackingName(m.backing))},
-                    {"bytes_in_core", m.bytes_in_core}});
-  }
-  return list;
-}
-
-nlohmann::json SignalJson(const std::optional<target::Signal>& signal) {
-  if (!signal) return nullptr;
-  nlohmann::json j;
-  j["number"] = signal->number;
-  std::string_view name = elf::SignalName(signal->number);
-  j["name"] = name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);
-  j["code"] = signal->code ? nlohmann::json(*signal->code) : nlohmann::json(nullptr);
-  std::string_view code_name = signal->code ? elf::SiCodeName(signal->number, *signal->code) : "";
-  j["code_name"] = code_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(code_name);
-  j["fault_address"] = HexJson(signal->fault_address);
-  j["sender_pid"] = signal->sender_pid ? nlohmann::json(*signal->sender_pid) : nlohmann::json(nullptr);
-  return j;
 }
 
 nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics) {

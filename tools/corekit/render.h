@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analyze/report_json.h"
 #include "corekit/base/text.h"
 #include "corekit/core/core_file.h"
 #include "corekit/server/json.h"
@@ -67,23 +68,20 @@ int Fail(const std::string& message);
 // Prints each diagnostic as "warning: ..." on stderr (text mode only).
 void PrintWarnings(const Diagnostics& diagnostics);
 
-std::string HexAddress(std::uint64_t value);        // 0x00007ffc12345678 style for the width
-std::string HexAddress(std::uint64_t value, bool is64);
+using analyze::HexAddress;  // 0x7ffc12345678; with is64, the word's width: 0x00007ffc12345678
 std::string HumanSize(std::uint64_t bytes);          // "1.5 MiB"
 // This corekit executable's absolute path (what the handler and the server run again), or ""
 // when /proc cannot say.
 std::string SelfPath();
 std::string SignalText(const target::Signal& signal);  // "SIGSEGV (SEGV_MAPERR) at 0x0"
 
-nlohmann::json SignalJson(const std::optional<target::Signal>& signal);
-nlohmann::json HexJson(std::optional<std::uint64_t> value);  // hex string or null
+// The contract's JSON pieces, shared with the Python module (analyze/report_json.h).
+using analyze::HexJson;
+using analyze::MappingsJson;
+using analyze::RegistersJson;
+using analyze::RegisterValueText;
+using analyze::SignalJson;
 nlohmann::json DiagnosticsJson(const Diagnostics& diagnostics);
-// A register's value: 0x-prefixed hex of its width, or its bytes ("{0x01,0x02,...}") when wider.
-std::string RegisterValueText(const elf::Register& r);
-// [{ "name", "width", "value" }] of the given register sets, in order.
-nlohmann::json RegistersJson(const std::vector<const std::vector<elf::Register>*>& sets);
-// [{ "start", "end", "perms", "offset", "path", "kind", "in_core", "bytes", "bytes_in_core" }].
-nlohmann::json MappingsJson(const std::vector<target::Mapping>& mappings);
 
 // Prints one JSON document on stdout. Strings are valid UTF-8 always: bytes that are not become
 // the text `\xNN` (ValidUtf8; docs/json.md), as in every command's JSON.
