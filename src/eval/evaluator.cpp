@@ -950,6 +950,53 @@ std::optional<Evaluator::SourcePlace> Evaluator::FunctionSource(const std::strin
   return std::nullopt;
 }
 
+Result<Value> Evaluator::MemberOf(const Value& value, const std::string& name) {
+  auto v = impl_->Coerced(value);
+  if (!v) return Unexpected(v.error());
+  const Type* t = Strip(v->type);
+  if (t && t->kind == TypeKind::kPointer) {
+    v = impl_->Dereference(*v);
+    if (!v) return Unexpected(v.error());
+  } else if (t && t->kind == TypeKind::kStruct) {
+    // A smart pointer's `->` follows it when the object has no member of that name itself.
+    if (auto own = impl_->MemberOf(*v, name)) return own;
+    if (auto pointee = StdPointee(*impl_, *v); pointee && *pointee) v = **pointee;
+  }
+  return impl_->MemberOf(*v, name);
+}
+
+Result<Value> Evaluator::Element(const Value& value, std::int64_t index) { return impl_->Element(value, index); }
+Result<Value> Evaluator::Dereference(const Value& value) { return impl_->Dereference(value); }
+Result<std::int64_t> Evaluator::AsInteger(const Value& value) { return impl_->AsInteger(value); }
+Result<double> Evaluator::AsDouble(const Value& value) { return impl_->AsDouble(value); }
+
+std::optional<Evaluator::LibraryView> Evaluator::StandardView(const Value& value, std::size_t limit) {
+  auto v = impl_->Coerced(value);
+  if (!v) return std::nullopt;
+  auto printer = StdPrinter(*impl_, *v);
+  if (!printer) return std::nullopt;
+  LibraryView view;
+  view.summary = printer->summary;
+  if (printer->text) {
+    view.shape = LibraryView::Shape::kString;
+    view.string_address = printer->text->address;
+    view.string_length = printer->text->length;
+    view.char_width = printer->text->width;
+    return view;
+  }
+  if (!printer->has_children || !printer->children) return view;
+  view.shape = printer->hint == Synthetic::Hint::kArray ? LibraryView::Shape::kArray
+               : printer->hint == Synthetic::Hint::kMap ? LibraryView::Shape::kMap
+                                                        : LibraryView::Shape::kStruct;
+  const std::size_t max_children = view.shape == LibraryView::Shape::kMap ? 2 * limit : limit;
+  view.error = printer->children([&](const std::string& name, const Value& child) {
+    if (view.children.size() >= max_children) return false;
+    view.children.push_back({name, child});
+    return true;
+  });
+  return view;
+}
+
 Result<Value> Evaluator::Fetched(const Value& value) {
   const Type* t = Strip(value.type);
   if (value.where != Value::Where::kMemory || !t || t->kind == TypeKind::kFunction || !t->no_debug_symbol.empty()) {

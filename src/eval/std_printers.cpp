@@ -200,7 +200,9 @@ Synthetic StringAt(Impl& s, const Type* char_type, std::uint64_t data, std::uint
   else if (ch && ch->name == "char16_t") prefix = "u";
   else if (ch && ch->name == "char32_t") prefix = "U";
   else if (ch && ch->name == "char8_t") prefix = "u8";
-  return Leaf(QuotedUnits(units, prefix, length > shown, s.options.repeats));
+  Synthetic string = Leaf(QuotedUnits(units, prefix, length > shown, s.options.repeats));
+  string.text = Synthetic::Text{data, length, static_cast<unsigned>(width)};
+  return string;
 }
 
 std::optional<NodeLayout> LayoutOf(Impl& s, const Type* t, bool is_map, std::uint64_t header) {

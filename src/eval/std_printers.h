@@ -26,6 +26,13 @@ struct Synthetic {
   // error that ended the walk early (memory not in the core, a damaged container), if any.
   using Visit = std::function<bool(const std::string& name, const Value& value)>;
   std::function<std::optional<Error>(const Visit& visit)> children;
+  // A string's code units (StringAt): `length` of `width` bytes at `address`, for scripts that
+  // want the text rather than gdb's quoting of it.
+  struct Text {
+    std::uint64_t address = 0, length = 0;
+    unsigned width = 1;
+  };
+  std::optional<Text> text;
 };
 
 // The printer for `value`'s type, or nullopt when it is not one the standard library's printers

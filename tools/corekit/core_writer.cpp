@@ -5,11 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
-#include "corekit/dump/zstd_sink.h"
+#include "corekit/dump/core_file_writer.h"
 
 namespace corekit::tools {
 namespace {
@@ -52,34 +50,8 @@ Result<dump::DumpSummary> WriteCore(dump::Dumper& dumper, const std::string& pat
   if (to_stdout && ::isatty(STDOUT_FILENO)) {
     return Unexpected(Errc::kInvalidArgument, "refusing to write a core to a terminal (use -o FILE, or a pipe)");
   }
-  std::string tmp;
-  int fd = STDOUT_FILENO;
-  if (!to_stdout) {
-    tmp = path + ".tmp-XXXXXX";
-    fd = ::mkstemp(tmp.data());  // mode 0600
-    if (fd < 0) return Unexpected(Errc::kIo, "cannot create " + tmp + ": " + std::strerror(errno));
-  }
-  Result<dump::DumpSummary> summary = [&] {
-    CancelOnSignals cancel(dumper);
-    if (compress || path.ends_with(".zst")) {
-      auto zstd = dump::ZstdSink::Create(fd);
-      if (!zstd) return Result<dump::DumpSummary>(Unexpected(zstd.error()));
-      return dumper.Run(**zstd);
-    }
-    dump::FdWriter writer(fd);
-    return dumper.Run(writer);
-  }();
-  if (to_stdout) return summary;
-  if (summary && (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0)) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Unexpected(Errc::kIo, "cannot write " + path + ": " + why);
-  }
-  if (!summary) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-  }
-  return summary;
+  CancelOnSignals cancel(dumper);
+  return to_stdout ? dump::WriteCoreTo(dumper, STDOUT_FILENO, compress) : dump::WriteCoreFile(dumper, path, compress);
 }
 
 Result<std::uint64_t> ParseSize(const std::string& text) {

@@ -1,6 +1,6 @@
-// Writing a core to a file or stdout for `dump` and `compact`: the file is created as
-// PATH.tmp-XXXXXX (mode 0600), synced and renamed to PATH once complete, and removed on any
-// failure; SIGINT, SIGTERM and SIGHUP cancel the dump (whose cleanup resumes the target).
+// Writing a core to a file or stdout for `dump` and `compact` (dump/core_file_writer.h: a
+// temporary name, mode 0600, renamed when complete); SIGINT, SIGTERM and SIGHUP cancel the dump
+// (whose cleanup resumes the target).
 #pragma once
 
 #include <string>

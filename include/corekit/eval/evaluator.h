@@ -178,6 +178,29 @@ class Evaluator {
   // The value with its bytes read now (lazy memory values are fetched), so that an unreadable
   // top-level value is an error, as in gdb's print, rather than text.
   Result<Value> Fetched(const Value& value);
+  // What `v.m` (`v->m` of a pointer or smart pointer), `v[i]` and `*v` give in an expression,
+  // with print's errors: for the scripting API (python/), which walks values one step at a time.
+  Result<Value> MemberOf(const Value& value, const std::string& name);
+  Result<Value> Element(const Value& value, std::int64_t index);
+  Result<Value> Dereference(const Value& value);
+  // A scalar as a number: integers, chars, bools, enums and pointers as integers (references
+  // followed), floats as doubles.
+  Result<std::int64_t> AsInteger(const Value& value);
+  Result<double> AsDouble(const Value& value);
+  // The standard library's view of a value that one of its printers knows (std::vector,
+  // std::map, std::string, ...): what the printer shows, the children (a map's as key, value,
+  // key, value...), at most `limit` of them. nullopt: no printer knows the value's type.
+  struct LibraryView {
+    enum class Shape { kLeaf, kArray, kMap, kStruct, kString };
+    Shape shape = Shape::kLeaf;
+    std::string summary;  // the printer's to_string
+    std::vector<NamedValue> children;
+    std::optional<Error> error;  // what ended the walk of the children early
+    // kString: `length` code units of `char_width` bytes at `address`.
+    std::uint64_t string_address = 0, string_length = 0;
+    unsigned char_width = 1;
+  };
+  std::optional<LibraryView> StandardView(const Value& value, std::size_t limit);
   // Names of variables, functions and types starting with `prefix`, for completion.
   std::vector<std::string> Complete(const std::string& prefix, std::size_t limit);
 
