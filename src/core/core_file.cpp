@@ -115,6 +115,12 @@ std::size_t CoreFile::CopyFromSegment(const Segment& s, std::uint64_t address,
   return static_cast<std::size_t>(n);
 }
 
+std::optional<std::span<const std::uint8_t>> CoreFile::BytesInCore(std::uint64_t address, std::uint64_t size) const {
+  const Segment* s = FindSegment(address);
+  if (!s || address - s->vaddr >= s->available || size > s->available - (address - s->vaddr)) return std::nullopt;
+  return std::span<const std::uint8_t>(file_.bytes().data() + s->offset + (address - s->vaddr), static_cast<std::size_t>(size));
+}
+
 Result<std::size_t> CoreFile::ReadFromCore(std::uint64_t address, std::span<std::uint8_t> out) const {
   const Segment* s = FindSegment(address);
   if (!s || address - s->vaddr >= s->available) {

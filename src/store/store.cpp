@@ -815,4 +815,15 @@ Result<VacuumReport> Store::Vacuum(const Limits& limits, std::int64_t now) {
   return report;
 }
 
+Result<int> Store::OpenCore(std::string_view id, std::optional<uid_t> viewer) {
+  auto crash = Find(id, viewer);
+  if (!crash) return Unexpected(crash.error());
+  const std::string& file = !crash->core_file.empty() ? crash->core_file : crash->compact_file;
+  if (file.empty()) {
+    return Unexpected(Errc::kNotInCore, "crash " + crash->id + " has no stored core: " +
+                                            crash->core_reason.value_or("none was stored"));
+  }
+  return OpenFile(file);
+}
+
 }  // namespace corekit::store

@@ -29,15 +29,7 @@ bool IsStoredCrash(const std::string& target) { return target.size() > 1 && targ
 Result<std::string> StoredCorePath(const std::string& store_path, const std::string& target) {
   auto store = OpenStoreForReading(store_path);
   if (!store) return Unexpected(store.error());
-  auto crash = (*store)->Find(target.substr(1), Viewer());
-  if (!crash) return Unexpected(crash.error());
-  const std::string& file = !crash->core_file.empty() ? crash->core_file : crash->compact_file;
-  if (file.empty()) {
-    return Unexpected(Errc::kNotInCore, "crash " + crash->id + " has no stored core: " +
-                                            crash->core_reason.value_or("none was stored"));
-  }
-  auto fd = (*store)->OpenFile(file);
-  if (!fd) return Unexpected(fd.error());
+  auto fd = (*store)->OpenCore(target.substr(1), Viewer());
   return "/proc/self/fd/" + std::to_string(*fd);  // kept open for the command's life
 }
 

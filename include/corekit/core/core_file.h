@@ -16,6 +16,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,9 @@ class CoreFile final : public target::Target {
 
   // The segment holding address, or nullptr.
   const Segment* FindSegment(std::uint64_t address) const;
+  // The core file's own bytes of [address, address + size) when one segment holds them all
+  // (valid as long as this CoreFile): what a reader can use without copying.
+  std::optional<std::span<const std::uint8_t>> BytesInCore(std::uint64_t address, std::uint64_t size) const;
   // Like ReadSome, but only bytes the core file itself holds (no mapped files).
   Result<std::size_t> ReadFromCore(std::uint64_t address, std::span<std::uint8_t> out) const;
 

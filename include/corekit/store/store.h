@@ -212,6 +212,10 @@ class Store {
   Result<int> CreateUnnamed() { return files_->CreateUnnamed(); }
   Result<void> Publish(int fd, const std::string& name) { return files_->Publish(fd, name); }
   Result<int> OpenFile(const std::string& name) const { return files_->OpenFile(name); }
+  // The core of a stored crash ("ID", a prefix, "last"), opened for reading: its whole core, else
+  // its compact one. The caller owns the descriptor. Errors: kNotInCore when the crash has no
+  // stored core (the message says why), those of Find.
+  Result<int> OpenCore(std::string_view id, std::optional<uid_t> viewer);
   Result<std::uint64_t> FileBytes(const std::string& name) const { return files_->FileBytes(name); }
   void RemoveFile(const std::string& name) { files_->RemoveFile(name); }
   void Protect(int fd, std::optional<std::int64_t> uid, bool share) { files_->Protect(fd, uid, share); }
