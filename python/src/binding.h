@@ -55,11 +55,23 @@ struct ProgramState {
 };
 using State = std::shared_ptr<ProgramState>;
 
-// corekit's Error as the matching Python exception (corekit.FaultError for memory the core
-// lacks, FormatError for a malformed file, LookupError, else corekit.Error), thrown as
-// py::error_already_set. `address`: the address a memory error is about, when the caller knows.
-[[noreturn]] void Raise(const Error& error, std::optional<std::uint64_t> address = std::nullopt);
-[[noreturn]] void RaiseLookup(const std::string& message);
+// corekit's Error, thrown as a C++ exception (safe without the GIL: a long call's failure unwinds
+// through its gil_scoped_release) and turned by the module's translator into the matching Python
+// exception: corekit.FaultError for memory the core lacks, FormatError for a malformed file,
+// LookupError, else corekit.Error. `address`: the address a memory error is about, when known.
+struct Failure : std::exception {
+  Error error;
+  std::optional<std::uint64_t> address;
+  bool lookup = false;
+  Failure(Error e, std::optional<std::uint64_t> a, bool l) : error(std::move(e)), address(a), lookup(l) {}
+  const char* what() const noexcept override { return error.message.c_str(); }
+};
+[[noreturn]] inline void Raise(const Error& error, std::optional<std::uint64_t> address = std::nullopt) {
+  throw Failure(error, address, false);
+}
+[[noreturn]] inline void RaiseLookup(const std::string& message) {
+  throw Failure(Error{Errc::kInvalidArgument, message}, std::nullopt, true);
+}
 template <typename T>
 T Take(Result<T> result, std::optional<std::uint64_t> address = std::nullopt) {
   if (!result) Raise(result.error(), address);

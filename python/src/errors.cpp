@@ -41,9 +41,12 @@ std::optional<std::uint64_t> AddressIn(const std::string& message) {
 
 }  // namespace
 
-void Raise(const Error& error, std::optional<std::uint64_t> address) {
-  PyObject* type = error_type;
-  switch (error.code) {
+// Sets the Python error of a Failure (the GIL held: the translator runs with it).
+void SetPythonError(const Failure& failure) {
+  const Error& error = failure.error;
+  std::optional<std::uint64_t> address = failure.address;
+  PyObject* type = failure.lookup ? lookup_type : error_type;
+  switch (failure.lookup ? Errc::kInvalidArgument : error.code) {
     case Errc::kNotInCore:
     case Errc::kUnmapped:
       type = fault_type;
@@ -61,12 +64,6 @@ void Raise(const Error& error, std::optional<std::uint64_t> address) {
   exception.attr("code") = ErrcName(error.code);
   if (type == fault_type) exception.attr("address") = address ? py::object(py::int_(*address)) : py::object(py::none());
   PyErr_SetObject(type, exception.ptr());
-  throw py::error_already_set();
-}
-
-void RaiseLookup(const std::string& message) {
-  PyErr_SetObject(lookup_type, Text(message).ptr());
-  throw py::error_already_set();
 }
 
 LongCall::LongCall(std::atomic<bool>* cancel) {
@@ -118,6 +115,13 @@ void AddErrors(py::module_& m) {
   py::tuple lookup_bases = py::make_tuple(py::reinterpret_borrow<py::object>(error_type),
                                           py::reinterpret_borrow<py::object>(PyExc_LookupError));
   lookup_type = NewException(m, "LookupError", "No such thread, symbol, variable or stored crash.", lookup_bases.ptr());
+  py::register_exception_translator([](std::exception_ptr raised) {
+    try {
+      if (raised) std::rethrow_exception(raised);
+    } catch (const Failure& failure) {
+      SetPythonError(failure);
+    }
+  });
 }
 
 }  // namespace corekit::python

@@ -4,6 +4,8 @@
 
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include "corekit/eval/types.h"
 
 namespace corekit::python {
@@ -94,21 +96,49 @@ py::object LibraryToPython(const Value& v, eval::Evaluator::LibraryView view, in
   }
   if (view.error && view.children.empty()) Raise(*view.error);
   if (view.shape == Shape::kMap) {
+    // A dict; a multimap whose keys repeat, a list of (key, value) pairs.
+    py::list pairs;
     py::dict out;
+    bool repeated = false;
     for (std::size_t i = 0; i + 1 < view.children.size(); i += 2) {
       const Value key{v.state, view.children[i].value};
-      out[Hashable(ToPython(key, depth + 1), key)] = ToPython(Value{v.state, view.children[i + 1].value}, depth + 1);
+      py::object k = Hashable(ToPython(key, depth + 1), key);
+      py::object value = ToPython(Value{v.state, view.children[i + 1].value}, depth + 1);
+      repeated = repeated || out.contains(k);
+      out[k] = value;
+      pairs.append(py::make_tuple(k, value));
     }
-    return out;
+    return repeated ? py::object(pairs) : py::object(out);
   }
-  if (view.shape == Shape::kArray) {
+  // Children named [0], [1]... (a list, a set, a tuple) are a list; one child (a smart pointer's
+  // get(), an optional's contained value, a variant's alternative) is that child.
+  const bool indexed = std::all_of(view.children.begin(), view.children.end(), [](const eval::NamedValue& c) {
+    return c.name.size() > 2 && c.name.front() == '[' && c.name.back() == ']' &&
+           c.name.find_first_not_of("0123456789", 1) == c.name.size() - 1;
+  });
+  if (view.shape == Shape::kArray || (view.shape == Shape::kStruct && indexed)) {
     py::list out;
     for (const eval::NamedValue& child : view.children) out.append(ToPython(Value{v.state, child.value}, depth + 1));
     return out;
   }
+  if (view.children.size() == 1) return ToPython(Value{v.state, view.children.front().value}, depth + 1);
   py::dict out;
   for (const eval::NamedValue& child : view.children) out[Text(child.name)] = ToPython(Value{v.state, child.value}, depth + 1);
   return out;
+}
+
+// A standard container or wrapper that holds nothing: an empty one ([] or {}), an empty
+// optional or function (None). nullopt: the printer's summary says something else.
+std::optional<py::object> EmptyStandardValue(const eval::Evaluator::LibraryView& view) {
+  using Shape = eval::Evaluator::LibraryView::Shape;
+  if (view.shape == Shape::kMap) return py::dict();
+  if (view.shape == Shape::kArray) return py::list();
+  const std::string& s = view.summary;
+  if (s.starts_with("empty ") || s.find(" of length 0") != std::string::npos || s.find(" with 0 elements") != std::string::npos) {
+    return py::list();
+  }
+  if (s.find("[no contained value]") != std::string::npos || s.find("(empty)") != std::string::npos) return py::none();
+  return std::nullopt;
 }
 
 py::object ToPython(const Value& v, int depth) {
@@ -119,8 +149,12 @@ py::object ToPython(const Value& v, int depth) {
   if (!t || t->kind == TypeKind::kVoid) return py::none();
   if (t->kind == TypeKind::kReference) return ToPython(Step(v, e.Dereference(v.value)), depth);
   if (t->kind == TypeKind::kStruct || t->kind == TypeKind::kUnion) {
-    if (auto view = e.StandardView(v.value, kMaxElements); view && (view->shape != eval::Evaluator::LibraryView::Shape::kLeaf)) {
-      return LibraryToPython(v, std::move(*view), depth);
+    if (auto view = e.StandardView(v.value, kMaxElements)) {
+      if (view->shape != eval::Evaluator::LibraryView::Shape::kLeaf && (!view->children.empty() || view->error)) {
+        return LibraryToPython(v, std::move(*view), depth);
+      }
+      if (view->shape == eval::Evaluator::LibraryView::Shape::kString) return LibraryToPython(v, std::move(*view), depth);
+      if (auto empty = EmptyStandardValue(*view)) return *empty;
     }
     py::dict out;
     for (const eval::Member& m : t->members) {

@@ -984,10 +984,12 @@ std::optional<Evaluator::LibraryView> Evaluator::StandardView(const Value& value
     view.char_width = printer->text->width;
     return view;
   }
-  if (!printer->has_children || !printer->children) return view;
+  // An empty container keeps its shape (gdb's hint) without children.
   view.shape = printer->hint == Synthetic::Hint::kArray ? LibraryView::Shape::kArray
                : printer->hint == Synthetic::Hint::kMap ? LibraryView::Shape::kMap
-                                                        : LibraryView::Shape::kStruct;
+               : printer->has_children                  ? LibraryView::Shape::kStruct
+                                                        : LibraryView::Shape::kLeaf;
+  if (!printer->has_children || !printer->children) return view;
   const std::size_t max_children = view.shape == LibraryView::Shape::kMap ? 2 * limit : limit;
   view.error = printer->children([&](const std::string& name, const Value& child) {
     if (view.children.size() >= max_children) return false;
