@@ -7,6 +7,7 @@
 #   share/man/man1/corekit.1.gz                   made from the command's own --help
 #   share/bash-completion/completions/corekit     likewise
 #   share/doc/corekit/                            copyright, changelog
+#   <python's dist-packages>/corekit/             the Python module (python/CMakeLists.txt)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS corekit RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -77,12 +78,17 @@ string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
   "backtrace, a crash report that says why the process died, memory by address,"
   "and gdb's commands in an interactive post-mortem debugger. It also writes the"
   "core of a running process with a pause of milliseconds, and compact cores."
-  "The package holds the corekit command and the C++ library with its headers,"
-  "CMake package and pkg-config file.")
+  "The package holds the corekit command, the C++ library with its headers,"
+  "CMake package and pkg-config file, and the Python module (import corekit).")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The Python module is built for one Python: its minor version (the extension's ABI tag).
+if(COREKIT_PYTHON)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}.999)")
+endif()
 # What a program linking libcorekit.a needs besides it.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
   "gdb, libdw-dev, libelf-dev, libdebuginfod-dev, libzstd-dev, liblz4-dev, liblzma-dev, zlib1g-dev, libfmt-dev, libsqlite3-dev")

@@ -12,7 +12,10 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 grep -q '^CMAKE_INSTALL_PREFIX:PATH=/usr$' "$build/CMakeCache.txt" ||
   { echo "package-deb: $build is not configured for /usr (-DCMAKE_INSTALL_PREFIX=/usr)"; exit 1; }
-cmake --build "$build" --target corekit corekit_library corekit_docs corekit_changelog
+targets=(corekit corekit_library corekit_docs corekit_changelog)
+python_module=false
+grep -q '^COREKIT_PYTHON:BOOL=ON$' "$build/CMakeCache.txt" && python_module=true && targets+=(corekit_python)
+cmake --build "$build" --target "${targets[@]}"
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 grep -q "^corekit ($version)" packaging/changelog ||
   { echo "package-deb: packaging/changelog does not start with version $version"; exit 1; }
@@ -31,6 +34,12 @@ done
 for want in 'libcorekit\.a' 'cmake/corekit/corekitConfig\.cmake' 'pkgconfig/corekit\.pc'; do
   grep -q "^\./usr/lib/.*$want$" <<<"$contents" || { echo "package-deb: $want missing"; exit 1; }
 done
+if $python_module; then
+  for want in '/python3/dist-packages/corekit/_corekit\.cpython-.*\.so' '/python3/dist-packages/corekit/__init__\.pyi?' \
+              '/python3/dist-packages/corekit/py\.typed'; do
+    grep -q "^\./usr/lib$want$" <<<"$contents" || { echo "package-deb: the Python module's $want missing"; exit 1; }
+  done
+fi
 if grep -E 'impl\.h|dwarf_access\.h|registers\.h|elf_image\.h|_test|/tests/' <<<"$contents"; then
   echo "package-deb: internal files in the package"; exit 1
 fi
@@ -60,6 +69,10 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get install -y -qq "$(realpath "$deb")" >/dev/null
 trap '$sudo apt-get remove -y -qq corekit >/dev/null' EXIT
 [ "$(/usr/bin/corekit --version)" = "corekit $version" ] || { echo "package-deb: corekit --version"; exit 1; }
+if $python_module; then
+  [ "$(cd / && /usr/bin/python3 -c 'import corekit; print(corekit.__version__)')" = "$version" ] ||
+    { echo "package-deb: import corekit"; exit 1; }
+fi
 MANWIDTH=80 man corekit 2>/dev/null | grep -q '^COMMANDS' || { echo "package-deb: man corekit"; exit 1; }
 # The consumer counts a core's threads: a peer core whose count is known, or (without the
 # corpus) the core the installed corekit writes of a one-thread process.
