@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: builds corekit and a bundled sample program, lets the program crash (a NULL
 # dereference in a worker thread), and shows `corekit info`, `threads`, `report` and a `debug`
-# batch session on its core, and one on a C++ program's core (its standard containers); then dumps a running copy of the program with `--non-stop` and
+# batch session on its core, and one on a C++ program's core (its standard containers); runs a
+# Python triage script (examples/deadlocks.py) on the core of a deadlocked service; then dumps a
+# running copy of the program with `--non-stop` and
 # compacts that core; then installs corekit's crash handler into a store in demo/, crashes the
 # sample again (and an assertion and an uncaught exception), shows `crashes list` and
 # `crashes info @last`, and restores core_pattern; last, starts `corekit serve` on that store
@@ -12,7 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-cmake --build build --target corekit crash throw_crash containers_programs >/dev/null
+cmake --build build --target corekit crash throw_crash containers_programs triage >/dev/null
+# The Python module, when pybind11 is there (scripts/install-deps.sh installs it).
+python_module=false
+grep -q '^COREKIT_PYTHON:BOOL=ON$' build/CMakeCache.txt && cmake --build build --target corekit_python >/dev/null &&
+  python_module=true
 demo=$PWD/demo
 rm -rf "$demo" && mkdir -p "$demo"
 cd "$demo"
@@ -49,6 +55,15 @@ if ! grep -q '^|' /proc/sys/kernel/core_pattern; then
   { (cd cxx; ulimit -c unlimited; exec ../../build/tests/containers-gxx-O0 >/dev/null) 2>/dev/null; } 2>/dev/null || true
   echo "\$ corekit debug demo/cxx/core --batch -ex 'bt 2' -ex 'frame 1' -ex 'p by_id' -ex 'p orders' -ex 'p owned' -ex 'set print pretty on' -ex 'p index' -ex 'p \$_siginfo.si_signo'"
   ../build/corekit debug cxx/core --batch -ex 'bt 2' -ex 'frame 1' -ex 'p by_id' -ex 'p orders' -ex 'p owned' -ex 'set print pretty on' -ex 'p index' -ex 'p $_siginfo.si_signo'
+  echo
+fi
+# Python: a triage script on the core of a service that deadlocked (two threads, two mutexes)
+# while four workers idled, killed with SIGABRT.
+if $python_module && ! grep -q '^|' /proc/sys/kernel/core_pattern; then
+  mkdir -p hung
+  { (cd hung; ulimit -c unlimited; exec ../../build/tests/triage >/dev/null) 2>/dev/null; } 2>/dev/null || true
+  echo "\$ python3 examples/deadlocks.py demo/hung/core   # with PYTHONPATH=build/python: import corekit"
+  PYTHONPATH=../build/python /usr/bin/python3 ../examples/deadlocks.py hung/core || true
   echo
 fi
 ../build/tests/crash --threads=3 --mode=wait --alloc-mib=256 > running.txt &

@@ -55,6 +55,22 @@ struct ProgramState {
 };
 using State = std::shared_ptr<ProgramState>;
 
+// Holds a program's lock from code that holds the GIL. While another thread has the lock, the
+// GIL is let go for the wait: that thread may need the GIL before it lets the lock go (a
+// finalizer run by Python's collector, say), and neither would move.
+class Hold {
+ public:
+  explicit Hold(ProgramState& state) : lock_(state.lock, std::try_to_lock) {
+    if (!lock_.owns_lock()) {
+      py::gil_scoped_release unlocked;
+      lock_.lock();
+    }
+  }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+};
+
 // corekit's Error, thrown as a C++ exception (safe without the GIL: a long call's failure unwinds
 // through its gil_scoped_release) and turned by the module's translator into the matching Python
 // exception: corekit.FaultError for memory the core lacks, FormatError for a malformed file,

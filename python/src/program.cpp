@@ -205,21 +205,21 @@ std::string StackPointerName(const elf::Abi& abi) {
 }
 
 std::vector<Thread> Threads(const State& state) {
-  std::lock_guard hold(state->lock);
+  Hold hold(*state);
   std::vector<Thread> threads;
   for (const target::Thread& t : state->Target().threads()) threads.push_back(Thread{state, t.tid});
   return threads;
 }
 
 std::optional<Thread> CrashedThread(const State& state) {
-  std::lock_guard hold(state->lock);
+  Hold hold(*state);
   target::Target& t = state->Target();
   if (auto tid = t.process().signalled_thread; tid && t.FindThread(*tid)) return Thread{state, *tid};
   return std::nullopt;
 }
 
 Thread MainThread(const State& state) {
-  std::lock_guard hold(state->lock);
+  Hold hold(*state);
   target::Target& t = state->Target();
   if (t.threads().empty()) RaiseLookup("the program has no threads");
   if (auto pid = t.process().pid; pid && t.FindThread(*pid)) return Thread{state, *pid};
@@ -239,7 +239,7 @@ std::vector<Frame> Backtrace(const Thread& thread) {
     call.Finish();
   }
   if (!bt) {
-    std::lock_guard hold(thread.state->lock);
+    Hold hold(*thread.state);
     thread.Model();  // raises: closed, or no such thread
   }
   std::vector<Frame> frames;
@@ -257,7 +257,7 @@ py::dict NamedValues(const State& state, Result<std::vector<eval::NamedValue>> v
 }
 
 Value FrameVariable(const Frame& f, const std::string& name) {
-  std::lock_guard hold(f.state->lock);
+  Hold hold(*f.state);
   eval::Evaluator& e = f.Select();
   auto locals = e.Locals();
   if (locals) {
@@ -299,7 +299,7 @@ struct CoreBytes {
 };
 
 py::memoryview Read(const State& state, std::uint64_t address, std::uint64_t size) {
-  std::lock_guard hold(state->lock);
+  Hold hold(*state);
   target::Target& t = state->Target();
   if (auto* core = dynamic_cast<core::CoreFile*>(&t)) {
     if (auto bytes = core->BytesInCore(address, size)) {
@@ -318,7 +318,7 @@ py::memoryview Read(const State& state, std::uint64_t address, std::uint64_t siz
 
 template <unsigned kWidth>
 std::uint64_t ReadWord(ProgramState& state, std::uint64_t address) {
-  std::lock_guard hold(state.lock);
+  Hold hold(state);
   return Take(state.Target().ReadWord(address, kWidth), address);
 }
 
@@ -360,7 +360,7 @@ py::object Report(const State& state, const std::vector<std::string>& source_dir
     call.Finish();
   }
   if (document.is_null()) {
-    std::lock_guard hold(state->lock);
+    Hold hold(*state);
     state->Target();  // raises: closed
   }
   return JsonToPython(document);
@@ -415,7 +415,7 @@ void AddProgram(py::module_& m) {
       .def_property_readonly("index", [](const Frame& f) { return f.index; })
       .def_property_readonly("pc", [](const Frame& f) { return f.Model().pc; })
       .def_property_readonly("sp", [](const Frame& f) -> py::object {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         const std::string name = StackPointerName(f.state->Target().abi());
         const unwind::Frame* physical = &f.Model();
         for (std::size_t i = f.index; physical->inlined && i + 1 < f.backtrace->frames.size(); ++i) {
@@ -427,7 +427,7 @@ void AddProgram(py::module_& m) {
         return py::none();
       }, "the stack pointer in this frame, when the unwinder recovered it")
       .def_property_readonly("cfa", [](const Frame& f) -> py::object {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         return OrNone(f.state->Evaluator().DescribeFrame(f.Model()).cfa);
       }, "the canonical frame address (gdb's \"frame at\"), from the CFI")
       .def_property_readonly("function", [](const Frame& f) { return OptionalText(f.Model().function); })
@@ -440,7 +440,7 @@ void AddProgram(py::module_& m) {
                              "signal, signal-trampoline")
       .def_property_readonly("inlined", [](const Frame& f) { return f.Model().inlined; })
       .def_property_readonly("registers", [](const Frame& f) {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         py::dict registers;
         for (const auto& [regno, value] : f.Model().registers) {
           auto name = f.state->Unwinder().RegisterName(regno);
@@ -449,17 +449,17 @@ void AddProgram(py::module_& m) {
         return registers;
       }, "the registers the unwinder recovered in this frame (all in frame 0; callee-saved ones above)")
       .def("locals", [](const Frame& f) {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         return NamedValues(f.state, f.Select().Locals());
       }, "The frame's local variables, innermost block first: {name: Value}.")
       .def("args", [](const Frame& f) {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         return NamedValues(f.state, f.Select().Arguments());
       }, "The frame's arguments: {name: Value}.")
       .def("__getitem__", &FrameVariable, py::arg("name"),
            "A variable the frame sees: a local, an argument, a static or a global. LookupError when none is so named.")
       .def("evaluate", [](const Frame& f, const std::string& expression) {
-        std::lock_guard hold(f.state->lock);
+        Hold hold(*f.state);
         return EvaluateIn(f.state, &f.Model(), f.Callers(), expression);
       }, py::arg("expression"), "A C or C++ expression in this frame, as gdb's print evaluates it: \"p->next->id\".")
       .def("__repr__", [](const Frame& f) {
@@ -473,23 +473,23 @@ void AddProgram(py::module_& m) {
   py::class_<Thread>(m, "Thread", "A thread of the program.")
       .def_property_readonly("tid", [](const Thread& t) { return t.tid; })
       .def_property_readonly("name", [](const Thread& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return OptionalText(t.Model().name);
       }, "the thread's name when the core records it (FreeBSD's do; Linux's kernel cores do not), else None")
       .def_property_readonly("registers", [](const Thread& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return Registers(t.Model());
       }, "the general registers: {name: int}")
       .def_property_readonly("pc", [](const Thread& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return OrNone(t.Model().pc);
       })
       .def_property_readonly("sp", [](const Thread& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return OrNone(t.Model().sp);
       })
       .def_property_readonly("signal", [](const Thread& t) -> py::object {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         const target::Thread& model = t.Model();
         if (!model.signal || model.signal->number == 0) return py::none();
         return py::cast(SignalOf(*model.signal, model.tid));
@@ -548,16 +548,16 @@ Its threads, memory, modules and crash report; variables through each thread's f
 process stays stopped until the Program is closed (close(), or the end of a with block).)")
       .def_property_readonly("path", [](const ProgramState& s) { return s.path; }, "what it was opened as")
       .def_property_readonly("process", [](ProgramState& s) {
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         return Process{s.Target().process()};
       })
       .def_property_readonly("arch", [](ProgramState& s) {
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         return std::string(elf::ArchName(s.Target().abi().arch));
       }, "x86_64, i386, aarch64, arm, ...")
       .def_property_readonly("threads", [](const State& s) { return Threads(s); })
       .def("thread", [](const State& s, std::int64_t tid) {
-        std::lock_guard hold(s->lock);
+        Hold hold(*s);
         if (!s->Target().FindThread(tid)) RaiseLookup("no thread " + std::to_string(tid));
         return Thread{s, tid};
       }, py::arg("tid"), "The thread whose id is tid. LookupError when there is none.")
@@ -567,7 +567,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
       }, "the thread the fatal signal was delivered to, or None")
       .def_property_readonly("main_thread", &MainThread, "the thread whose id is the pid (else the first)")
       .def_property_readonly("mappings", [](ProgramState& s) {
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         return s.Target().mappings();
       })
       .def_property_readonly("modules", [](ProgramState& s) {
@@ -580,7 +580,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
             modules = s.unwinder->modules();
           }
         }
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         s.Target();  // raises when closed
         return modules;
       }, "the loaded objects, with their files and debug files found")
@@ -595,7 +595,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
       .def("read_cstring", [](ProgramState& s, std::uint64_t address, std::size_t max_length) {
         std::string text;
         {
-          std::lock_guard hold(s.lock);
+          Hold hold(s);
           text = Take(s.Target().ReadCString(address, max_length), address);
         }
         return py::bytes(text);
@@ -603,7 +603,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
       .def("report", &Report, py::arg("source_dirs") = std::vector<std::string>{},
            "The crash report: the same dict as `corekit report --json` prints (schema corekit.report/1).")
       .def("symbol", [](ProgramState& s, std::uint64_t address) {
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         unwind::Unwinder& u = s.Unwinder();
         auto found = u.SymbolAt(address);
         if (!found) RaiseLookup("no symbol holds " + analyze::HexAddress(address));
@@ -612,13 +612,13 @@ process stays stopped until the Program is closed (close(), or the end of a with
         return symbol;
       }, py::arg("address"), "The symbol holding address. LookupError when none does.")
       .def("address_of", [](ProgramState& s, const std::string& name) {
-        std::lock_guard hold(s.lock);
+        Hold hold(s);
         auto found = s.Unwinder().FindSymbol(name);
         if (!found) RaiseLookup("no symbol \"" + name + "\"");
         return found->address;
       }, py::arg("name"), "The address of the symbol (function or variable) so named. LookupError when none is.")
       .def("evaluate", [](const State& s, const std::string& expression) {
-        std::lock_guard hold(s->lock);
+        Hold hold(*s);
         target::Target& t = s->Target();
         const target::Thread* thread = nullptr;
         if (auto tid = t.process().signalled_thread) thread = t.FindThread(*tid);

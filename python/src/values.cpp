@@ -205,7 +205,7 @@ py::object ToPython(const Value& v, int depth) {
 }
 
 std::string Formatted(const Value& v, char letter = 0) {
-  std::lock_guard hold(v.state->lock);
+  Hold hold(*v.state);
   return v.state->Evaluator().Format(v.value, eval::PrintFormat{letter, false});
 }
 
@@ -225,7 +225,7 @@ void AddValues(py::module_& m) {
 
   py::class_<Type>(m, "Type", "A type of the program, named as gdb names it.")
       .def_property_readonly("name", [](const Type& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return Text(eval::TypeName(t.type));
       }, "\"struct node *\", \"std::vector<int, std::allocator<int> >\"")
       .def_property_readonly("size", [](const Type& t) { return Strip(t.type) ? Strip(t.type)->size : t.type->size; })
@@ -260,7 +260,7 @@ void AddValues(py::module_& m) {
       .def("unqualified", [](const Type& t) { return Type{t.state, Strip(t.type)}; },
            "The type without typedefs, const and volatile.")
       .def("__str__", [](const Type& t) {
-        std::lock_guard hold(t.state->lock);
+        Hold hold(*t.state);
         return Text(eval::TypeName(t.type));
       })
       .def("__eq__", [](const Type& a, const Type& b) { return a.type == b.type; })
@@ -289,13 +289,13 @@ what a pointer points to; int(v), float(v) and v.to_python() convert.)")
       .def_property_readonly("optimized_out", [](const Value& v) { return v.value.where == eval::Value::Where::kOptimizedOut; })
       .def("__getattr__", [](const Value& v, const std::string& name) {
         if (name.starts_with("__")) throw py::attribute_error(name);
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         auto member = v.state->Evaluator().MemberOf(v.value, name);
         if (!member) RaiseAttribute(member.error());
         return Value{v.state, std::move(*member)};
       })
       .def("__getitem__", [](const Value& v, py::object key) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         eval::Evaluator& e = v.state->Evaluator();
         if (py::isinstance<py::str>(key)) {
           auto member = e.MemberOf(v.value, key.cast<std::string>());
@@ -305,28 +305,28 @@ what a pointer points to; int(v), float(v) and v.to_python() convert.)")
         return Step(v, e.Element(v.value, key.cast<std::int64_t>()));
       }, py::arg("key"), "v[\"member\"] a member, v[i] an element (of an array, a pointer, a std::vector, ...)")
       .def("deref", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         return Step(v, v.state->Evaluator().Dereference(v.value));
       }, "What a pointer (or smart pointer) points to: *v.")
       .def("to_python", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         return ToPython(v, 0);
       }, "The value as Python's: int, bool, float, bytes (char arrays), str (std::string), list (arrays, "
          "std::vector), dict (structs, std::map); None when optimized out.")
       .def("__int__", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         return ToPython(Value{v.state, v.value}, kMaxDepth);
       })
       .def("__index__", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         return Take(v.state->Evaluator().AsInteger(v.value));
       })
       .def("__float__", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         return Take(v.state->Evaluator().AsDouble(v.value));
       })
       .def("__bool__", [](const Value& v) {
-        std::lock_guard hold(v.state->lock);
+        Hold hold(*v.state);
         if (!eval::IsScalar(v.value.type)) return true;
         return Take(v.state->Evaluator().AsDouble(v.value)) != 0;
       })

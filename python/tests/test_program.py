@@ -146,3 +146,34 @@ def test_open_takes_paths_and_options(crash_core):
         assert p.path == str(crash_core.core)
     with corekit.open(crash_core.core, exe=str(PROGRAMS / "crash")) as p:
         assert p.crashed_thread.backtrace()[0].function == "crash_here"
+
+
+def test_threads_share_a_program(crash_core):
+    # Python threads using one Program at once (its calls take turns, the GIL let go in long ones)
+    # get what one thread alone gets.
+    import threading
+
+    with corekit.open(crash_core.core) as alone:
+        expected = {t.tid: [f.function for f in t.backtrace()] for t in alone.threads}
+    with corekit.open(crash_core.core) as shared:
+        results, errors = [], []
+
+        def work():
+            try:
+                for thread in shared.threads:
+                    names = [f.function for f in thread.backtrace()]
+                    str(thread.backtrace()[0].args())
+                    results.append((thread.tid, names))
+                    shared.read_u64(thread.sp)
+                shared.report()
+            except Exception as e:  # reported below: a thread's exception is not the test's
+                errors.append(e)
+
+        workers = [threading.Thread(target=work) for _ in range(6)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert not errors
+        assert len(results) == 6 * len(expected)
+        assert all(expected[tid] == names for tid, names in results)
