@@ -86,8 +86,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The Python module is built for one Python: its minor version (the extension's ABI tag).
 if(COREKIT_PYTHON)
+  math(EXPR COREKIT_PYTHON_NEXT_MINOR "${Python3_VERSION_MINOR} + 1")
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}.999)")
+    "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${COREKIT_PYTHON_NEXT_MINOR})")
 endif()
 # What a program linking libcorekit.a needs besides it.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS

@@ -37,7 +37,7 @@ done
 if $python_module; then
   for want in '/python3/dist-packages/corekit/_corekit\.cpython-.*\.so' '/python3/dist-packages/corekit/__init__\.pyi?' \
               '/python3/dist-packages/corekit/py\.typed'; do
-    grep -q "^\./usr/lib$want$" <<<"$contents" || { echo "package-deb: the Python module's $want missing"; exit 1; }
+    grep -qE "^\./usr/lib$want$" <<<"$contents" || { echo "package-deb: the Python module's $want missing"; exit 1; }
   done
 fi
 if grep -E 'impl\.h|dwarf_access\.h|registers\.h|elf_image\.h|_test|/tests/' <<<"$contents"; then
