@@ -69,3 +69,5 @@ def test_stored_crashes_open_like_their_cores(store, crash_core, triage_core):
         assert compact.process.pid == int(triage_core.facts["pid"])
         names = [f.function for f in compact.crashed_thread.backtrace()]
         assert "main" in names
+    with pytest.raises(corekit.Error, match="ffffffffff"):
+        corekit.open("@ffffffffff", store=str(directory))

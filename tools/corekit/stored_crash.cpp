@@ -30,6 +30,7 @@ Result<std::string> StoredCorePath(const std::string& store_path, const std::str
   auto store = OpenStoreForReading(store_path);
   if (!store) return Unexpected(store.error());
   auto fd = (*store)->OpenCore(target.substr(1), Viewer());
+  if (!fd) return Unexpected(fd.error());
   return "/proc/self/fd/" + std::to_string(*fd);  // kept open for the command's life
 }
 
