@@ -112,6 +112,23 @@ class LongCall {
   struct sigaction previous_ {};
 };
 
+// Runs `work` on the program with the GIL released and the program's lock held, for what may take
+// long: unwinding, the evaluator's first index of a unit's DWARF, printing a big value, the
+// report. `work` must not touch Python objects; what it throws (Failure) reaches Python as usual.
+template <typename Work>
+auto Unlocked(ProgramState& state, Work&& work) {
+  using Returned = decltype(work());
+  std::optional<Returned> result;
+  LongCall call(&state.cancel);
+  {
+    py::gil_scoped_release unlocked;
+    std::lock_guard hold(state.lock);
+    result.emplace(work());
+  }
+  call.Finish();
+  return std::move(*result);
+}
+
 // Text from a core as a Python str: UTF-8, with bytes that are not kept as surrogates
 // (surrogateescape), so that `s.encode("utf-8", "surrogateescape")` gives them back.
 py::str Text(const std::string& text);

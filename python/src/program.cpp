@@ -227,21 +227,7 @@ Thread MainThread(const State& state) {
 }
 
 std::vector<Frame> Backtrace(const Thread& thread) {
-  std::shared_ptr<const unwind::ThreadBacktrace> bt;
-  {
-    LongCall call(&thread.state->cancel);
-    {
-      py::gil_scoped_release unlocked;
-      std::lock_guard hold(thread.state->lock);
-      const target::Thread* t = thread.state->target ? thread.state->target->FindThread(thread.tid) : nullptr;
-      if (t) bt = thread.state->Backtrace(*t);
-    }
-    call.Finish();
-  }
-  if (!bt) {
-    Hold hold(*thread.state);
-    thread.Model();  // raises: closed, or no such thread
-  }
+  auto bt = Unlocked(*thread.state, [&] { return thread.state->Backtrace(thread.Model()); });
   std::vector<Frame> frames;
   for (std::size_t i = 0; i < bt->frames.size(); ++i) frames.push_back(Frame{thread.state, bt, i});
   return frames;
@@ -256,8 +242,8 @@ py::dict NamedValues(const State& state, Result<std::vector<eval::NamedValue>> v
   return out;
 }
 
-Value FrameVariable(const Frame& f, const std::string& name) {
-  Hold hold(*f.state);
+// A variable the frame sees (the lock held): its locals and arguments first, as the source does.
+Value FindVariable(const Frame& f, const std::string& name) {
   eval::Evaluator& e = f.Select();
   auto locals = e.Locals();
   if (locals) {
@@ -277,11 +263,29 @@ Value FrameVariable(const Frame& f, const std::string& name) {
   return Value{f.state, std::move(*value)};
 }
 
+Value FrameVariable(const Frame& f, const std::string& name) {
+  return Unlocked(*f.state, [&] { return FindVariable(f, name); });
+}
+
 Value EvaluateIn(const State& state, const unwind::Frame* frame, std::span<const unwind::Frame> callers,
                  const std::string& expression) {
   eval::Evaluator& e = state->Evaluator();
   e.SelectFrame(frame, callers);
   return Value{state, Take(e.Evaluate(expression))};
+}
+
+// An expression in the crashed thread's innermost frame (else the first thread's; else no frame:
+// globals only), the lock held.
+Value EvaluateInCrashedFrame(const State& s, const std::string& expression) {
+  target::Target& t = s->Target();
+  const target::Thread* thread = nullptr;
+  if (auto tid = t.process().signalled_thread) thread = t.FindThread(*tid);
+  if (!thread && !t.threads().empty()) thread = &t.threads().front();
+  if (!thread) return EvaluateIn(s, nullptr, {}, expression);
+  SelectThread(*s, thread->tid);
+  auto bt = s->Backtrace(*thread);
+  if (bt->frames.empty()) return EvaluateIn(s, nullptr, {}, expression);
+  return EvaluateIn(s, &bt->frames.front(), std::span(bt->frames).subspan(1), expression);
 }
 
 std::string ModuleOf(unwind::Unwinder& u, std::uint64_t address) {
@@ -345,24 +349,11 @@ py::object JsonToPython(const nlohmann::json& j) {
 }
 
 py::object Report(const State& state, const std::vector<std::string>& source_dirs) {
-  nlohmann::json document;
-  {
-    LongCall call(&state->cancel);
-    {
-      py::gil_scoped_release unlocked;
-      std::lock_guard hold(state->lock);
-      if (state->target) {
-        unwind::Unwinder& u = state->Unwinder();
-        const analyze::CrashReport report = analyze::Analyze(*state->target, u);
-        document = analyze::ReportJson(*state->target, u, report, state->path, source_dirs);
-      }
-    }
-    call.Finish();
-  }
-  if (document.is_null()) {
-    Hold hold(*state);
-    state->Target();  // raises: closed
-  }
+  const nlohmann::json document = Unlocked(*state, [&] {
+    target::Target& t = state->Target();
+    unwind::Unwinder& u = state->Unwinder();
+    return analyze::ReportJson(t, u, analyze::Analyze(t, u), state->path, source_dirs);
+  });
   return JsonToPython(document);
 }
 
@@ -426,9 +417,8 @@ void AddProgram(py::module_& m) {
         }
         return py::none();
       }, "the stack pointer in this frame, when the unwinder recovered it")
-      .def_property_readonly("cfa", [](const Frame& f) -> py::object {
-        Hold hold(*f.state);
-        return OrNone(f.state->Evaluator().DescribeFrame(f.Model()).cfa);
+      .def_property_readonly("cfa", [](const Frame& f) {
+        return OrNone(Unlocked(*f.state, [&] { return f.state->Evaluator().DescribeFrame(f.Model()).cfa; }));
       }, "the canonical frame address (gdb's \"frame at\"), from the CFI")
       .def_property_readonly("function", [](const Frame& f) { return OptionalText(f.Model().function); })
       .def_property_readonly("offset", [](const Frame& f) { return f.Model().offset; })
@@ -449,18 +439,18 @@ void AddProgram(py::module_& m) {
         return registers;
       }, "the registers the unwinder recovered in this frame (all in frame 0; callee-saved ones above)")
       .def("locals", [](const Frame& f) {
-        Hold hold(*f.state);
-        return NamedValues(f.state, f.Select().Locals());
+        return NamedValues(f.state, Unlocked(*f.state, [&] { return f.Select().Locals(); }));
       }, "The frame's local variables, innermost block first: {name: Value}.")
       .def("args", [](const Frame& f) {
-        Hold hold(*f.state);
-        return NamedValues(f.state, f.Select().Arguments());
+        return NamedValues(f.state, Unlocked(*f.state, [&] { return f.Select().Arguments(); }));
       }, "The frame's arguments: {name: Value}.")
       .def("__getitem__", &FrameVariable, py::arg("name"),
            "A variable the frame sees: a local, an argument, a static or a global. LookupError when none is so named.")
       .def("evaluate", [](const Frame& f, const std::string& expression) {
-        Hold hold(*f.state);
-        return EvaluateIn(f.state, &f.Model(), f.Callers(), expression);
+        return Unlocked(*f.state, [&] {
+          f.Select();
+          return EvaluateIn(f.state, &f.Model(), f.Callers(), expression);
+        });
       }, py::arg("expression"), "A C or C++ expression in this frame, as gdb's print evaluates it: \"p->next->id\".")
       .def("__repr__", [](const Frame& f) {
         const unwind::Frame& m = f.Model();
@@ -571,18 +561,10 @@ process stays stopped until the Program is closed (close(), or the end of a with
         return s.Target().mappings();
       })
       .def_property_readonly("modules", [](ProgramState& s) {
-        std::vector<unwind::Module> modules;
-        {
-          py::gil_scoped_release unlocked;
-          std::lock_guard hold(s.lock);
-          if (s.target) {
-            s.Unwinder().LoadDebugInfo();  // so that debug_file says where each one's came from
-            modules = s.unwinder->modules();
-          }
-        }
-        Hold hold(s);
-        s.Target();  // raises when closed
-        return modules;
+        return Unlocked(s, [&] {
+          s.Unwinder().LoadDebugInfo();  // so that debug_file says where each one's came from
+          return s.unwinder->modules();
+        });
       }, "the loaded objects, with their files and debug files found")
       .def("read", &Read, py::arg("address"), py::arg("size"),
            "size bytes of memory at address, as a read-only memoryview (of the core's own mapping when one "
@@ -618,16 +600,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
         return found->address;
       }, py::arg("name"), "The address of the symbol (function or variable) so named. LookupError when none is.")
       .def("evaluate", [](const State& s, const std::string& expression) {
-        Hold hold(*s);
-        target::Target& t = s->Target();
-        const target::Thread* thread = nullptr;
-        if (auto tid = t.process().signalled_thread) thread = t.FindThread(*tid);
-        if (!thread && !t.threads().empty()) thread = &t.threads().front();
-        if (!thread) return EvaluateIn(s, nullptr, {}, expression);
-        SelectThread(*s, thread->tid);
-        auto bt = s->Backtrace(*thread);
-        if (bt->frames.empty()) return EvaluateIn(s, nullptr, {}, expression);
-        return EvaluateIn(s, &bt->frames.front(), std::span(bt->frames).subspan(1), expression);
+        return Unlocked(*s, [&] { return EvaluateInCrashedFrame(s, expression); });
       }, py::arg("expression"), "A C or C++ expression in the crashed thread's innermost frame, as gdb's print "
                                 "evaluates it.")
       .def("close", [](ProgramState& s) {
@@ -644,10 +617,10 @@ process stays stopped until the Program is closed (close(), or the end of a with
       })
       .def("__repr__", [](const ProgramState& s) { return "Program(" + s.path + ")"; });
 
-  m.def("open", [](py::object what, std::string sysroot, std::optional<std::string> exe, std::vector<std::string> debug_dirs,
-                   py::object debuginfod, std::string store) {
+  m.def("open", [](py::object what, std::optional<std::string> sysroot, std::optional<std::string> exe,
+                   std::vector<std::string> debug_dirs, py::object debuginfod, std::string store) {
     OpenOptions options;
-    options.sysroot = std::move(sysroot);
+    options.sysroot = sysroot.value_or("");
     options.exe = exe.value_or("");
     options.debug_dirs = std::move(debug_dirs);
     options.store = std::move(store);
@@ -660,7 +633,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
     if (py::isinstance<py::int_>(what)) target = std::to_string(what.cast<long>());
     else target = py::str(py::module_::import("os").attr("fspath")(what)).cast<std::string>();
     return Open(target, std::move(options));
-  }, py::arg("target"), py::kw_only(), py::arg("sysroot") = "", py::arg("exe") = py::none(),
+  }, py::arg("target"), py::kw_only(), py::arg("sysroot") = py::none(), py::arg("exe") = py::none(),
      py::arg("debug_dirs") = std::vector<std::string>{}, py::arg("debuginfod") = py::none(), py::arg("store") = "",
      R"(Opens a core file (path), a live process (pid: stopped until the Program is closed), or a crash of
 the crash store ("@ID", "@last").

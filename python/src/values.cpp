@@ -204,9 +204,9 @@ py::object ToPython(const Value& v, int depth) {
   return py::int_(i);
 }
 
+// gdb's text of the value: a container's elements may be many reads, so without the GIL.
 std::string Formatted(const Value& v, char letter = 0) {
-  Hold hold(*v.state);
-  return v.state->Evaluator().Format(v.value, eval::PrintFormat{letter, false});
+  return Unlocked(*v.state, [&] { return v.state->Evaluator().Format(v.value, eval::PrintFormat{letter, false}); });
 }
 
 }  // namespace

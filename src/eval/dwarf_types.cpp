@@ -105,14 +105,6 @@ std::string Name(Dwarf_Die* die) {
   return name ? name : "<unavailable>";
 }
 
-bool IsCplus(Dwarf_Die* die) {
-  Dwarf_Die cu;
-  if (!dwarf_diecu(die, &cu, nullptr, nullptr)) return false;
-  const int lang = dwarf_srclang(&cu);
-  return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 || lang == DW_LANG_C_plus_plus_11 ||
-         lang == DW_LANG_C_plus_plus_14;
-}
-
 // A member's byte offset: a constant, or (older DWARF) DW_OP_plus_uconst N.
 std::uint64_t MemberOffset(Dwarf_Die* die) {
   Dwarf_Attribute attr;
@@ -257,7 +249,7 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
   Type& t = table_.Add();
   by_die_[key] = &t;  // before the parts, which may point back here
   t.name = Name(&die);
-  t.cplus = IsCplus(&die);
+  t.cplus = InCxxUnit(&die);
   const int die_tag = dwarf_tag(&die);
   std::string scope;  // C++: the namespaces and classes around the type
   if (t.cplus && (die_tag == DW_TAG_structure_type || die_tag == DW_TAG_class_type || die_tag == DW_TAG_union_type ||
@@ -487,6 +479,16 @@ const Type* DwarfTypes::Build(Dwarf_Die die) {
       break;
   }
   return &t;
+}
+
+bool IsCxxLanguage(int language) {
+  return language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
+         language == DW_LANG_C_plus_plus_14;
+}
+
+bool InCxxUnit(Dwarf_Die* die) {
+  Dwarf_Die cu;
+  return dwarf_diecu(die, &cu, nullptr, nullptr) && IsCxxLanguage(dwarf_srclang(&cu));
 }
 
 }  // namespace corekit::eval

@@ -21,6 +21,11 @@ namespace corekit::eval {
 // "map<char const*, int>".
 std::string CanonicalTemplateArguments(std::string name);
 
+// Whether a unit's DW_AT_language (dwarf_srclang) is C++, of any standard; whether a DIE is in
+// such a unit. C++ units name, print and look up their symbols as gdb does for C++.
+bool IsCxxLanguage(int language);
+bool InCxxUnit(Dwarf_Die* die);
+
 class DwarfTypes {
  public:
   explicit DwarfTypes(TypeTable& table) : table_(table) {}

@@ -138,9 +138,7 @@ void Evaluator::Impl::Select(const unwind::Frame* f, std::span<const unwind::Fra
 void Evaluator::Impl::FollowLanguage() {
   // gdb's `language auto` follows the frame's unit and stays put in a frame without one.
   if (frame_dwarf) {
-    const int language = dwarf_srclang(&frame_dwarf->cu);
-    cxx = language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
-          language == DW_LANG_C_plus_plus_14;
+    cxx = IsCxxLanguage(dwarf_srclang(&frame_dwarf->cu));
   }
 }
 

@@ -218,14 +218,6 @@ std::optional<Dwarf_Die> EnclosingFunction(Dwarf_Die die) {
   return function;
 }
 
-bool IsCxx(Dwarf_Die* die) {
-  Dwarf_Die cu;
-  if (!dwarf_diecu(die, &cu, nullptr, nullptr)) return false;
-  const int language = dwarf_srclang(&cu);
-  return language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
-         language == DW_LANG_C_plus_plus_14;
-}
-
 // Whether gdb's C++ name parser fails on a name (so that its frame lines keep the parameters):
 // a lambda's or an unnamed class's spelling is not C++ syntax.
 bool GdbCannotParse(const std::string& name) {
@@ -270,7 +262,7 @@ std::optional<std::string> Evaluator::FrameFunctionName(const unwind::Frame& fra
   const auto dwarf = s.DwarfFor(frame);
   if (!dwarf || dwarf->scopes.empty()) return std::nullopt;
   Dwarf_Die function = dwarf->scopes.back();
-  if (!IsCxx(&function)) return std::nullopt;
+  if (!InCxxUnit(&function)) return std::nullopt;
   // gdb names a function by its demangled linkage name (the return type dropped) when it has
   // one, else by the name it computes from the DWARF: qualified, and for a subprogram (not an
   // inlined call) with its parameters' types. Frame lines then take the parameters off — unless
@@ -326,7 +318,7 @@ std::optional<std::pair<std::string, std::uint64_t>> Evaluator::Impl::CodeLabel(
   if (!dwarf || !dwarf->subprogram) return std::nullopt;
   Dwarf_Die function = *dwarf->subprogram;
   Dwarf_Attribute attr;
-  if (!IsCxx(&function) || dwarf_attr_integrate(&function, DW_AT_linkage_name, &attr) ||
+  if (!InCxxUnit(&function) || dwarf_attr_integrate(&function, DW_AT_linkage_name, &attr) ||
       dwarf_attr_integrate(&function, DW_AT_MIPS_linkage_name, &attr)) {
     return std::nullopt;
   }
@@ -408,10 +400,7 @@ Result<std::string> Evaluator::DescribeSymbol(const std::string& name) {
           break;
         }
       }
-      Dwarf_Die cu;
-      const int language = dwarf_diecu(&die, &cu, nullptr, nullptr) ? dwarf_srclang(&cu) : 0;
-      if (!linkage_named && (language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 ||
-                             language == DW_LANG_C_plus_plus_11 || language == DW_LANG_C_plus_plus_14)) {
+      if (!linkage_named && InCxxUnit(&die)) {
         printed += PhysicalParameters(s, die);
       }
       return sentence(printed, fmt::format("a function at address {:#x}", value->address));

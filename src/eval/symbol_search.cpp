@@ -18,12 +18,6 @@ namespace {
 
 using Kind = Evaluator::SymbolKind;
 
-bool IsCxxUnit(Dwarf_Die* cu) {
-  const int language = dwarf_srclang(cu);
-  return language == DW_LANG_C_plus_plus || language == DW_LANG_C_plus_plus_03 || language == DW_LANG_C_plus_plus_11 ||
-         language == DW_LANG_C_plus_plus_14;
-}
-
 const char* LinkageName(Dwarf_Die* die) {
   Dwarf_Attribute attr;
   for (int code : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
@@ -46,7 +40,7 @@ class Searcher {
   // The unit's symbols: at its top and in its namespaces, as gdb's global and static blocks hold
   // them (a function's own statics and types are in its blocks, which info functions skips).
   void Unit(Dwarf_Die cu) {
-    cxx_ = IsCxxUnit(&cu);
+    cxx_ = IsCxxLanguage(dwarf_srclang(&cu));
     Scope(cu, 0);
   }
 
