@@ -117,8 +117,8 @@ def test_the_gil_is_released_while_dumping(tmp_path):
         done.set()
         ticker.join()
         during = [t for t in ticks if start < t < end]
-        # Python ran in the other thread for most of the dump (1 ms ticks).
-        assert len(during) > (end - start) * 1000 / 4, (len(during), end - start)
+        # Python ran in the other thread during the dump: with the GIL held throughout, not once.
+        assert len(during) >= 10, (len(during), end - start)
         program.assert_running_untraced()
     finally:
         program.stop()
