@@ -70,11 +70,6 @@ struct Store {
   std::unique_ptr<store::Store> store;
 };
 
-std::optional<uid_t> Viewer() {
-  if (::geteuid() == 0) return std::nullopt;
-  return ::getuid();
-}
-
 // A time the filters take: seconds since the epoch, a datetime, or the command's text ("-2h",
 // "2026-12-02", "2026-12-02T10:00Z").
 std::optional<std::int64_t> TimeArgument(const py::object& value) {
@@ -137,14 +132,14 @@ goes; an exception it raises, or Ctrl-C, cancels the dump.)");
         filter.executable = std::move(exe);
         filter.signature = std::move(signature);
         filter.limit = limit;
-        filter.viewer = Viewer();
+        filter.viewer = store::CallingViewer();
         return Take(s.store->List(filter));
       }, py::kw_only(), py::arg("since") = py::none(), py::arg("until") = py::none(), py::arg("exe") = py::none(),
          py::arg("signature") = py::none(), py::arg("limit") = py::none(),
          "The crashes, newest first, that match: since/until (seconds, datetime, or \"-2h\", \"2026-12-02\"), the "
          "executable's path, the signature, the newest `limit`.")
       .def("crash", [](Store& s, const std::string& id) {
-        auto crash = s.store->Find(id, Viewer());
+        auto crash = s.store->Find(id, store::CallingViewer());
         if (!crash) RaiseLookup(crash.error().message);
         return *crash;
       }, py::arg("id"), "The crash with this id (or an unambiguous prefix of one, or \"last\").")

@@ -10,6 +10,7 @@
 #include "analyze/report_json.h"
 #include "binding.h"
 #include "corekit/analyze/report.h"
+#include "corekit/capture/handler.h"
 #include "corekit/core/core_file.h"
 #include "corekit/elf/core_notes.h"
 #include "corekit/live/process.h"
@@ -75,11 +76,15 @@ Result<std::unique_ptr<target::Target>> OpenCore(const std::string& path, const 
   return std::unique_ptr<target::Target>(std::move(*core));
 }
 
+// The crash store "@ID" reads: the option's, else $COREKIT_STORE, else /var/lib/corekit.
+std::string StorePath(const OpenOptions& options) {
+  return options.store.empty() ? store::Store::DefaultPath() : options.store;
+}
+
 Result<std::unique_ptr<target::Target>> OpenStored(const std::string& id, const OpenOptions& options) {
-  auto store = store::Store::Open(options.store.empty() ? store::Store::DefaultPath() : options.store, store::Access::kRead);
+  auto store = store::Store::Open(StorePath(options), store::Access::kRead);
   if (!store) return Unexpected(store.error());
-  const std::optional<uid_t> viewer = ::geteuid() == 0 ? std::nullopt : std::optional<uid_t>(::getuid());
-  auto fd = (*store)->OpenCore(id, viewer);
+  auto fd = (*store)->OpenCore(id, store::CallingViewer());
   if (!fd) return Unexpected(fd.error());
   auto opened = OpenCore("/dev/fd/" + std::to_string(*fd), options);  // mapped (or inflated) now
   ::close(*fd);
@@ -101,7 +106,7 @@ State Open(const std::string& what, OpenOptions options) {
   }
   if (what.size() > 1 && what[0] == '@') {
     // The symbols the crash handler fetched for a stored crash are in the store.
-    lo.extra_caches.push_back((o.store.empty() ? store::Store::DefaultPath() : o.store) + "/debuginfod");
+    lo.extra_caches.push_back(StorePath(o) + "/" + capture::kSymbolCacheDir);
   }
   lo.cancel = &state->cancel;
   state->locator = std::make_unique<locate::Locator>(std::move(lo));

@@ -826,4 +826,9 @@ Result<int> Store::OpenCore(std::string_view id, std::optional<uid_t> viewer) {
   return OpenFile(file);
 }
 
+std::optional<uid_t> CallingViewer() {
+  if (::geteuid() == 0) return std::nullopt;
+  return ::getuid();
+}
+
 }  // namespace corekit::store

@@ -9,11 +9,6 @@
 
 namespace corekit::tools {
 
-std::optional<uid_t> Viewer() {
-  if (::geteuid() == 0) return std::nullopt;
-  return ::getuid();
-}
-
 std::string StorePath(const std::string& option) { return option.empty() ? store::Store::DefaultPath() : option; }
 
 Result<std::unique_ptr<store::Store>> OpenStoreForReading(const std::string& option) {

@@ -15,7 +15,7 @@
 namespace corekit::tools {
 
 // nullopt for root (every crash); otherwise the caller's uid (only their crashes).
-std::optional<uid_t> Viewer();
+inline std::optional<uid_t> Viewer() { return store::CallingViewer(); }
 
 // The store a --store option names: itself, or ("") $COREKIT_STORE, else /var/lib/corekit.
 std::string StorePath(const std::string& option);

@@ -70,6 +70,10 @@ struct Filter {
   std::optional<uid_t> viewer;       // not root: only this uid's crashes
 };
 
+// Who is reading the store: nullopt for root (every crash), else the caller's real uid (only
+// their crashes), as Filter::viewer and Find take it.
+std::optional<uid_t> CallingViewer();
+
 // A time as the filters take it: "2026-12-02", "2026-12-02T10:00[:00][Z]", "2026-12-02 10:00"
 // (UTC), "-2h" / "-30m" / "-7d" (ago), or seconds since the epoch.
 Result<std::int64_t> ParseTime(const std::string& text);
