@@ -113,7 +113,7 @@ goes; an exception it raises, or Ctrl-C, cancels the dump.)");
       .def_property_readonly("signature", [](const store::Crash& c) { return Opt(c.signature); })
       .def_property_readonly("kind", [](const store::Crash& c) { return Opt(c.report_kind); }, "the report's kind of crash")
       .def_readonly("core", &store::Crash::core, "what the store holds of its core: present, compact, truncated, none")
-      .def("__repr__", [](const store::Crash& c) { return "Crash(" + c.id + " " + c.executable + ")"; });
+      .def("__repr__", [](const store::Crash& c) { return Text("Crash(" + c.id + " " + c.executable + ")"); });
 
   py::class_<Store>(m, "Store", "The crash store the crash handler writes (`corekit handler install`).")
       .def(py::init([](py::object path) {

@@ -242,7 +242,8 @@ py::dict NamedValues(const State& state, Result<std::vector<eval::NamedValue>> v
   py::dict out;
   for (eval::NamedValue& nv : Take(std::move(values))) {
     // An inner block's variable hides an outer one of the same name, as in the source.
-    if (!out.contains(nv.name)) out[Text(nv.name)] = py::cast(Value{state, std::move(nv.value)});
+    py::str name = Text(nv.name);
+    if (!out.contains(name)) out[name] = py::cast(Value{state, std::move(nv.value)});
   }
   return out;
 }
@@ -462,7 +463,7 @@ void AddProgram(py::module_& m) {
         std::string text = "Frame(#" + std::to_string(f.index) + " " + analyze::HexAddress(m.pc) + " in " +
                            (m.function ? *m.function : "??");
         if (m.file) text += " at " + *m.file + ":" + std::to_string(m.line.value_or(0));
-        return text + ")";
+        return Text(text + ")");
       });
 
   py::class_<Thread>(m, "Thread", "A thread of the program.")
@@ -492,12 +493,12 @@ void AddProgram(py::module_& m) {
       .def("backtrace", &Backtrace, "The thread's frames, innermost first (inlined calls as frames of their own).")
       .def("__eq__", [](const Thread& a, const Thread& b) { return a.state == b.state && a.tid == b.tid; })
       .def("__hash__", [](const Thread& t) { return std::hash<std::int64_t>()(t.tid); })
-      .def("__repr__", [](const Thread& t) { return "Thread(tid=" + std::to_string(t.tid) + ")"; });
+      .def("__repr__", [](const Thread& t) { return Text("Thread(tid=" + std::to_string(t.tid) + ")"); });
 
   py::class_<target::Mapping>(m, "Mapping", "A mapping of the process's address space, as /proc/PID/maps lists it.")
       .def_readonly("start", &target::Mapping::start)
       .def_readonly("end", &target::Mapping::end)
-      .def_readonly("perms", &target::Mapping::perms)
+      .def_property_readonly("perms", [](const target::Mapping& mp) { return Text(mp.perms); }, "\"r-xp\", as in /proc/PID/maps")
       .def_readonly("offset", &target::Mapping::offset)
       .def_property_readonly("path", [](const target::Mapping& mp) { return Text(mp.path); })
       .def_property_readonly("in_core", [](const target::Mapping& mp) { return mp.backing == target::Backing::kCore; },
@@ -505,7 +506,7 @@ void AddProgram(py::module_& m) {
       .def_property_readonly("bytes", [](const target::Mapping& mp) { return std::string(target::BackingName(mp.backing)); },
                              "where its bytes come from: core, partial, file, absent, live")
       .def("__repr__", [](const target::Mapping& mp) {
-        return "Mapping(" + analyze::HexAddress(mp.start) + "-" + analyze::HexAddress(mp.end) + " " + mp.perms + " " + mp.path + ")";
+        return Text("Mapping(" + analyze::HexAddress(mp.start) + "-" + analyze::HexAddress(mp.end) + " " + mp.perms + " " + mp.path + ")");
       });
 
   py::class_<unwind::Module>(m, "Module", "A loaded object (the executable, a library, the vDSO) and its files.")
@@ -525,7 +526,7 @@ void AddProgram(py::module_& m) {
       .def_property_readonly("debug_file", [](const unwind::Module& md) { return OrNoneText(md.debug_file); },
                              "its separate debug file, or None (none, or the file carries its own DWARF)")
       .def_readonly("verified", &unwind::Module::verified, "the file's build-id matched the one in memory")
-      .def("__repr__", [](const unwind::Module& md) { return "Module(" + md.name + ")"; });
+      .def("__repr__", [](const unwind::Module& md) { return Text("Module(" + md.name + ")"); });
 
   py::class_<Symbol>(m, "Symbol", "A symbol-table entry holding an address.")
       .def_property_readonly("name", [](const Symbol& s) { return Text(s.name); })
@@ -534,7 +535,7 @@ void AddProgram(py::module_& m) {
       .def_readonly("offset", &Symbol::offset, "of the address looked up, from the start")
       .def_property_readonly("module", [](const Symbol& s) { return OrNoneText(s.module); })
       .def("__repr__", [](const Symbol& s) {
-        return "Symbol(" + s.name + (s.offset ? "+" + analyze::HexAddress(s.offset) : "") + ")";
+        return Text("Symbol(" + s.name + (s.offset ? "+" + analyze::HexAddress(s.offset) : "") + ")");
       });
 
   py::class_<ProgramState, State>(m, "Program", R"(A core file, or a live process, opened by corekit.open.
@@ -620,7 +621,7 @@ process stays stopped until the Program is closed (close(), or the end of a with
         s.Close();
         return false;
       })
-      .def("__repr__", [](const ProgramState& s) { return "Program(" + s.path + ")"; });
+      .def("__repr__", [](const ProgramState& s) { return Text("Program(" + s.path + ")"); });
 
   m.def("open", [](py::object what, std::optional<std::string> sysroot, std::optional<std::string> exe,
                    std::vector<std::string> debug_dirs, py::object debuginfod, std::string store) {

@@ -221,7 +221,7 @@ void AddValues(py::module_& m) {
       .def_property_readonly("bit_size", [](const Field& f) { return f.member->bit_size; }, "a bit-field's width, else 0")
       .def_property_readonly("bit_offset", [](const Field& f) { return f.member->bit_offset; })
       .def_property_readonly("is_base", [](const Field& f) { return f.member->is_base; }, "a C++ base class")
-      .def("__repr__", [](const Field& f) { return "Field(" + f.member->name + ": " + eval::TypeName(f.member->type) + ")"; });
+      .def("__repr__", [](const Field& f) { return Text("Field(" + f.member->name + ": " + eval::TypeName(f.member->type) + ")"); });
 
   py::class_<Type>(m, "Type", "A type of the program, named as gdb names it.")
       .def_property_readonly("name", [](const Type& t) {
@@ -265,7 +265,7 @@ void AddValues(py::module_& m) {
       })
       .def("__eq__", [](const Type& a, const Type& b) { return a.type == b.type; })
       .def("__hash__", [](const Type& t) { return std::hash<const void*>()(t.type); })
-      .def("__repr__", [](const Type& t) { return "Type(" + eval::TypeName(t.type) + ")"; });
+      .def("__repr__", [](const Type& t) { return Text("Type(" + eval::TypeName(t.type) + ")"); });
 
   py::class_<Value>(m, "Value", R"(A value of the program: a variable, a member, an element, an expression's result.
 
@@ -280,7 +280,7 @@ what a pointer points to; int(v), float(v) and v.to_python() convert.)")
       .def("__repr__", [](const Value& v) {
         std::string text = Formatted(v);
         if (text.size() > 200) text = text.substr(0, 200) + "...";
-        return "Value(" + eval::TypeName(v.value.type) + ": " + text + ")";
+        return Text("Value(" + eval::TypeName(v.value.type) + ": " + text + ")");
       })
       .def_property_readonly("type", [](const Value& v) { return TypeOrNone(v.state, v.value.type); })
       .def_property_readonly("address", [](const Value& v) -> py::object {

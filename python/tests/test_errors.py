@@ -102,3 +102,29 @@ def test_malformed_cores_raise_or_read(crash_core, tmp_path):
             exercise(program)
         opened += 1
     assert opened > 50 and refused > 10, (opened, refused)
+
+
+def test_hostile_text_reaches_python_as_str(crash_core, tmp_path):
+    # The command name, its arguments and the mapped files' paths rewritten with an escape
+    # sequence and bytes that are not UTF-8: every text attribute, repr and the report are str,
+    # the bytes kept as surrogates (surrogateescape), and nothing raises UnicodeDecodeError.
+    data = bytearray(crash_core.core.read_bytes())
+    notes_end = 64 * 1024
+    for old in (b"crash\x00", b"--mode=segv", b"tests/crash"):
+        at = data.find(old, 0, notes_end)
+        assert at > 0, old
+        hostile = (b"\x1b[2J\xff\xfe" + old)[:len(old)]
+        data[at:at + len(old)] = hostile
+    path = tmp_path / "hostile"
+    path.write_bytes(bytes(data))
+    with corekit.open(path) as p:
+        texts = [p.process.executable, p.process.command_line, repr(p.process)]
+        texts += [m.path for m in p.mappings] + [repr(m) for m in p.mappings] + [m.perms for m in p.mappings]
+        texts += [m.name for m in p.modules] + [repr(m) for m in p.modules]
+        for thread in p.threads:
+            texts += [repr(f) for f in thread.backtrace()] + [str(f.module) for f in thread.backtrace()]
+        report = p.report()
+        texts += [report["process"]["executable"], report["process"]["command_line"]]
+        assert all(isinstance(t, str) for t in texts)
+        assert p.process.executable.encode("utf-8", "surrogateescape").startswith(b"\x1b[2J\xff\xfe")
+        assert any("\udcff" in t for t in texts)
