@@ -16,6 +16,7 @@ using eval::TypeKind;
 
 // to_python's bounds: a damaged or cyclic structure ends the walk, never the interpreter.
 constexpr std::size_t kMaxElements = 1'000'000;
+constexpr std::size_t kMaxValues = 10'000'000;  // in one to_python(): nested arrays multiply
 constexpr int kMaxDepth = 64;
 
 struct Type {
@@ -64,7 +65,7 @@ py::object TypeOrNone(const State& state, const eval::Type* t) {
 
 Value Step(const Value& v, Result<eval::Value> result) { return Value{v.state, Take(std::move(result))}; }
 
-py::object ToPython(const Value& v, int depth);
+py::object ToPython(const Value& v, int depth, std::size_t& budget);
 
 py::object Decoded(const std::vector<std::uint8_t>& bytes, unsigned width) {
   const char* data = reinterpret_cast<const char*>(bytes.data());
@@ -85,7 +86,7 @@ py::object Hashable(py::object key, const Value& v) {
   return key;
 }
 
-py::object LibraryToPython(const Value& v, eval::Evaluator::LibraryView view, int depth) {
+py::object LibraryToPython(const Value& v, eval::Evaluator::LibraryView view, int depth, std::size_t& budget) {
   using Shape = eval::Evaluator::LibraryView::Shape;
   if (view.shape == Shape::kString) {
     const std::uint64_t bytes = view.string_length * view.char_width;
@@ -102,8 +103,8 @@ py::object LibraryToPython(const Value& v, eval::Evaluator::LibraryView view, in
     bool repeated = false;
     for (std::size_t i = 0; i + 1 < view.children.size(); i += 2) {
       const Value key{v.state, view.children[i].value};
-      py::object k = Hashable(ToPython(key, depth + 1), key);
-      py::object value = ToPython(Value{v.state, view.children[i + 1].value}, depth + 1);
+      py::object k = Hashable(ToPython(key, depth + 1, budget), key);
+      py::object value = ToPython(Value{v.state, view.children[i + 1].value}, depth + 1, budget);
       repeated = repeated || out.contains(k);
       out[k] = value;
       pairs.append(py::make_tuple(k, value));
@@ -118,12 +119,12 @@ py::object LibraryToPython(const Value& v, eval::Evaluator::LibraryView view, in
   });
   if (view.shape == Shape::kArray || (view.shape == Shape::kStruct && indexed)) {
     py::list out;
-    for (const eval::NamedValue& child : view.children) out.append(ToPython(Value{v.state, child.value}, depth + 1));
+    for (const eval::NamedValue& child : view.children) out.append(ToPython(Value{v.state, child.value}, depth + 1, budget));
     return out;
   }
-  if (view.children.size() == 1) return ToPython(Value{v.state, view.children.front().value}, depth + 1);
+  if (view.children.size() == 1) return ToPython(Value{v.state, view.children.front().value}, depth + 1, budget);
   py::dict out;
-  for (const eval::NamedValue& child : view.children) out[Text(child.name)] = ToPython(Value{v.state, child.value}, depth + 1);
+  for (const eval::NamedValue& child : view.children) out[Text(child.name)] = ToPython(Value{v.state, child.value}, depth + 1, budget);
   return out;
 }
 
@@ -141,42 +142,40 @@ std::optional<py::object> EmptyStandardValue(const eval::Evaluator::LibraryView&
   return std::nullopt;
 }
 
-py::object ToPython(const Value& v, int depth) {
+// An integral value (a pointer, a char, an enum) as a Python int: unsigned types as unsigned.
+py::int_ IntegerOf(const Value& v) {
+  const eval::Type* t = Strip(v.value.type);
+  const std::int64_t i = Take(v.state->Evaluator().AsInteger(v.value));
+  if (t && (t->kind == TypeKind::kPointer || !t->is_signed)) {
+    const unsigned bits = t->size >= 8 || t->size == 0 ? 64 : static_cast<unsigned>(t->size * 8);
+    const std::uint64_t u = bits == 64 ? static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i) & ((1ull << bits) - 1);
+    return py::int_(u);
+  }
+  return py::int_(i);
+}
+
+py::object ToPython(const Value& v, int depth, std::size_t& budget) {
+  if (budget-- == 0) Raise(Error{Errc::kInvalidArgument, "the value holds more than 10000000 values to convert"});
   if (depth > kMaxDepth) Raise(Error{Errc::kInvalidArgument, "the value nests more than 64 levels deep"});
   if (v.value.where == eval::Value::Where::kOptimizedOut) return py::none();
   eval::Evaluator& e = v.state->Evaluator();
   const eval::Type* t = Strip(v.value.type);
   if (!t || t->kind == TypeKind::kVoid) return py::none();
-  if (t->kind == TypeKind::kReference) return ToPython(Step(v, e.Dereference(v.value)), depth);
+  if (t->kind == TypeKind::kReference) return ToPython(Step(v, e.Dereference(v.value)), depth, budget);
   if (t->kind == TypeKind::kStruct || t->kind == TypeKind::kUnion) {
     if (auto view = e.StandardView(v.value, kMaxElements)) {
       if (view->shape != eval::Evaluator::LibraryView::Shape::kLeaf && (!view->children.empty() || view->error)) {
-        return LibraryToPython(v, std::move(*view), depth);
+        return LibraryToPython(v, std::move(*view), depth, budget);
       }
-      if (view->shape == eval::Evaluator::LibraryView::Shape::kString) return LibraryToPython(v, std::move(*view), depth);
+      if (view->shape == eval::Evaluator::LibraryView::Shape::kString) return LibraryToPython(v, std::move(*view), depth, budget);
       if (auto empty = EmptyStandardValue(*view)) return *empty;
     }
     py::dict out;
     for (const eval::Member& m : t->members) {
       if (m.is_static) continue;
+      // A base class by its name; an anonymous struct or union as "".
       const std::string name = m.is_base ? (m.type ? m.type->name : "") : m.name;
-      Value member = m.name.empty() || m.is_base ? Value{v.state, v.value} : Value{v.state, {}};
-      if (!m.name.empty() && !m.is_base) {
-        member = Step(v, e.MemberOf(v.value, m.name));
-      } else {
-        // An anonymous member or a base: its bytes at its offset, through a cast-free slice.
-        eval::Value slice = v.value;
-        slice.type = m.type;
-        if (slice.where == eval::Value::Where::kMemory) {
-          slice.address += m.offset;
-        } else if (m.offset <= slice.bytes.size()) {
-          slice.bytes.erase(slice.bytes.begin(), slice.bytes.begin() + static_cast<long>(m.offset));
-          if (slice.address) slice.address += m.offset;
-          slice.missing.clear();
-        }
-        member.value = std::move(slice);
-      }
-      out[Text(name)] = ToPython(member, depth + 1);
+      out[Text(name)] = ToPython(Step(v, e.MemberValue(v.value, m)), depth + 1, budget);
     }
     return out;
   }
@@ -189,19 +188,13 @@ py::object ToPython(const Value& v, int depth) {
       return py::bytes(reinterpret_cast<const char*>(fetched.bytes.data()), fetched.bytes.size());
     }
     py::list out;
-    for (std::uint64_t i = 0; i < count; ++i) out.append(ToPython(Step(v, e.Element(v.value, static_cast<std::int64_t>(i))), depth + 1));
+    for (std::uint64_t i = 0; i < count; ++i) out.append(ToPython(Step(v, e.Element(v.value, static_cast<std::int64_t>(i))), depth + 1, budget));
     return out;
   }
   if (t->kind == TypeKind::kFloat) return py::float_(Take(e.AsDouble(v.value)));
   if (t->kind == TypeKind::kBool) return py::bool_(Take(e.AsInteger(v.value)) != 0);
   if (t->kind == TypeKind::kFunction) return py::int_(Take(e.AsAddress(v.value)));
-  const std::int64_t i = Take(e.AsInteger(v.value));
-  if (t->kind == TypeKind::kPointer || !t->is_signed) {
-    const unsigned bits = t->size >= 8 ? 64 : static_cast<unsigned>(t->size * 8);
-    const std::uint64_t u = bits == 64 ? static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i) & ((1ull << bits) - 1);
-    return py::int_(u);
-  }
-  return py::int_(i);
+  return IntegerOf(v);
 }
 
 // gdb's text of the value: a container's elements may be many reads, so without the GIL.
@@ -310,16 +303,17 @@ what a pointer points to; int(v), float(v) and v.to_python() convert.)")
       }, "What a pointer (or smart pointer) points to: *v.")
       .def("to_python", [](const Value& v) {
         Hold hold(*v.state);
-        return ToPython(v, 0);
+        std::size_t budget = kMaxValues;
+        return ToPython(v, 0, budget);
       }, "The value as Python's: int, bool, float, bytes (char arrays), str (std::string), list (arrays, "
          "std::vector), dict (structs, std::map); None when optimized out.")
       .def("__int__", [](const Value& v) {
         Hold hold(*v.state);
-        return ToPython(Value{v.state, v.value}, kMaxDepth);
+        return IntegerOf(v);
       })
       .def("__index__", [](const Value& v) {
         Hold hold(*v.state);
-        return Take(v.state->Evaluator().AsInteger(v.value));
+        return IntegerOf(v);
       })
       .def("__float__", [](const Value& v) {
         Hold hold(*v.state);

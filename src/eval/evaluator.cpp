@@ -964,6 +964,11 @@ Result<Value> Evaluator::MemberOf(const Value& value, const std::string& name) {
 }
 
 Result<Value> Evaluator::Element(const Value& value, std::int64_t index) { return impl_->Element(value, index); }
+Result<Value> Evaluator::MemberValue(const Value& value, const Member& member) {
+  auto v = impl_->Coerced(value);
+  if (!v) return Unexpected(v.error());
+  return impl_->Slice(*v, member);
+}
 Result<Value> Evaluator::Dereference(const Value& value) { return impl_->Dereference(value); }
 Result<std::int64_t> Evaluator::AsInteger(const Value& value) { return impl_->AsInteger(value); }
 Result<double> Evaluator::AsDouble(const Value& value) { return impl_->AsDouble(value); }

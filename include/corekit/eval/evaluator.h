@@ -182,6 +182,9 @@ class Evaluator {
   // with print's errors: for the scripting API (python/), which walks values one step at a time.
   Result<Value> MemberOf(const Value& value, const std::string& name);
   Result<Value> Element(const Value& value, std::int64_t index);
+  // One member of a struct or union value (`member` one of its type's, a base class or an
+  // anonymous member included), sliced as print slices it.
+  Result<Value> MemberValue(const Value& value, const Member& member);
   Result<Value> Dereference(const Value& value);
   // A scalar as a number: integers, chars, bools, enums and pointers as integers (references
   // followed), floats as doubles.
