@@ -133,6 +133,11 @@ auto Unlocked(ProgramState& state, Work&& work) {
 // (surrogateescape), so that `s.encode("utf-8", "surrogateescape")` gives them back.
 py::str Text(const std::string& text);
 py::object OptionalText(const std::optional<std::string>& text);
+// An optional number (a pid, a signal, an address) as a Python int, or None.
+template <typename Number>
+py::object OrNone(const std::optional<Number>& value) {
+  return value ? py::object(py::int_(*value)) : py::object(py::none());
+}
 
 void AddErrors(py::module_& m);
 void AddProgram(py::module_& m);

@@ -79,10 +79,6 @@ std::optional<std::int64_t> TimeArgument(const py::object& value) {
   return static_cast<std::int64_t>(value.cast<double>());
 }
 
-py::object Opt(const std::optional<std::int64_t>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
-py::object Opt(const std::optional<int>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
-py::object Opt(const std::optional<std::string>& v) { return OptionalText(v); }
-
 }  // namespace
 
 void AddWriterAndStore(py::module_& m) {
@@ -99,9 +95,9 @@ goes; an exception it raises, or Ctrl-C, cancels the dump.)");
   py::class_<store::Crash>(m, "Crash", "A crash of the crash store, as `corekit crashes list` lists it.")
       .def_readonly("id", &store::Crash::id)
       .def_readonly("time", &store::Crash::time, "seconds since the epoch")
-      .def_property_readonly("pid", [](const store::Crash& c) { return Opt(c.pid); })
-      .def_property_readonly("uid", [](const store::Crash& c) { return Opt(c.uid); })
-      .def_property_readonly("signal", [](const store::Crash& c) { return Opt(c.signal); })
+      .def_property_readonly("pid", [](const store::Crash& c) { return OrNone(c.pid); })
+      .def_property_readonly("uid", [](const store::Crash& c) { return OrNone(c.uid); })
+      .def_property_readonly("signal", [](const store::Crash& c) { return OrNone(c.signal); })
       .def_property_readonly("signal_name", [](const store::Crash& c) -> py::object {
         if (!c.signal) return py::none();
         auto name = elf::SignalName(*c.signal);
@@ -110,8 +106,8 @@ goes; an exception it raises, or Ctrl-C, cancels the dump.)");
       .def_property_readonly("executable", [](const store::Crash& c) { return Text(c.executable); })
       .def_property_readonly("command_line", [](const store::Crash& c) { return Text(c.command_line); })
       .def_property_readonly("hostname", [](const store::Crash& c) { return Text(c.hostname); })
-      .def_property_readonly("signature", [](const store::Crash& c) { return Opt(c.signature); })
-      .def_property_readonly("kind", [](const store::Crash& c) { return Opt(c.report_kind); }, "the report's kind of crash")
+      .def_property_readonly("signature", [](const store::Crash& c) { return OptionalText(c.signature); })
+      .def_property_readonly("kind", [](const store::Crash& c) { return OptionalText(c.report_kind); }, "the report's kind of crash")
       .def_readonly("core", &store::Crash::core, "what the store holds of its core: present, compact, truncated, none")
       .def("__repr__", [](const store::Crash& c) { return Text("Crash(" + c.id + " " + c.executable + ")"); });
 

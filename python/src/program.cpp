@@ -134,10 +134,6 @@ State Open(const std::string& what, OpenOptions options) {
 
 // ---- small value classes ----
 
-py::object OrNone(const std::optional<std::int64_t>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
-py::object OrNone(const std::optional<std::uint64_t>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
-py::object OrNone(const std::optional<std::uint32_t>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
-py::object OrNone(const std::optional<int>& v) { return v ? py::object(py::int_(*v)) : py::none(); }
 py::object OrNoneText(const std::string& s) { return s.empty() ? py::none() : py::object(Text(s)); }
 
 struct Signal {
